@@ -1,0 +1,70 @@
+"""`sagemaker-emulator serve ...`: flags override env vars (SAGEMAKER_EMULATOR_*), which override defaults."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from emulator import __version__
+from emulator.settings import LimitsFileError, Settings
+from emulator.store.engine import DatabaseError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sagemaker-emulator",
+        description="A local server that answers Amazon SageMaker's model APIs as AWS does.",
+    )
+    parser.add_argument("--version", action="version", version=f"sagemaker-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="start the server",
+        description="Start the server. Every flag can also be set as an env var SAGEMAKER_EMULATOR_<FLAG>.",
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on, 0 for any free port (default 8787)")
+    serve.add_argument(
+        "--database-url",
+        help="sqlite:///path or postgresql+psycopg://... (default: sagemaker-emulator.db in the working directory)",
+    )
+    serve.add_argument("--region", help="region when a request carries no SigV4 credential scope (default us-east-1)")
+    serve.add_argument("--account-id", help="account id of every request (default 123456789012)")
+    serve.add_argument(
+        "--limits-file",
+        type=Path,
+        help="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes",
+    )
+    serve.add_argument("--max-models", type=int, help="models per account and region (default: no limit)")
+    serve.add_argument("--log-level", help="critical, error, warning, info or debug (default info)")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+        from emulator.server import serve
+
+        return serve(settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(
+            f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr
+        )
+    except (LimitsFileError, DatabaseError) as exc:
+        print(f"sagemaker-emulator: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"sagemaker-emulator: {exc.strerror or exc}", file=sys.stderr)
+    logging.shutdown()
+    return 2

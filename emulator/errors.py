@@ -1,0 +1,46 @@
+"""AWS errors as exceptions. Handlers raise these; the wire layer alone turns them into responses."""
+
+from __future__ import annotations
+
+
+class AwsError(Exception):
+    code: str = "InternalFailure"
+    status: int = 400
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationException(AwsError):
+    code = "ValidationException"
+
+
+class SerializationException(AwsError):
+    code = "SerializationException"
+
+
+class UnknownOperationException(AwsError):
+    code = "UnknownOperationException"
+
+
+class ResourceLimitExceeded(AwsError):
+    code = "ResourceLimitExceeded"
+
+
+class ResourceNotFound(AwsError):
+    code = "ResourceNotFound"
+
+
+class InternalFailure(AwsError):
+    code = "InternalFailure"
+    status = 500
+
+
+class ServiceUnavailable(AwsError):
+    code = "ServiceUnavailable"
+    status = 503
+
+
+class ThrottlingException(AwsError):
+    code = "ThrottlingException"

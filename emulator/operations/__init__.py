@@ -1,0 +1,16 @@
+"""One typed function per AWS operation: validated input in, output out, no HTTP types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.operations import models
+
+Handler = Callable[..., Any]
+
+# Operation name -> function(*, request, ctx, deps). Every operation here is served on the wire.
+HANDLERS: dict[str, Handler] = {
+    "CreateModel": models.create_model,
+    "DescribeModel": models.describe_model,
+}

@@ -1,0 +1,29 @@
+"""What every operation receives besides its input: who is calling, where, and the services it may use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulator.settings import Limits
+from emulator.store.repository import Store
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    account_id: str
+    region: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    store: Store
+    limits: Limits
+    clock: Callable[[], float] = field(default=time.time)
+
+
+def model_arn(ctx: RequestContext, name: str) -> str:
+    # AWS lower-cases the name in the ARN; ModelName keeps the caller's case.
+    return f"arn:aws:sagemaker:{ctx.region}:{ctx.account_id}:model/{name.lower()}"

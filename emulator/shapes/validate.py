@@ -1,0 +1,305 @@
+"""Validation of decoded JSON requests against the API model, with AWS's semantics and texts.
+
+Validation also normalizes the request in place: unknown members and null members are dropped, as AWS
+ignores them.
+
+Two stages, as in AWS: deserialization rejects the first member of a wrong JSON type with a
+SerializationException; then every violated constraint is collected into one ValidationException, in the API
+model's member order, with lowerCamelCase paths and `.N.member` for items of structure lists.
+
+Each shape is compiled once, at start-up, into a closure `check(value, path, errors)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.errors import SerializationException, ValidationException
+from emulator.shapes.generated import OPERATIONS, SHAPES
+from emulator.shapes.javaregex import compile_java
+
+Check = Callable[[Any, str, list[str]], None]
+
+_JAVA_TYPE_NAMES = {
+    "string": "a String",
+    "boolean": "a Boolean",
+    "integer": "an Integer",
+    "long": "a Long",
+    "float": "a Float",
+    "double": "a Double",
+    "timestamp": "a Timestamp",
+}
+
+
+def java_str(value: Any) -> str:
+    """A value printed the way AWS's Java validators print it."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(java_str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def violation(value: Any, path: str, constraint: str) -> str:
+    shown = "null" if value is None else f"'{java_str(value)}'"
+    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def json_token(value: Any) -> str:
+    if isinstance(value, str):
+        return "STRING_VALUE"
+    if isinstance(value, bool):
+        return "TRUE_VALUE" if value else "FALSE_VALUE"
+    if isinstance(value, int | float):
+        return "NUMBER_VALUE"
+    return "NULL_VALUE"
+
+
+def type_error(kind: str, value: Any) -> SerializationException:
+    """The deserializer's text for a member of the wrong JSON type (texts measured on AWS JSON services)."""
+    if isinstance(value, list):
+        return SerializationException("Start of list found where not expected")
+    if isinstance(value, dict):
+        return SerializationException("Start of structure or map found where not expected.")
+    if kind == "structure":
+        return SerializationException("Expected null")
+    if kind == "map":
+        return SerializationException("Expected map or null")
+    if kind == "list":
+        return SerializationException("Expected list or null")
+    if kind == "timestamp":
+        return SerializationException(f"{json_token(value)} can not be converted to milliseconds since epoch")
+    return SerializationException(f"{json_token(value)} can not be converted to {_JAVA_TYPE_NAMES[kind]}")
+
+
+def lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _length_phrases(shape: dict[str, Any], noun: str) -> list[tuple[str, int]]:
+    """(phrase, bound) pairs, in AWS's order: the upper bound before the lower one."""
+    out = []
+    if "max" in shape:
+        out.append((f"Member must have {noun} less than or equal to {shape['max']}", shape["max"]))
+    if "min" in shape:
+        out.append((f"Member must have {noun} greater than or equal to {shape['min']}", shape["min"]))
+    return out
+
+
+def scalar_constraints(shape: dict[str, Any]) -> list[str]:
+    """Every constraint of a scalar shape as phrases: what AWS lists inside `[...]` for map keys and values."""
+    noun = "length" if shape["type"] == "string" else "value"
+    phrases = [p for p, _ in _length_phrases(shape, noun)]
+    if "pattern" in shape:
+        phrases.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+    if "enum" in shape:
+        phrases.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+    return phrases
+
+
+class Compiler:
+    def __init__(self, shapes: dict[str, dict[str, Any]]) -> None:
+        self.shapes = shapes
+        self.checks: dict[str, Check] = {}
+        # Scalar checks that report violations instead of appending messages (for map keys and values).
+        self.tests: dict[str, Callable[[Any], bool]] = {}
+
+    def check(self, name: str) -> Check:
+        if name not in self.checks:
+            # Placeholder first, so recursive shapes resolve lazily.
+            self.checks[name] = lambda v, p, e: self.checks[name](v, p, e)
+            kind = self.shapes[name]["type"]
+            build = {"structure": self._structure, "list": self._list, "map": self._map}.get(kind, self._scalar)
+            self.checks[name] = build(name)
+        return self.checks[name]
+
+    def _structure(self, name: str) -> Check:
+        shape = self.shapes[name]
+        required = set(shape.get("required", ()))
+        members = [
+            (m, lower_camel(m), self.check(spec["shape"]), m in required) for m, spec in shape["members"].items()
+        ]
+        known = frozenset(shape["members"])
+
+        def check(value: Any, path: str, errors: list[str]) -> None:
+            if type(value) is not dict:
+                raise type_error("structure", value)
+            if not known.issuperset(value):
+                # AWS ignores unknown members; dropping them here keeps them out of what is stored.
+                for extra in [k for k in value if k not in known]:
+                    del value[extra]
+            prefix = path + "." if path else ""
+            for member, lname, child, is_required in members:
+                item = value.get(member)
+                if item is None:
+                    if member in value:
+                        del value[member]  # null is absent
+                    if is_required:
+                        errors.append(violation(None, prefix + lname, "Member must not be null"))
+                    continue
+                child(item, prefix + lname, errors)
+
+        return check
+
+    def _list(self, name: str) -> Check:
+        shape = self.shapes[name]
+        member_name = shape["member"]["shape"]
+        member_shape = self.shapes[member_name]
+        item_check = self.check(member_name)
+        bounds = _length_phrases(shape, "length")
+        scalar_items = member_shape["type"] not in ("structure", "list", "map")
+        item_test = self.scalar_test(member_name) if scalar_items else None
+        item_phrases = scalar_constraints(member_shape) if scalar_items else []
+
+        def check(value: Any, path: str, errors: list[str]) -> None:
+            if type(value) is not list:
+                raise type_error("list", value)
+            n = len(value)
+            for phrase, bound in bounds:
+                if (n > bound) if "less" in phrase else (n < bound):
+                    errors.append(violation(value, path, phrase))
+            if item_test is not None:
+                # AWS reports scalar items at the list: "Member must satisfy constraint: [...]".
+                bad = False
+                for i, item in enumerate(value, 1):
+                    if item is None:
+                        errors.append(violation(None, f"{path}.{i}.member", "Member must not be null"))
+                    elif not item_test(item):
+                        bad = True
+                if bad:
+                    errors.append(
+                        violation(value, path, f"Member must satisfy constraint: [{', '.join(item_phrases)}]")
+                    )
+                return
+            for i, item in enumerate(value, 1):
+                item_path = f"{path}.{i}.member"
+                if item is None:
+                    errors.append(violation(None, item_path, "Member must not be null"))
+                else:
+                    item_check(item, item_path, errors)
+
+        return check
+
+    def _map(self, name: str) -> Check:
+        shape = self.shapes[name]
+        key_name, value_name = shape["key"]["shape"], shape["value"]["shape"]
+        key_test, value_test = self.scalar_test(key_name), self.scalar_test(value_name)
+        key_phrases = ", ".join(scalar_constraints(self.shapes[key_name]))
+        value_phrases = ", ".join(scalar_constraints(self.shapes[value_name]))
+        bounds = _length_phrases(shape, "length")
+
+        def check(value: Any, path: str, errors: list[str]) -> None:
+            if type(value) is not dict:
+                raise type_error("map", value)
+            n = len(value)
+            for phrase, bound in bounds:
+                if (n > bound) if "less" in phrase else (n < bound):
+                    errors.append(violation(value, path, phrase))
+            bad_keys = bad_values = False
+            for k, v in value.items():
+                if not key_test(k):
+                    bad_keys = True
+                if v is not None and not value_test(v):
+                    bad_values = True
+            if bad_keys:
+                errors.append(violation(value, path, f"Map keys must satisfy constraint: [{key_phrases}]"))
+            if bad_values:
+                errors.append(violation(value, path, f"Map value must satisfy constraint: [{value_phrases}]"))
+
+        return check
+
+    def scalar_test(self, name: str) -> Callable[[Any], bool]:
+        """A predicate: does the value pass every constraint? (type errors still raise)"""
+        if name not in self.tests:
+            scalar = self.check(name)
+
+            def test(value: Any) -> bool:
+                errors: list[str] = []
+                scalar(value, "", errors)
+                return not errors
+
+            self.tests[name] = test
+        return self.tests[name]
+
+    def _scalar(self, name: str) -> Check:
+        shape = self.shapes[name]
+        kind = shape["type"]
+        if kind == "string":
+            return self._string_check(shape)
+        if kind == "boolean":
+
+            def check_bool(value: Any, path: str, errors: list[str]) -> None:
+                if type(value) is not bool:
+                    raise type_error(kind, value)
+
+            return check_bool
+        if kind in ("integer", "long"):
+            return self._number_check(shape, integral=True)
+        if kind in ("float", "double", "timestamp"):
+            return self._number_check(shape, integral=False)
+        raise ValueError(f"shape {name}: unsupported type {kind}")
+
+    def _string_check(self, shape: dict[str, Any]) -> Check:
+        hi, lo = shape.get("max"), shape.get("min")
+        pattern = compile_java(shape["pattern"]) if "pattern" in shape else None
+        pattern_phrase = f"Member must satisfy regular expression pattern: {shape.get('pattern')}"
+        enum = frozenset(shape.get("enum", ()))
+        enum_phrase = f"Member must satisfy enum value set: [{', '.join(shape.get('enum', ()))}]"
+
+        def check(value: Any, path: str, errors: list[str]) -> None:
+            if type(value) is not str:
+                raise type_error("string", value)
+            n = len(value)
+            if hi is not None and n > hi:
+                errors.append(violation(value, path, f"Member must have length less than or equal to {hi}"))
+            if lo is not None and n < lo:
+                errors.append(violation(value, path, f"Member must have length greater than or equal to {lo}"))
+            if pattern is not None and pattern.fullmatch(value) is None:
+                errors.append(violation(value, path, pattern_phrase))
+            if enum and value not in enum:
+                errors.append(violation(value, path, enum_phrase))
+
+        return check
+
+    def _number_check(self, shape: dict[str, Any], *, integral: bool) -> Check:
+        hi, lo = shape.get("max"), shape.get("min")
+        kind = shape["type"]
+
+        def check(value: Any, path: str, errors: list[str]) -> None:
+            if type(value) is bool or not isinstance(value, int | float):
+                raise type_error(kind, value)
+            if integral and type(value) is float:
+                if not value.is_integer():
+                    raise type_error(kind, value)
+            if hi is not None and value > hi:
+                errors.append(violation(value, path, f"Member must have value less than or equal to {hi}"))
+            if lo is not None and value < lo:
+                errors.append(violation(value, path, f"Member must have value greater than or equal to {lo}"))
+
+        return check
+
+
+def format_errors(errors: list[str]) -> str:
+    noun = "error" if len(errors) == 1 else "errors"
+    return f"{len(errors)} validation {noun} detected: " + "; ".join(errors)
+
+
+class RequestValidator:
+    """Validates the body of each served operation; built once per application."""
+
+    def __init__(self, shapes: dict[str, dict[str, Any]] = SHAPES) -> None:
+        compiler = Compiler(shapes)
+        self._checks = {op: compiler.check(io["input"]) for op, io in OPERATIONS.items() if "input" in io}
+
+    def validate(self, operation: str, body: Any) -> None:
+        errors: list[str] = []
+        self._checks[operation](body, "", errors)
+        if errors:
+            raise ValidationException(format_errors(errors))

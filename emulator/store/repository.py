@@ -1,0 +1,99 @@
+"""Reads and writes of models. Each public method is one transaction; a failed one leaves nothing behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from emulator.store.tables import ModelCountRow, ModelRow, TagRow
+
+
+class ModelExists(Exception):
+    pass
+
+
+class ModelLimitReached(Exception):
+    def __init__(self, current: int) -> None:
+        super().__init__(current)
+        self.current = current
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    name: str
+    creation_ms: int
+    definition: str
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def insert_model(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        name: str,
+        creation_ms: int,
+        definition: str,
+        tags: list[tuple[str, str]],
+        max_models: int | None,
+    ) -> None:
+        """Raises ModelExists (the unique constraint decided) or ModelLimitReached (the count row decided)."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            try:
+                model_id = conn.execute(
+                    insert(ModelRow).returning(ModelRow.id),
+                    {
+                        "account_id": account_id,
+                        "region": region,
+                        "name": name,
+                        "name_lower": name.lower(),
+                        "creation_ms": creation_ms,
+                        "definition": definition,
+                    },
+                ).scalar_one()
+            except IntegrityError as exc:
+                raise ModelExists(name) from exc
+            self._count_one_more(conn, account_id=account_id, region=region, max_models=max_models)
+            if tags:
+                conn.execute(
+                    insert(TagRow),
+                    [{"model_id": model_id, "key": k, "value": v, "position": i} for i, (k, v) in enumerate(tags)],
+                )
+
+    @staticmethod
+    def _count_one_more(conn: Connection, *, account_id: str, region: str, max_models: int | None) -> None:
+        scope = (ModelCountRow.account_id == account_id) & (ModelCountRow.region == region)
+        stmt = update(ModelCountRow).where(scope).values(count=ModelCountRow.count + 1)
+        if max_models is not None:
+            # A conditional increment: concurrent creates queue on the row lock, so none passes the last slot twice.
+            stmt = stmt.where(ModelCountRow.count < max_models)
+        if conn.execute(stmt).rowcount == 1:
+            return
+        current = conn.execute(select(ModelCountRow.count).where(scope)).scalar_one_or_none()
+        if current is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(ModelCountRow), {"account_id": account_id, "region": region, "count": 0})
+            except IntegrityError:
+                pass  # another writer created the row first
+            Store._count_one_more(conn, account_id=account_id, region=region, max_models=max_models)
+            return
+        raise ModelLimitReached(current)
+
+    def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ModelRow.name, ModelRow.creation_ms, ModelRow.definition).where(
+                    ModelRow.account_id == account_id,
+                    ModelRow.region == region,
+                    ModelRow.name_lower == name.lower(),
+                )
+            ).first()
+        return (
+            None if row is None else StoredModel(name=row.name, creation_ms=row.creation_ms, definition=row.definition)
+        )

@@ -1,0 +1,114 @@
+"""Running a real server for tests: on 127.0.0.1, on a port the OS picks, stopped by whoever started it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import httpx
+import uvicorn
+from botocore.config import Config
+
+from emulator.app import create_app
+from emulator.settings import Settings
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def free_port() -> int:
+    with free_socket() as sock:
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(settings: Settings) -> Iterator[str]:
+    """The app from create_app(settings) under uvicorn in a thread; yields its endpoint URL."""
+    sock = free_socket()
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextmanager
+def server_process(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m emulator serve --port <free> ...` as a child process; yields (endpoint, process)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, proc)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise RuntimeError(f"server exited with {proc.returncode}: {out}")
+        try:
+            if httpx.get(f"{url}/_emulator/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not become ready")
+
+
+def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool = False, **config: Any) -> Any:
+    """A boto3 SageMaker client for the emulator; client-side validation off so bad input reaches the server."""
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(parameter_validation=validate, retries={"max_attempts": 1, "mode": "standard"}, **config),
+    )
+
+
+def aws_post(endpoint: str, operation: str | None, body: bytes | str | dict[str, Any], **headers: str) -> httpx.Response:
+    """A raw awsJson1.1 request."""
+    import json
+
+    content = body if isinstance(body, bytes | str) else json.dumps(body)
+    sent = {"Content-Type": "application/x-amz-json-1.1"}
+    if operation is not None:
+        sent["X-Amz-Target"] = f"SageMaker.{operation}"
+    sent.update(headers)
+    return httpx.post(endpoint + "/", content=content, headers=sent, timeout=30)

@@ -54,7 +54,9 @@ def running_server(settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_process(
+    *args: str, env: dict[str, str] | None = None, cwd: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`python -m emulator serve --port <free> ...` as a child process; yields (endpoint, process)."""
     port = free_port()
     cmd = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
@@ -102,7 +104,9 @@ def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool
     )
 
 
-def aws_post(endpoint: str, operation: str | None, body: bytes | str | dict[str, Any], **headers: str) -> httpx.Response:
+def aws_post(
+    endpoint: str, operation: str | None, body: bytes | str | dict[str, Any], **headers: str
+) -> httpx.Response:
     """A raw awsJson1.1 request."""
     import json
 

@@ -17,7 +17,9 @@ S3_SOURCE = {
     "S3DataType": "S3Prefix",
     "CompressionType": "None",
     "ModelAccessConfig": {"AcceptEula": True},
-    "HubAccessConfig": {"HubContentArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"},
+    "HubAccessConfig": {
+        "HubContentArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"
+    },
 }
 
 
@@ -53,7 +55,9 @@ TAGS = [{"Key": "team", "Value": "ml ops"}, {"Key": "ünïcode", "Value": "值"}
 
 def test_full_primary_container_round_trips_through_boto3(sm: Any) -> None:
     before = datetime.datetime.now(datetime.UTC)
-    created = sm.create_model(ModelName="Full-Model", PrimaryContainer=container("primary"), Tags=TAGS, **FULL_DEFINITION)
+    created = sm.create_model(
+        ModelName="Full-Model", PrimaryContainer=container("primary"), Tags=TAGS, **FULL_DEFINITION
+    )
     assert created["ModelArn"] == "arn:aws:sagemaker:us-east-1:123456789012:model/full-model"
     described = sm.describe_model(ModelName="Full-Model")
     assert described.pop("ResponseMetadata")["HTTPStatusCode"] == 200
@@ -118,7 +122,10 @@ def test_unknown_and_null_members_are_ignored_and_not_stored(endpoint: str) -> N
 def test_content_type_with_or_without_charset(endpoint: str, content_type: str) -> None:
     name = "ct-" + str(len(content_type))
     response = aws_post(
-        endpoint, "CreateModel", {"ModelName": name, "PrimaryContainer": {"Image": "i"}}, **{"Content-Type": content_type}
+        endpoint,
+        "CreateModel",
+        {"ModelName": name, "PrimaryContainer": {"Image": "i"}},
+        **{"Content-Type": content_type},
     )
     assert response.status_code == 200, response.text
 
@@ -172,6 +179,9 @@ def test_internal_failure_is_a_500_without_traceback(endpoint: str, monkeypatch:
     monkeypatch.setattr(Store, "get_model", broken)
     response = aws_post(endpoint, "DescribeModel", {"ModelName": "x"})
     assert response.status_code == 500
-    assert response.json() == {"__type": "InternalFailure", "message": "We encountered an internal error. Please try again."}
+    assert response.json() == {
+        "__type": "InternalFailure",
+        "message": "We encountered an internal error. Please try again.",
+    }
     assert "disk on fire" not in response.text and "Traceback" not in response.text
     assert json.loads(response.text)["__type"] == response.headers["x-amzn-errortype"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from emulator.admin import ADMIN_PREFIX
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
 from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
@@ -25,7 +26,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-ADMIN_PREFIX = "/_emulator"
 TARGET_PREFIX = "SageMaker."
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 # Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/sagemaker/aws4_request, ...

@@ -104,6 +104,16 @@ def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool
     )
 
 
+_HTTP: list[httpx.Client] = []
+
+
+def http() -> httpx.Client:
+    """One shared client: building an httpx client (its TLS context) costs more than a request."""
+    if not _HTTP:
+        _HTTP.append(httpx.Client(timeout=30))
+    return _HTTP[0]
+
+
 def aws_post(
     endpoint: str, operation: str | None, body: bytes | str | dict[str, Any], **headers: str
 ) -> httpx.Response:
@@ -115,4 +125,4 @@ def aws_post(
     if operation is not None:
         sent["X-Amz-Target"] = f"SageMaker.{operation}"
     sent.update(headers)
-    return httpx.post(endpoint + "/", content=content, headers=sent, timeout=30)
+    return http().post(endpoint + "/", content=content, headers=sent)

@@ -1,0 +1,82 @@
+-- wrk script for every bench scenario. Arguments (after `--`): scenario, tag, then scenario data:
+--   create   <tag> <body template with __NAME__>
+--   describe <tag> <name prefix> <count>
+--   list     <tag> <request body>
+--   mixed    <tag> <create template> <describe prefix> <count> <list body>
+-- Names are unique per run: tag + thread id + a per-thread counter. done() prints one JSON line for the harness.
+
+local next_thread_id = 0
+
+function setup(thread)
+  next_thread_id = next_thread_id + 1
+  thread:set("tid", next_thread_id)
+end
+
+local function aws(op, body)
+  return wrk.format("POST", "/", {
+    ["Content-Type"] = "application/x-amz-json-1.1",
+    ["X-Amz-Target"] = "SageMaker." .. op,
+    ["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/sagemaker/aws4_request, "
+      .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+    ["X-Amz-Date"] = "20250101T000000Z",
+  }, body)
+end
+
+local scenario, tag, counter = nil, nil, 0
+local create_template, describe_prefix, describe_count, list_request
+
+local function create_request()
+  counter = counter + 1
+  local name = string.format("bench-%s-%d-%d", tag, tid, counter)
+  return aws("CreateModel", (create_template:gsub("__NAME__", name, 1)))
+end
+
+local function describe_request()
+  counter = counter + 1
+  return aws("DescribeModel", string.format('{"ModelName":"%s%d"}', describe_prefix, counter % describe_count))
+end
+
+function init(args)
+  scenario, tag = args[1], args[2]
+  if scenario == "create" then
+    create_template = args[3]
+  elseif scenario == "describe" then
+    describe_prefix, describe_count = args[3], tonumber(args[4])
+  elseif scenario == "list" then
+    list_request = aws("ListModels", args[3])
+  elseif scenario == "mixed" then
+    create_template, describe_prefix, describe_count = args[3], args[4], tonumber(args[5])
+    list_request = aws("ListModels", args[6])
+  else
+    error("unknown scenario " .. tostring(scenario))
+  end
+end
+
+-- The mixed workload in a cycle of 20: 12 DescribeModel (60%), 5 CreateModel (25%), 3 ListModels (15%).
+local mixed_slot = 0
+
+function request()
+  if scenario == "create" then
+    return create_request()
+  elseif scenario == "describe" then
+    return describe_request()
+  elseif scenario == "list" then
+    return list_request
+  end
+  mixed_slot = (mixed_slot + 1) % 20
+  if mixed_slot < 12 then
+    return describe_request()
+  elseif mixed_slot < 17 then
+    return create_request()
+  end
+  return list_request
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\nBENCH-RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
+      .. '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d}}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end

@@ -1,0 +1,96 @@
+"""Filling stores before a scenario: SQL straight into the emulator's own tables (100,000 models in seconds), or
+CreateModel over HTTP where the store is not ours (moto) or the count is small."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert
+
+from bench.workload import ACCOUNT_ID, CREATE_REQUEST, REGION, seeded_name
+from emulator.operations.models import DEFINITION_MEMBERS
+from emulator.store.engine import create_schema, make_engine
+from emulator.store.tables import ModelCountRow, ModelRow
+
+BATCH = 10_000
+AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/sagemaker/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + "0" * 64
+)
+
+
+def stored_definition() -> str:
+    """The definition column exactly as CreateModel stores the bench's request."""
+    definition = {k: CREATE_REQUEST[k] for k in DEFINITION_MEMBERS if k in CREATE_REQUEST}
+    return json.dumps(definition, separators=(",", ":"), ensure_ascii=False)
+
+
+def seed_sqlite(path: Path, count: int) -> float:
+    """Create the schema in a new SQLite file and insert `count` models, one ms apart; returns seconds taken."""
+    started = time.perf_counter()
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    definition = stored_definition()
+    base_ms = int(time.time() * 1000) - count
+    with engine.begin() as conn:
+        for start in range(0, count, BATCH):
+            conn.execute(
+                insert(ModelRow),
+                [
+                    {
+                        "account_id": ACCOUNT_ID,
+                        "region": REGION,
+                        "name": seeded_name(i),
+                        "name_lower": seeded_name(i).lower(),
+                        "creation_ms": base_ms + i,
+                        "definition": definition,
+                    }
+                    for i in range(start, min(start + BATCH, count))
+                ],
+            )
+        conn.execute(insert(ModelCountRow), {"account_id": ACCOUNT_ID, "region": REGION, "count": count})
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def post(conn: http.client.HTTPConnection, operation: str, body: bytes) -> tuple[int, bytes]:
+    conn.request(
+        "POST",
+        "/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"SageMaker.{operation}",
+            "X-Amz-Date": "20250101T000000Z",
+            "Authorization": AUTHORIZATION,
+        },
+    )
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def create_over_http(url: str, names: list[str], *, connections: int = 8) -> None:
+    """CreateModel for every name; raises on the first answer that is not a 200."""
+    from bench.workload import create_body
+
+    parts = urlsplit(url)
+
+    def run(chunk: list[str]) -> None:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+        try:
+            for name in chunk:
+                status, body = post(conn, "CreateModel", create_body(name))
+                if status != 200:
+                    raise RuntimeError(f"CreateModel {name} at {url} answered {status}: {body[:300]!r}")
+        finally:
+            conn.close()
+
+    chunks = [names[i::connections] for i in range(connections)]
+    with ThreadPoolExecutor(connections) as pool:
+        for future in [pool.submit(run, chunk) for chunk in chunks if chunk]:
+            future.result()

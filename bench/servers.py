@@ -1,0 +1,159 @@
+"""Starting the servers under test on free 127.0.0.1 ports, timing start-up, reading their memory, stopping them."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.seed import AUTHORIZATION
+from bench.workload import ACCOUNT_ID, REGION
+
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("floor", "emulator", "moto")
+
+
+@dataclass
+class Server:
+    kind: str
+    url: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    startup_s: float
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def emulator_command() -> list[str]:
+    """The installed console script next to this interpreter (the real CLI), else the module."""
+    script = Path(sys.executable).parent / "sagemaker-emulator"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
+
+
+def moto_command() -> str | None:
+    return shutil.which("moto_server")
+
+
+def command(kind: str, port: int, database: Path | None) -> list[str]:
+    if kind == "floor":
+        return [sys.executable, "-m", "bench.floor", "--host", "127.0.0.1", "--port", str(port)]
+    if kind == "emulator":
+        assert database is not None
+        return [
+            *emulator_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite:///{database}",
+            "--region",
+            REGION,
+            "--account-id",
+            ACCOUNT_ID,
+            "--log-level",
+            "warning",
+        ]
+    moto = moto_command()
+    if kind != "moto" or moto is None:
+        raise ValueError(f"cannot start {kind}")
+    return [moto, "-H", "127.0.0.1", "-p", str(port)]
+
+
+def answers(port: int) -> bool:
+    """True once the server answers an HTTP request at all (any status: an error is an answer)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request(
+            "POST",
+            "/",
+            body=b'{"ModelName":"startup-probe"}',
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "SageMaker.DescribeModel",
+                "Authorization": AUTHORIZATION,
+            },
+        )
+        conn.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def start(kind: str, *, workdir: Path, database: Path | None = None, timeout: float = 60) -> Server:
+    """Start a server and wait for its first answer; startup_s is from spawning the process to that answer."""
+    port = free_port()
+    log = workdir / f"{kind}-{port}.log"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command(kind, port, database), cwd=workdir, env=env, stdout=out, stderr=out)
+    deadline = started + timeout
+    while not answers(port):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{kind} exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        if time.perf_counter() > deadline:
+            stop_process(proc)
+            raise RuntimeError(f"{kind} did not answer within {timeout} s: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    return Server(kind=kind, url=f"http://127.0.0.1:{port}", port=port, proc=proc, startup_s=elapsed, log=log)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def rss_bytes(pid: int) -> int | None:
+    """VmRSS of the process and its children (a launcher may sit between us and the server), or None off Linux."""
+    total, seen = 0, False
+    for each in descendants(pid):
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    seen = True
+        except OSError:
+            continue
+    return total if seen else None

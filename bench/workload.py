@@ -1,0 +1,65 @@
+"""The requests every server gets: one realistic CreateModel definition, the names Describe reads, the List pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"  # the region in the Authorization header load.lua sends
+NAME_PLACEHOLDER = "__NAME__"
+
+# What a training pipeline sends: image, artifact, environment, role, VPC, network isolation, tags.
+CREATE_REQUEST: dict[str, Any] = {
+    "ModelName": NAME_PLACEHOLDER,
+    "PrimaryContainer": {
+        "Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310-ubuntu20.04-sagemaker",
+        "ModelDataUrl": "s3://ml-artifacts-123456789012/churn/training-2024-05-01/output/model.tar.gz",
+        "Mode": "SingleModel",
+        "Environment": {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            "SAGEMAKER_REGION": "us-east-1",
+            "MODEL_THRESHOLD": "0.42",
+        },
+    },
+    "ExecutionRoleArn": "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-20240501T101010",
+    "VpcConfig": {
+        "SecurityGroupIds": ["sg-0123456789abcdef0"],
+        "Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+    },
+    "EnableNetworkIsolation": True,
+    "Tags": [
+        {"Key": "project", "Value": "churn"},
+        {"Key": "owner", "Value": "ml-platform"},
+        {"Key": "stage", "Value": "staging"},
+    ],
+}
+
+# DescribeModel reads these names, created over HTTP before the scenario (same on every server).
+DESCRIBE_PREFIX = "bench-describe-"
+DESCRIBE_COUNT = 100
+
+# The ListModels page compared at 1,000 and at 100,000 models: one in ten seeded names contains the filter word.
+LIST_FILTER = "xgboost"
+LIST_REQUEST: dict[str, Any] = {"NameContains": LIST_FILTER, "MaxResults": 100}
+# The mixed workload lists the newest models, as a console or `aws sagemaker list-models` does.
+MIXED_LIST_REQUEST: dict[str, Any] = {"MaxResults": 10}
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def create_template() -> str:
+    return compact(CREATE_REQUEST)
+
+
+def create_body(name: str) -> bytes:
+    return create_template().replace(NAME_PLACEHOLDER, name, 1).encode()
+
+
+def seeded_name(i: int) -> str:
+    """Names of the seeded store: every tenth carries the List filter word."""
+    return f"{LIST_FILTER}-model-{i:07d}" if i % 10 == 0 else f"pytorch-model-{i:07d}"

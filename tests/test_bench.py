@@ -1,0 +1,46 @@
+"""The bench command works end to end (tiny smoke mode: floor and emulator, 1 s per scenario). No speed is asserted
+here: figures are only meaningful as ratios in a full bench run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+
+
+def test_smoke_run_measures_floor_and_emulator_and_every_create_is_stored(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--workdir", str(tmp_path / "work")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(out.read_text())
+    assert set(results["servers"]) == {"floor", "emulator"}
+    for kind in ("floor", "emulator"):
+        report = results["servers"][kind]
+        assert 0 < report["startup_median_s"] < 30
+        for scenario in ("create", "describe"):
+            result = report["scenarios"][scenario]
+            assert result["requests"] > 0 and result["rps"] > 0
+            assert result["non_2xx"] == 0 and result["socket_errors"] == 0
+            assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+        assert report["rss_mb"]["after_describe"] > 0
+    # The creates wrk saw answered 200 are rows in the database; at most one per connection was still in flight.
+    durability = results["servers"]["emulator"]["extra"]["durability"]
+    assert durability["creates_answered"] <= durability["models_stored"] <= durability["creates_answered"] + 8
+    assert results["ratios"]["describe"]["emulator/floor"] > 0
+    assert {t["target"] for t in results["targets"]} >= {"start-up to first answer", "RSS after mixed"}
+    assert "create" in done.stdout and "results:" in done.stdout

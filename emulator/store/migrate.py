@@ -48,6 +48,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         config = alembic_config(conn)
         stamp_unversioned(conn, config)
+        if revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision():
+            return  # the usual start-up: nothing to do, nothing to log
         command.upgrade(config, revision)
 
 

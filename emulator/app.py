@@ -1,4 +1,4 @@
-"""create_app(settings) builds everything: engine, schema, store, the AWS wire app and the admin API."""
+"""create_app(settings) builds everything: engine, schema (migrated to head), store, the AWS wire app, the admin API."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ from emulator.admin import create_admin_api
 from emulator.operations.context import Deps
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
-from emulator.store.engine import create_schema, make_engine
+from emulator.store.engine import make_engine
 from emulator.store.repository import Store
 
 
 def create_app(settings: Settings) -> AwsJsonApp:
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
-    deps = Deps(store=Store(engine), limits=settings.limits())
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+    )
+    store = Store(engine)
+    # An unreachable database does not stop the server: requests answer 503 until it is back, then it migrates.
+    store.schema.try_now()
+    deps = Deps(store=store, limits=settings.limits())
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,

@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-models", type=int, help="models per account and region (default: no limit)")
     serve.add_argument("--log-level", help="critical, error, warning, info or debug (default info)")
+    serve.add_argument("--workers", type=int, help="server processes sharing the port and the database (default 1)")
+    migrate = commands.add_parser(
+        "migrate",
+        help="create or upgrade the database schema, then exit",
+        description="Create or upgrade the schema (serve does this at start-up too). Safe while servers run.",
+    )
+    migrate.add_argument("--database-url", help="as for serve")
     return parser
 
 
@@ -54,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
+        if args.command == "migrate":
+            from emulator.store.migrate import migrate_command
+
+            return migrate_command(settings.database_url)
         from emulator.server import serve
 
         return serve(settings)

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
     database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
+    # Connections per server process: pool_size kept open, max_overflow more under load, pool_timeout seconds to
+    # wait for a free one before answering 503.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_timeout: float = Field(default=30, gt=0)
+    workers: int = Field(default=1, ge=1, description="server processes sharing the port")
     region: str = "us-east-1"
     account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
     log_level: str = "info"

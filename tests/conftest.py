@@ -7,13 +7,15 @@ from typing import Any
 import pytest
 
 from emulator.settings import Settings
+from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A fresh, empty database for one test."""
-    return f"sqlite:///{tmp_path / 'emulator.db'}"
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test: every test runs on SQLite, and on PostgreSQL when configured."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Engine creation: the dialect differences (SQLite pragmas, transaction start) live here only."""
+"""Engine creation: the dialect differences (SQLite pragmas, transaction start, pool) live here only."""
 
 from __future__ import annotations
 
@@ -6,46 +6,63 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
-from emulator.store.tables import Base
+# PostgreSQL: fail a connection attempt to a vanished host fast enough to answer 503, not hang the request.
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 class DatabaseError(Exception):
-    """The database cannot be opened or created (a clear message for the CLI, not a traceback)."""
+    """The database URL cannot be used (a clear message for the CLI, not a traceback)."""
 
 
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
+def parse_database_url(url: str) -> URL:
+    """sqlite:///path, or PostgreSQL through psycopg 3 (postgresql://, postgres:// and postgresql+psycopg://)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"bad database URL {url!r}: expected sqlite:///path or postgresql+psycopg://...") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise DatabaseError(
+            f"unsupported database URL {parsed.render_as_string(hide_password=True)}:"
+            " expected sqlite:///path or postgresql+psycopg://..."
+        )
+    return parsed
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30) -> Engine:
+    parsed = parse_database_url(url)
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # READ COMMITTED (the default) suffices: the conditional UPDATE re-checks its WHERE on the locked row.
+        # pre_ping replaces connections that died with a database restart before a request uses them.
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}, **pool
+        )
     if parsed.database and parsed.database != ":memory:":
         parent = Path(parsed.database).expanduser().resolve().parent
         if not parent.is_dir():
             raise DatabaseError(f"cannot open database {parsed.database}: directory {parent} does not exist")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's begin event below issue BEGIN itself (pysqlite's implicit BEGIN is deferred only).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")  # other processes' writers: wait, don't fail
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, across processes too
         cursor.execute("PRAGMA synchronous=FULL")  # a 200 means the commit reached the disk
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front, so a read-then-write inside one transaction cannot race.
+        # Writers take the write lock up front, so a read-then-write inside one transaction cannot race, and no
+        # transaction fails with SQLITE_BUSY_SNAPSHOT when it upgrades from reading to writing.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
     return engine
-
-
-def create_schema(engine: Engine) -> None:
-    try:
-        Base.metadata.create_all(engine)
-    except Exception as exc:
-        raise DatabaseError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {exc}") from exc

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from emulator.store.retry import SchemaGate, retrying
 from emulator.store.tables import ModelCountRow, ModelRow, TagRow
 
 
@@ -28,9 +29,14 @@ class StoredModel:
 
 
 class Store:
+    """Public methods that touch the database are @retrying: transient errors are retried, an unreachable
+    database is a 503, and the schema is created or upgraded on first use if start-up could not do it."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.schema = SchemaGate(engine)
 
+    @retrying
     def insert_model(
         self,
         *,
@@ -85,6 +91,7 @@ class Store:
             return
         raise ModelLimitReached(current)
 
+    @retrying
     def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -1,0 +1,110 @@
+"""What a database error means for a request: retry it, re-create the schema, or answer 503.
+
+Transient errors (PostgreSQL serialization failure or deadlock, SQLite busy or locked) are retried here with
+a short jittered back-off, so clients never see them. A database that cannot be reached is AWS's
+ServiceUnavailable (503), which every AWS SDK retries on its own; the next request tries the database again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from emulator.errors import ServiceUnavailable
+from emulator.store.migrate import upgrade
+
+log = logging.getLogger("emulator.store")
+
+ATTEMPTS = 10
+_PG_TRANSIENT = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_PG_NO_TABLE = "42P01"  # undefined_table
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("The service is unavailable because its database cannot be reached. Please try again.")
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_TRANSIENT:
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+
+
+def is_missing_table(exc: DBAPIError) -> bool:
+    """The schema vanished under a running server (a database dropped and re-created): migrate again."""
+    return getattr(exc.orig, "sqlstate", None) == _PG_NO_TABLE or "no such table" in str(exc.orig)
+
+
+class SchemaGate:
+    """Migrates once when first needed; until a migration succeeds every use tries again."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.ready = False
+        self._lock = threading.Lock()
+
+    def ensure(self) -> None:
+        if self.ready:
+            return
+        with self._lock:
+            if not self.ready:
+                upgrade(self.engine)
+                self.ready = True
+
+    def try_now(self) -> bool:
+        """At start-up: migrate, or log why not and leave it to the first request."""
+        try:
+            self.ensure()
+        except (OperationalError, PoolTimeout) as exc:
+            log.error("database unavailable, will retry on the next request: %s", str(exc).splitlines()[0])
+        return self.ready
+
+
+class HasSchema(Protocol):
+    schema: SchemaGate
+
+
+S = TypeVar("S", bound=HasSchema)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def retrying(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """Wraps a Store method that is one whole transaction, so running it again is safe."""
+
+    @wraps(method)
+    def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self.schema.ensure()
+                return method(self, *args, **kwargs)
+            except DBAPIError as exc:
+                if attempt < ATTEMPTS and is_transient(exc):
+                    time.sleep(random.uniform(0.5, 1.0) * min(0.002 * 2**attempt, 0.2))
+                    continue
+                if attempt < ATTEMPTS and is_missing_table(exc) and self.schema.ready:
+                    self.schema.ready = False
+                    continue
+                if isinstance(exc, OperationalError):
+                    log.error("database error: %s", str(exc).splitlines()[0])
+                    raise DatabaseUnavailable() from exc
+                raise
+            except PoolTimeout as exc:
+                log.error("no database connection free: %s", exc)
+                raise DatabaseUnavailable() from exc
+        raise AssertionError("unreachable")
+
+    return run

@@ -1,0 +1,75 @@
+"""A 200 is on disk: SIGKILL a server in the middle of a stream of creates; after a restart every acknowledged
+model is there, whole, and no model is half-stored."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from tests.support import aws_post, sagemaker_client, server_process
+
+TAGS = [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}, {"Key": "c", "Value": "3"}]
+
+
+def definition(name: str) -> dict[str, Any]:
+    return {
+        "PrimaryContainer": {"Image": f"image-{name}", "Environment": {"NAME": name}},
+        "EnableNetworkIsolation": True,
+    }
+
+
+def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> None:
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+
+    def stream(endpoint: str, writer: int) -> None:
+        for i in range(100_000):
+            name = f"w{writer}-m{i}"
+            try:
+                response = aws_post(endpoint, "CreateModel", {"ModelName": name, "Tags": TAGS, **definition(name)})
+            except httpx.HTTPError:
+                return  # the server is gone
+            assert response.status_code == 200, response.text
+            with lock:
+                acknowledged.append(name)
+
+    with server_process("--database-url", database_url, "--log-level", "warning") as (endpoint, proc):
+        writers = [threading.Thread(target=stream, args=(endpoint, w)) for w in range(4)]
+        for writer in writers:
+            writer.start()
+        while len(acknowledged) < 80:
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for writer in writers:
+            writer.join(timeout=30)
+    assert len(acknowledged) >= 80
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT name FROM models")).scalars().all()
+        tag_counts = conn.execute(
+            text(
+                "SELECT m.name, COUNT(t.key) FROM models m LEFT JOIN model_tags t ON t.model_id = m.id GROUP BY m.name"
+            )
+        ).all()
+        counted = conn.execute(text("SELECT count FROM model_counts")).scalar_one()
+    engine.dispose()
+    assert set(acknowledged) <= set(stored)
+    # At most the creates in flight at the kill may have committed without their answer reaching the client.
+    assert len(stored) - len(acknowledged) <= 4
+    assert {count for _, count in tag_counts} == {3}
+    assert counted == len(stored)
+
+    with server_process("--database-url", database_url, "--log-level", "warning") as (endpoint, _):
+        sm = sagemaker_client(endpoint)
+        for name in acknowledged:
+            described = sm.describe_model(ModelName=name)
+            assert described["PrimaryContainer"] == definition(name)["PrimaryContainer"]
+            assert described["EnableNetworkIsolation"] is True

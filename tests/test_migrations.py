@@ -1,0 +1,130 @@
+"""Schema migrations: a database built by the first release upgrades without losing rows; the scripts build exactly
+the schema the code declares; `sagemaker-emulator migrate` reports what it did."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from botocore.exceptions import ClientError
+from sqlalchemy import create_engine, inspect, text
+
+from emulator.settings import Settings
+from emulator.store.engine import make_engine
+from emulator.store.migrate import current_revision, head_revision, upgrade
+from emulator.store.tables import Base
+from tests.support import running_server, sagemaker_client
+
+DEFINITION = json.dumps({"PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}})
+
+
+def insert_old_model(conn: Any, region: str, name: str, tags: list[tuple[str, str]]) -> int:
+    model_id: int = conn.execute(
+        text(
+            "INSERT INTO models (account_id, region, name, name_lower, creation_ms, definition)"
+            " VALUES ('123456789012', :region, :name, :lower, 1700000000123, :definition) RETURNING id"
+        ),
+        {"region": region, "name": name, "lower": name.lower(), "definition": DEFINITION},
+    ).scalar_one()
+    for position, (key, value) in enumerate(tags):
+        conn.execute(
+            text("INSERT INTO model_tags (model_id, key, value, position) VALUES (:id, :key, :value, :position)"),
+            {"id": model_id, "key": key, "value": value, "position": position},
+        )
+    return model_id
+
+
+def test_a_first_release_database_upgrades_with_its_rows(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    assert not inspect(engine).has_table("model_counts")
+    with engine.begin() as conn:
+        first = insert_old_model(conn, "us-east-1", "Old-One", [("team", "a"), ("env", "prod")])
+        insert_old_model(conn, "us-east-1", "old-two", [])
+        third = insert_old_model(conn, "eu-west-1", "Old-One", [("team", "b")])
+    engine.dispose()
+
+    # The server upgrades at start-up; the limit of 3 models per scope counts the 2 old ones in us-east-1.
+    with running_server(Settings(database_url=database_url, max_models=3)) as endpoint:
+        sm = sagemaker_client(endpoint)
+        described = sm.describe_model(ModelName="old-one")
+        assert described["ModelName"] == "Old-One"
+        assert described["ModelArn"] == "arn:aws:sagemaker:us-east-1:123456789012:model/old-one"
+        assert described["CreationTime"].timestamp() == 1700000000.123
+        assert described["PrimaryContainer"] == {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+        assert sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="OLD-ONE")["ModelName"] == (
+            "Old-One"
+        )
+        sm.create_model(ModelName="new-one", PrimaryContainer={"Image": "i"})
+        with pytest.raises(ClientError) as raised:
+            sm.create_model(ModelName="new-two", PrimaryContainer={"Image": "i"})
+        assert raised.value.response["Error"]["Code"] == "ResourceLimitExceeded"
+        assert "with current utilization of 3 Models" in raised.value.response["Error"]["Message"]
+
+    engine = make_engine(database_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        counts = conn.execute(text("SELECT account_id, region, count FROM model_counts ORDER BY region")).all()
+        tags = conn.execute(text("SELECT model_id, key, value, position FROM model_tags ORDER BY model_id, position"))
+        assert [tuple(r) for r in counts] == [("123456789012", "eu-west-1", 1), ("123456789012", "us-east-1", 3)]
+        assert [tuple(r) for r in tags] == [
+            (first, "team", "a", 0),
+            (first, "env", "prod", 1),
+            (third, "team", "b", 0),
+        ]
+    engine.dispose()
+
+
+def test_the_migrations_build_the_schema_the_code_declares(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()
+
+
+def test_a_database_made_before_migrations_is_adopted_not_rebuilt(database_url: str) -> None:
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)  # how versions before migrations made the schema
+    with engine.begin() as conn:
+        insert_old_model(conn, "us-east-1", "kept", [])
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM models")).scalars().all() == ["kept"]
+    engine.dispose()
+
+
+def test_migrate_command_creates_then_reports_the_schema(database_url: str) -> None:
+    command = [sys.executable, "-m", "emulator", "migrate", "--database-url", database_url]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    shown = make_engine(database_url).url.render_as_string(hide_password=True)
+    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0002\n")
+    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0002 (the newest)\n")
+    assert set(inspect(create_engine(database_url)).get_table_names()) == {
+        "alembic_version",
+        "models",
+        "model_tags",
+        "model_counts",
+    }
+
+
+def test_migrate_command_fails_clearly_when_the_database_cannot_be_reached() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "migrate", "--database-url", "postgresql://postgres@127.0.0.1:1/x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "sagemaker-emulator: cannot migrate database postgresql+psycopg://postgres@127.0.0.1:1/x: connection failed:"
+    )
+    assert "Traceback" not in done.stderr

@@ -14,7 +14,8 @@ from sqlalchemy import insert
 
 from bench.workload import ACCOUNT_ID, CREATE_REQUEST, REGION, seeded_name
 from emulator.operations.models import DEFINITION_MEMBERS
-from emulator.store.engine import create_schema, make_engine
+from emulator.store.engine import make_engine
+from emulator.store.migrate import upgrade
 from emulator.store.tables import ModelCountRow, ModelRow
 
 BATCH = 10_000
@@ -34,7 +35,7 @@ def seed_sqlite(path: Path, count: int) -> float:
     """Create the schema in a new SQLite file and insert `count` models, one ms apart; returns seconds taken."""
     started = time.perf_counter()
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    upgrade(engine)
     definition = stored_definition()
     base_ms = int(time.time() * 1000) - count
     with engine.begin() as conn:

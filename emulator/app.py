@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from emulator.admin import create_admin_api
 from emulator.operations.context import Deps
+from emulator.operations.tokens import PageTokens
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import create_schema, make_engine
@@ -13,7 +14,7 @@ from emulator.store.repository import Store
 def create_app(settings: Settings) -> AwsJsonApp:
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    deps = Deps(store=Store(engine), limits=settings.limits())
+    deps = Deps(store=Store(engine), limits=settings.limits(), tokens=PageTokens(settings.token_key()))
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from emulator.store.listing import ModelListing
 from emulator.store.tables import ModelCountRow, ModelRow, TagRow
+from emulator.store.tags import ModelMissing, TagStore, model_id
 
 
 class ModelExists(Exception):
@@ -27,7 +29,7 @@ class StoredModel:
     definition: str
 
 
-class Store:
+class Store(ModelListing, TagStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -97,3 +99,20 @@ class Store:
         return (
             None if row is None else StoredModel(name=row.name, creation_ms=row.creation_ms, definition=row.definition)
         )
+
+    def delete_model(self, *, account_id: str, region: str, name: str) -> bool:
+        """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            try:
+                mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
+            except ModelMissing:
+                return False
+            # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
+            conn.execute(delete(TagRow).where(TagRow.model_id == mid))
+            conn.execute(delete(ModelRow).where(ModelRow.id == mid))
+            conn.execute(
+                update(ModelCountRow)
+                .where(ModelCountRow.account_id == account_id, ModelCountRow.region == region)
+                .values(count=ModelCountRow.count - 1)
+            )
+        return True

@@ -94,7 +94,7 @@ def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: Deps) 
             account_id=ctx.account_id,
             region=ctx.region,
             name=name,
-            creation_ms=int(deps.clock() * 1000),
+            creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
             definition=json.dumps(definition, separators=(",", ":"), ensure_ascii=False),
             tags=tags,
             max_models=deps.limits.max_models,
@@ -152,7 +152,7 @@ def list_models(*, request: ListModelsInput, ctx: RequestContext, deps: Deps) ->
         from_ms,
     )
     cursor: tuple[str | int, int] | None = None
-    if "NextToken" in request:
+    if request.get("NextToken"):  # an empty token is no token, as SDK paginators treat it
         read = deps.tokens.read(request["NextToken"], query=query)
         if len(read) != 2 or type(read[1]) is not int or type(read[0]) is not (str if by_name else int):
             raise ValidationException(INVALID_TOKEN_MESSAGE)

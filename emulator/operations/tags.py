@@ -78,7 +78,7 @@ def list_tags(*, request: ListTagsInput, ctx: RequestContext, deps: Deps) -> Lis
     name = model_name_of(request["ResourceArn"], ctx)
     query = ("ListTags", ctx.account_id, ctx.region, name.lower())
     after: int | None = None
-    if "NextToken" in request:
+    if request.get("NextToken"):
         cursor = deps.tokens.read(request["NextToken"], query=query)
         if len(cursor) != 1 or type(cursor[0]) is not int:
             raise ValidationException(INVALID_TOKEN_MESSAGE)

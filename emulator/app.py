@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from emulator.admin import create_admin_api
 from emulator.operations.context import Deps
+from emulator.operations.tokens import PageTokens
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -20,7 +21,7 @@ def create_app(settings: Settings) -> AwsJsonApp:
     store = Store(engine)
     # An unreachable database does not stop the server: requests answer 503 until it is back, then it migrates.
     store.schema.try_now()
-    deps = Deps(store=store, limits=settings.limits())
+    deps = Deps(store=store, limits=settings.limits(), tokens=PageTokens(settings.token_key()))
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_models: int | None = Field(default=None, ge=0)
     max_containers_per_model: int | None = Field(default=None, ge=1, le=15)
     max_environment_bytes: int | None = Field(default=None, ge=0)
+    # Signs NextTokens; env only (a flag would show in `ps`). Unset: derived from the database URL, see token_key.
+    token_secret: SecretStr | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -66,6 +68,17 @@ class Settings(BaseSettings):
         if value not in ("critical", "error", "warning", "info", "debug"):
             raise ValueError("log level must be one of critical, error, warning, info, debug")
         return value
+
+    def token_key(self) -> bytes:
+        """The NextToken signing key: the same for every replica that serves one database, never random."""
+        if self.token_secret is not None:
+            return self.token_secret.get_secret_value().encode()
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            url = url.set(database=str(Path(url.database).expanduser().resolve()))
+        return url.render_as_string(hide_password=False).encode()
 
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,10 +34,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[str]:
-    """The app from create_app(settings) under uvicorn in a thread; yields its endpoint URL."""
+def running_server(settings: Settings, *, clock: Callable[[], float] | None = None) -> Iterator[str]:
+    """The app from create_app(settings) under uvicorn in a thread; yields its endpoint URL.
+
+    `clock` replaces the server's time source (creation times), for tests that need equal or exact times.
+    """
     sock = free_socket()
     app = create_app(settings)
+    if clock is not None:
+        app.deps = dataclasses.replace(app.deps, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from emulator.operations import models
+from emulator.operations import models, tags
 
 Handler = Callable[..., Any]
 
@@ -13,4 +13,9 @@ Handler = Callable[..., Any]
 HANDLERS: dict[str, Handler] = {
     "CreateModel": models.create_model,
     "DescribeModel": models.describe_model,
+    "ListModels": models.list_models,
+    "DeleteModel": models.delete_model,
+    "AddTags": tags.add_tags,
+    "ListTags": tags.list_tags,
+    "DeleteTags": tags.delete_tags,
 }

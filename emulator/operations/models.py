@@ -1,18 +1,25 @@
-"""CreateModel and DescribeModel."""
+"""CreateModel, DescribeModel, ListModels and DeleteModel."""
 
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from typing import Any
 
 from emulator.errors import ResourceLimitExceeded, ValidationException
 from emulator.operations.context import Deps, RequestContext, model_arn
+from emulator.operations.tags import distinct_tags
+from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
 from emulator.shapes.generated import (
     ContainerDefinition,
     CreateModelInput,
     CreateModelOutput,
+    DeleteModelInput,
     DescribeModelInput,
     DescribeModelOutput,
+    ListModelsInput,
+    ListModelsOutput,
 )
 from emulator.store.repository import ModelExists, ModelLimitReached
 
@@ -81,13 +88,13 @@ def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: Deps) 
     name = request["ModelName"]
     arn = model_arn(ctx, name)
     definition = {k: request[k] for k in DEFINITION_MEMBERS if k in request}  # type: ignore[literal-required]
-    tags = [(t["Key"], t["Value"]) for t in request.get("Tags", [])]
+    tags = distinct_tags(request.get("Tags", []))
     try:
         deps.store.insert_model(
             account_id=ctx.account_id,
             region=ctx.region,
             name=name,
-            creation_ms=int(deps.clock() * 1000),
+            creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
             definition=json.dumps(definition, separators=(",", ":"), ensure_ascii=False),
             tags=tags,
             max_models=deps.limits.max_models,
@@ -111,3 +118,69 @@ def describe_model(*, request: DescribeModelInput, ctx: RequestContext, deps: De
     out["CreationTime"] = stored.creation_ms / 1000
     out["ModelArn"] = model_arn(ctx, stored.name)
     return out  # type: ignore[return-value]
+
+
+# AWS documents no default page size for ListModels; 10 is what SageMaker documents for its other List operations.
+DEFAULT_PAGE_SIZE = 10
+# Timestamps far outside any creation time clamp here, so they never overflow a BIGINT column.
+_MS_BOUND = 2**62
+
+
+def ceil_ms(seconds: float) -> int:
+    """The least whole millisecond at or after a timestamp, exact for the decimal the client sent."""
+    ms = math.ceil(Decimal(repr(seconds)) * 1000)
+    return max(-_MS_BOUND, min(_MS_BOUND, ms))
+
+
+def list_models(*, request: ListModelsInput, ctx: RequestContext, deps: Deps) -> ListModelsOutput:
+    by_name = request.get("SortBy", "CreationTime") == "Name"
+    descending = request.get("SortOrder", "Descending") == "Descending"
+    name_contains = request.get("NameContains")
+    before, after = request.get("CreationTimeBefore"), request.get("CreationTimeAfter")
+    # Creation times are whole milliseconds: `< t` is `< ceil(t)`, and `>= t` is `>= ceil(t)`.
+    before_ms = None if before is None else ceil_ms(before)
+    from_ms = None if after is None else ceil_ms(after)
+    # The token is bound to everything that defines the listing; MaxResults may change between pages.
+    query = (
+        "ListModels",
+        ctx.account_id,
+        ctx.region,
+        by_name,
+        descending,
+        (name_contains or "").lower(),
+        before_ms,
+        from_ms,
+    )
+    cursor: tuple[str | int, int] | None = None
+    if request.get("NextToken"):  # an empty token is no token, as SDK paginators treat it
+        read = deps.tokens.read(request["NextToken"], query=query)
+        if len(read) != 2 or type(read[1]) is not int or type(read[0]) is not (str if by_name else int):
+            raise ValidationException(INVALID_TOKEN_MESSAGE)
+        cursor = (read[0], read[1])
+    page, more = deps.store.list_models(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        by_name=by_name,
+        descending=descending,
+        name_contains=name_contains,
+        before_ms=before_ms,
+        from_ms=from_ms,
+        after=cursor,
+        limit=request.get("MaxResults", DEFAULT_PAGE_SIZE),
+    )
+    out: ListModelsOutput = {
+        "Models": [
+            {"ModelName": m.name, "ModelArn": model_arn(ctx, m.name), "CreationTime": m.creation_ms / 1000}
+            for m in page
+        ]
+    }
+    if more:
+        last = page[-1]
+        out["NextToken"] = deps.tokens.issue(query=query, cursor=[last.name if by_name else last.creation_ms, last.id])
+    return out
+
+
+def delete_model(*, request: DeleteModelInput, ctx: RequestContext, deps: Deps) -> None:
+    name = request["ModelName"]
+    if not deps.store.delete_model(account_id=ctx.account_id, region=ctx.region, name=name):
+        raise ValidationException(f'Could not find model "{model_arn(ctx, name)}".')

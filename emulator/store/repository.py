@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from emulator.store.listing import ModelListing
 from emulator.store.retry import SchemaGate, retrying
 from emulator.store.tables import ModelCountRow, ModelRow, TagRow
+from emulator.store.tags import ModelMissing, TagStore, model_id
 
 
 class ModelExists(Exception):
@@ -28,7 +30,7 @@ class StoredModel:
     definition: str
 
 
-class Store:
+class Store(ModelListing, TagStore):
     """Public methods that touch the database are @retrying: transient errors are retried, an unreachable
     database is a 503, and the schema is created or upgraded on first use if start-up could not do it."""
 
@@ -78,18 +80,18 @@ class Store:
         if max_models is not None:
             # A conditional increment: concurrent creates queue on the row lock, so none passes the last slot twice.
             stmt = stmt.where(ModelCountRow.count < max_models)
-        if conn.execute(stmt).rowcount == 1:
-            return
-        current = conn.execute(select(ModelCountRow.count).where(scope)).scalar_one_or_none()
-        if current is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(ModelCountRow), {"account_id": account_id, "region": region, "count": 0})
-            except IntegrityError:
-                pass  # another writer created the row first
-            Store._count_one_more(conn, account_id=account_id, region=region, max_models=max_models)
-            return
-        raise ModelLimitReached(current)
+        while conn.execute(stmt).rowcount != 1:
+            current = conn.execute(select(ModelCountRow.count).where(scope)).scalar_one_or_none()
+            if current is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(ModelCountRow), {"account_id": account_id, "region": region, "count": 0})
+                except IntegrityError:
+                    pass  # another writer created the row first
+            elif max_models is not None and current >= max_models:
+                raise ModelLimitReached(current)
+            # Otherwise the row was committed by another writer between the UPDATE and the SELECT (each statement
+            # sees its own snapshot at READ COMMITTED): the UPDATE will find it now.
 
     @retrying
     def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
@@ -104,3 +106,21 @@ class Store:
         return (
             None if row is None else StoredModel(name=row.name, creation_ms=row.creation_ms, definition=row.definition)
         )
+
+    @retrying
+    def delete_model(self, *, account_id: str, region: str, name: str) -> bool:
+        """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            try:
+                mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
+            except ModelMissing:
+                return False
+            # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
+            conn.execute(delete(TagRow).where(TagRow.model_id == mid))
+            conn.execute(delete(ModelRow).where(ModelRow.id == mid))
+            conn.execute(
+                update(ModelCountRow)
+                .where(ModelCountRow.account_id == account_id, ModelCountRow.region == region)
+                .values(count=ModelCountRow.count - 1)
+            )
+        return True

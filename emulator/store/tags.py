@@ -1,0 +1,92 @@
+"""Tags of models: ordered by first addition, at most a fixed number per model, changed in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+
+from emulator.store.retry import SchemaGate, retrying
+from emulator.store.tables import ModelRow, TagRow
+
+
+class ModelMissing(Exception):
+    pass
+
+
+class TagLimitReached(Exception):
+    def __init__(self, current: int, added: int) -> None:
+        super().__init__(current, added)
+        self.current = current
+        self.added = added
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTag:
+    key: str
+    value: str
+    position: int
+
+
+def model_id(conn: Connection, *, account_id: str, region: str, name: str, lock: bool = False) -> int:
+    stmt = select(ModelRow.id).where(
+        ModelRow.account_id == account_id, ModelRow.region == region, ModelRow.name_lower == name.lower()
+    )
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers): concurrent AddTags on one
+    # model queue here, so none counts tags another is about to add, and a concurrent delete waits.
+    found = conn.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+    if found is None:
+        raise ModelMissing(name)
+    return found
+
+
+class TagStore:
+    engine: Engine
+    schema: SchemaGate
+
+    @retrying
+    def add_tags(self, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int) -> None:
+        """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
+            existing = {
+                r.key: (r.value, r.position)
+                for r in conn.execute(select(TagRow.key, TagRow.value, TagRow.position).where(TagRow.model_id == mid))
+            }
+            new = [(k, v) for k, v in tags if k not in existing]
+            if len(existing) + len(new) > max_tags:
+                raise TagLimitReached(len(existing), len(new))
+            changed = [{"k": k, "v": v} for k, v in tags if k in existing and existing[k][0] != v]
+            if changed:
+                conn.execute(
+                    update(TagRow)
+                    .where(TagRow.model_id == mid, TagRow.key == bindparam("k"))
+                    .values(value=bindparam("v")),
+                    changed,
+                )
+            if new:
+                start = max((p for _, p in existing.values()), default=-1) + 1
+                conn.execute(
+                    insert(TagRow),
+                    [{"model_id": mid, "key": k, "value": v, "position": start + i} for i, (k, v) in enumerate(new)],
+                )
+
+    @retrying
+    def list_tags(
+        self, *, account_id: str, region: str, name: str, after_position: int | None, limit: int
+    ) -> tuple[list[StoredTag], bool]:
+        """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
+        with self.engine.connect() as conn:
+            mid = model_id(conn, account_id=account_id, region=region, name=name)
+            stmt = select(TagRow.key, TagRow.value, TagRow.position).where(TagRow.model_id == mid)
+            if after_position is not None:
+                stmt = stmt.where(TagRow.position > after_position)
+            rows = conn.execute(stmt.order_by(TagRow.position).limit(limit + 1)).all()
+        return [StoredTag(key=r.key, value=r.value, position=r.position) for r in rows[:limit]], len(rows) > limit
+
+    @retrying
+    def delete_tags(self, *, account_id: str, region: str, name: str, keys: list[str]) -> None:
+        """Removes the keys the model has; others are ignored. Raises ModelMissing."""
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
+            conn.execute(delete(TagRow).where(TagRow.model_id == mid, TagRow.key.in_(keys)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from emulator.admin import create_admin_api
 from emulator.operations.context import Deps
+from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import create_schema, make_engine
@@ -14,9 +15,16 @@ def create_app(settings: Settings) -> AwsJsonApp:
     engine = make_engine(settings.database_url)
     create_schema(engine)
     deps = Deps(store=Store(engine), limits=settings.limits())
+    resolve_caller = make_caller_resolver(
+        settings.credentials(),
+        default_account=settings.account_id,
+        default_region=settings.region,
+        clock=deps.clock,
+    )
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
         fallback=create_admin_api(deps),
+        resolve_caller=resolve_caller,
     )

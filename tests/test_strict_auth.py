@@ -217,6 +217,14 @@ def test_query_string_and_extra_signed_headers_are_part_of_the_signature(strict_
     assert signed.send().status_code == 200
 
 
+def test_a_date_header_instead_of_x_amz_date_is_accepted(strict_endpoint: str) -> None:
+    signed = sign(strict_endpoint, "CreateModel", CREATE, key_id=ALICE, secret=ALICE_SECRET, headers={"Date": "x"})
+    assert "X-Amz-Date" not in signed.headers
+    assert signed.headers["Date"].endswith(" -0000")
+    response = signed.send()
+    assert (response.status_code, response.json()) == (200, {"ModelArn": arn("signed")})
+
+
 def test_a_date_within_fifteen_minutes_is_accepted(strict_endpoint: str) -> None:
     for minutes in (-14, 14):
         when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=minutes)
@@ -371,6 +379,13 @@ def test_malformed_authorization_headers(strict_endpoint: str) -> None:
         ),
         (
             f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=host",
+            {"X-Amz-Date": "yesterday"},
+            "IncompleteSignatureException",
+            f"Authorization header requires 'Signature' parameter. Authorization=AWS4-HMAC-SHA256 {cred},"
+            " SignedHeaders=host",
+        ),
+        (
+            f"AWS4-HMAC-SHA256 {cred}, SignedHeaders=host, {sig}",
             {"X-Amz-Date": ""},
             "IncompleteSignatureException",
             "Date must be in ISO-8601 'basic format'. Got ''. See http://en.wikipedia.org/wiki/ISO_8601",

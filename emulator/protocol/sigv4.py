@@ -36,6 +36,7 @@ MAX_REGION_LENGTH = 50
 MISSING_TOKEN = "Missing Authentication Token"
 UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
 INVALID_REGION = "Credential should be scoped to a valid region. "
+DATE_REQUIRED = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
 HOST_NOT_SIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access"
@@ -67,7 +68,9 @@ def _header(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 def _request_time(headers: Sequence[tuple[bytes, bytes]]) -> tuple[datetime, str] | None:
-    """(time, the X-Amz-Date form of it) from X-Amz-Date, else Date; None when neither is present."""
+    """(time, the X-Amz-Date form of it) from X-Amz-Date, else Date; None when neither is present.
+
+    Raises IncompleteSignatureException for a date in another format."""
     amz_date = _header(headers, b"x-amz-date")
     if amz_date is not None:
         if _BASIC_FORMAT.match(amz_date):
@@ -82,7 +85,9 @@ def _request_time(headers: Sequence[tuple[bytes, bytes]]) -> tuple[datetime, str
     if http_date is None:
         return None
     try:
-        when = parsedate_to_datetime(http_date).astimezone(UTC)
+        parsed = parsedate_to_datetime(http_date)
+        # `-0000` (what botocore sends) parses to a naive time that means UTC.
+        when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (TypeError, ValueError):
         raise IncompleteSignatureException(
             f"Date must be in ISO-8601 'basic format'. Got '{http_date}'. See http://en.wikipedia.org/wiki/ISO_8601"
@@ -162,16 +167,19 @@ def verify(
     if not authorization or not authorization.strip().startswith("AWS4-"):
         raise MissingAuthenticationTokenException(MISSING_TOKEN)
     algorithm, params = _parameters(authorization)
-    request_time = _request_time(request.headers)
     incomplete = "".join(
         f"Authorization header requires '{name}' parameter. "
         for name in ("Credential", "Signature", "SignedHeaders")
         if not params.get(name)
     )
-    if request_time is None:
-        incomplete += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-    if incomplete or request_time is None:
+    if not any(name in (b"x-amz-date", b"date") for name, _ in request.headers):
+        incomplete += DATE_REQUIRED
+    if incomplete:
         raise IncompleteSignatureException(f"{incomplete}Authorization={authorization}")
+    # Parsed only now: a header that lacks parts is reported as such even when its date is also bad.
+    request_time = _request_time(request.headers)
+    if request_time is None:
+        raise IncompleteSignatureException(f"{DATE_REQUIRED}Authorization={authorization}")
     when, stamp = request_time
     _check_skew(when, stamp, now)
     signed_headers = params["SignedHeaders"].lower().split(";")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from emulator.admin import create_admin_api
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
+from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -12,6 +13,9 @@ from emulator.store.repository import Store
 
 
 def create_app(settings: Settings) -> AwsJsonApp:
+    # Configuration errors first, before anything touches the database.
+    credentials = settings.credentials()
+    limits = settings.limits()
     engine = make_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -21,10 +25,17 @@ def create_app(settings: Settings) -> AwsJsonApp:
     store = Store(engine)
     # An unreachable database does not stop the server: requests answer 503 until it is back, then it migrates.
     store.schema.try_now()
-    deps = Deps(store=store, limits=settings.limits(), tokens=PageTokens(settings.token_key()))
+    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key()))
+    resolve_caller = make_caller_resolver(
+        credentials,
+        default_account=settings.account_id,
+        default_region=settings.region,
+        clock=deps.clock,
+    )
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
         fallback=create_admin_api(deps),
+        resolve_caller=resolve_caller,
     )

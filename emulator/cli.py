@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from emulator import __version__
+from emulator.credentials import CredentialsError
 from emulator.settings import LimitsFileError, Settings
 from emulator.store.engine import DatabaseError
 
@@ -34,7 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="sqlite:///path or postgresql+psycopg://... (default: sagemaker-emulator.db in the working directory)",
     )
     serve.add_argument("--region", help="region when a request carries no SigV4 credential scope (default us-east-1)")
-    serve.add_argument("--account-id", help="account id of every request (default 123456789012)")
+    serve.add_argument(
+        "--account-id", help="account of requests whose access key is not mapped to one (default 123456789012)"
+    )
+    serve.add_argument(
+        "--strict-auth",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="require a valid SigV4 signature made with a configured secret key (default: off)",
+    )
+    serve.add_argument(
+        "--credentials-file",
+        type=Path,
+        help="TOML or JSON file mapping access keys to accounts and secret keys (see README)",
+    )
     serve.add_argument(
         "--limits-file",
         type=Path,
@@ -73,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr
         )
-    except (LimitsFileError, DatabaseError) as exc:
+    except (LimitsFileError, CredentialsError, DatabaseError) as exc:
         print(f"sagemaker-emulator: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"sagemaker-emulator: {exc.strerror or exc}", file=sys.stderr)

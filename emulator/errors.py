@@ -44,3 +44,20 @@ class ServiceUnavailable(AwsError):
 
 class ThrottlingException(AwsError):
     code = "ThrottlingException"
+
+
+# Authentication (strict mode). awsJson services answer all of these with 400, as measured on Coral services.
+class MissingAuthenticationTokenException(AwsError):
+    code = "MissingAuthenticationTokenException"
+
+
+class IncompleteSignatureException(AwsError):
+    code = "IncompleteSignatureException"
+
+
+class InvalidSignatureException(AwsError):
+    code = "InvalidSignatureException"
+
+
+class UnrecognizedClientException(AwsError):
+    code = "UnrecognizedClientException"

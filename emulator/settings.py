@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
 
@@ -60,6 +63,12 @@ class Settings(BaseSettings):
     max_environment_bytes: int | None = Field(default=None, ge=0)
     # Signs NextTokens; env only (a flag would show in `ps`). Unset: derived from the database URL, see token_key.
     token_secret: SecretStr | None = None
+    # Accounts and signing (see emulator/credentials.py). None: the credentials file decides, else permissive.
+    strict_auth: bool | None = None
+    credentials_file: Path | None = None
+    # Env vars take JSON objects: SAGEMAKER_EMULATOR_ACCESS_KEYS='{"AKID": "111122223333"}'.
+    access_keys: dict[str, str] = Field(default_factory=dict)
+    secret_keys: dict[str, SecretStr] = Field(default_factory=dict)
 
     @field_validator("log_level")
     @classmethod
@@ -87,3 +96,13 @@ class Settings(BaseSettings):
             if getattr(self, key) is not None:
                 values[key] = getattr(self, key)
         return Limits(**values)
+
+    def credentials(self) -> Credentials:
+        """Raises CredentialsError naming the problem (never a secret)."""
+        return resolve_credentials(
+            file=load_credentials_file(self.credentials_file) if self.credentials_file else None,
+            strict=self.strict_auth,
+            access_keys=self.access_keys,
+            secret_keys=self.secret_keys,
+            environ=os.environ,
+        )

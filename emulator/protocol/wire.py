@@ -7,7 +7,6 @@ cost more than everything else a request does. Anything not under the admin pref
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -18,6 +17,7 @@ from emulator.admin import ADMIN_PREFIX
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
 from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
+from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -28,8 +28,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TARGET_PREFIX = "SageMaker."
 CONTENT_TYPE = b"application/x-amz-json-1.1"
-# Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/sagemaker/aws4_request, ...
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 
 log = logging.getLogger("emulator.request")
 
@@ -41,17 +39,22 @@ def error_body(error: AwsError) -> bytes:
     return orjson.dumps(body)
 
 
-def credential_scope(authorization: str) -> tuple[str, str] | None:
-    """(access key id, region) from a SigV4 Authorization header, or None."""
-    found = _CREDENTIAL.search(authorization)
-    return (found.group(1), found.group(3)) if found else None
-
-
 class AwsJsonApp:
-    def __init__(self, *, deps: Deps, default_region: str, default_account: str, fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        *,
+        deps: Deps,
+        default_region: str,
+        default_account: str,
+        fallback: ASGIApp,
+        resolve_caller: CallerResolver | None = None,
+    ) -> None:
         self.deps = deps
         self.default_region = default_region
         self.default_account = default_account
+        self.resolve_caller = resolve_caller or PermissiveAuth(
+            accounts={}, default_account=default_account, default_region=default_region
+        )
         self.fallback = fallback
         self.validator = RequestValidator()
         self.handlers: dict[str, Handler] = dict(HANDLERS)
@@ -91,12 +94,6 @@ class AwsJsonApp:
             handler = self.handlers.get(operation)
             if handler is None or scope["method"] != "POST":
                 raise UnknownOperationException()
-            scoped = credential_scope(authorization)
-            ctx = RequestContext(
-                account_id=self.default_account,
-                region=scoped[1] if scoped else self.default_region,
-                request_id=request_id,
-            )
             try:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError:
@@ -105,6 +102,9 @@ class AwsJsonApp:
                 if type(request) is list:
                     raise SerializationException("Start of list found where not expected")
                 raise SerializationException()
+            # After target and body checks, before validation: the order of AWS's JSON services.
+            account_id, region = self.resolve_caller(scope, authorization, body)
+            ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
             self.validator.validate(operation, request)
             result = handler(request=request, ctx=ctx, deps=self.deps)
             return 200, orjson.dumps(result if result is not None else {}), None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from emulator.admin import create_admin_api
+from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
+from emulator.protocol.limits import RequestLimits
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import create_schema, make_engine
@@ -13,10 +15,15 @@ from emulator.store.repository import Store
 def create_app(settings: Settings) -> AwsJsonApp:
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    deps = Deps(store=Store(engine), limits=settings.limits())
+    deps = Deps(store=Store(engine), limits=settings.limits(), faults=FaultInjector(settings.fault_config()))
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
         fallback=create_admin_api(deps),
+        request_limits=RequestLimits(
+            max_body_bytes=settings.max_request_bytes,
+            max_json_depth=settings.max_json_depth,
+            body_timeout=settings.request_body_timeout,
+        ),
     )

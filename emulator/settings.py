@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from emulator.faults import FaultConfig, load_faults_file
+
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
 
 
@@ -52,6 +54,16 @@ class Settings(BaseSettings):
     max_models: int | None = Field(default=None, ge=0)
     max_containers_per_model: int | None = Field(default=None, ge=1, le=15)
     max_environment_bytes: int | None = Field(default=None, ge=0)
+    # Request limits (docs/decisions.md): generous enough for any valid request, small enough to protect the server.
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=8)
+    request_header_timeout: float = Field(default=10.0, gt=0)
+    request_body_timeout: float = Field(default=30.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
+    faults_file: Path | None = None
+    faults: FaultConfig | None = None
+    fault_seed: int | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -68,3 +80,15 @@ class Settings(BaseSettings):
             if getattr(self, key) is not None:
                 values[key] = getattr(self, key)
         return Limits(**values)
+
+    def fault_config(self) -> FaultConfig:
+        """Rules from the file, then from `faults` (env JSON); fault_seed over either's seed."""
+        rules = load_faults_file(self.faults_file) if self.faults_file else FaultConfig()
+        if self.faults is not None:
+            rules = FaultConfig(
+                seed=self.faults.seed if self.faults.seed is not None else rules.seed,
+                rules=[*rules.rules, *self.faults.rules],
+            )
+        if self.fault_seed is not None:
+            rules = rules.model_copy(update={"seed": self.fault_seed})
+        return rules

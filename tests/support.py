@@ -17,6 +17,7 @@ import uvicorn
 from botocore.config import Config
 
 from emulator.app import create_app
+from emulator.server import uvicorn_config
 from emulator.settings import Settings
 
 
@@ -37,7 +38,7 @@ def running_server(settings: Settings) -> Iterator[str]:
     """The app from create_app(settings) under uvicorn in a thread; yields its endpoint URL."""
     sock = free_socket()
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.faults import FaultInjector
 from emulator.settings import Limits
 from emulator.store.repository import Store
 
@@ -22,6 +23,7 @@ class Deps:
     store: Store
     limits: Limits
     clock: Callable[[], float] = field(default=time.time)
+    faults: FaultInjector = field(default_factory=FaultInjector)
 
 
 def model_arn(ctx: RequestContext, name: str) -> str:

@@ -6,6 +6,7 @@ cost more than everything else a request does. Anything not under the admin pref
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -18,6 +19,7 @@ from emulator.admin import ADMIN_PREFIX
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
 from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
+from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -48,8 +50,18 @@ def credential_scope(authorization: str) -> tuple[str, str] | None:
 
 
 class AwsJsonApp:
-    def __init__(self, *, deps: Deps, default_region: str, default_account: str, fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        *,
+        deps: Deps,
+        default_region: str,
+        default_account: str,
+        fallback: ASGIApp,
+        request_limits: RequestLimits | None = None,
+    ) -> None:
         self.deps = deps
+        self.limits = request_limits or RequestLimits()
+        self.faults = deps.faults
         self.default_region = default_region
         self.default_account = default_account
         self.fallback = fallback
@@ -61,14 +73,21 @@ class AwsJsonApp:
             await self.fallback(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        status, payload, code = self.handle(scope, body, request_id)
+        code: str | None
+        try:
+            self.limits.check_content_length(scope["headers"])
+            body = await self.limits.read_body(receive)
+        except AwsError as error:
+            # The rest of the body is never read: answer and close the connection.
+            status, payload, code = error.status, error_body(error), error.code
+            close = [(b"connection", b"close")]
+        except ClientDisconnected:
+            return
+        else:
+            status, payload, code = await self.handle(scope, body, request_id)
+            close = []
         headers = [
+            *close,
             (b"content-type", CONTENT_TYPE),
             (b"x-amzn-requestid", request_id.encode()),
             (b"content-length", str(len(payload)).encode()),
@@ -78,7 +97,7 @@ class AwsJsonApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
+    async def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
         """(status, body, error code or None) for one AWS request; never raises."""
         target = authorization = ""
         for name, value in scope["headers"]:
@@ -97,6 +116,7 @@ class AwsJsonApp:
                 region=scoped[1] if scoped else self.default_region,
                 request_id=request_id,
             )
+            self.limits.check_depth(body)
             try:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError:
@@ -105,6 +125,10 @@ class AwsJsonApp:
                 if type(request) is list:
                     raise SerializationException("Start of list found where not expected")
                 raise SerializationException()
+            if self.faults.active:
+                delay = self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
+                if delay:
+                    await asyncio.sleep(delay)
             self.validator.validate(operation, request)
             result = handler(request=request, ctx=ctx, deps=self.deps)
             return 200, orjson.dumps(result if result is not None else {}), None

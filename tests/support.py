@@ -101,7 +101,9 @@ def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool
         region_name=region,
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
-        config=Config(parameter_validation=validate, retries={"max_attempts": 1, "mode": "standard"}, **config),
+        config=Config(
+            **{"parameter_validation": validate, "retries": {"max_attempts": 1, "mode": "standard"}, **config}
+        ),
     )
 
 

@@ -81,7 +81,8 @@ def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: Deps) 
     name = request["ModelName"]
     arn = model_arn(ctx, name)
     definition = {k: request[k] for k in DEFINITION_MEMBERS if k in request}  # type: ignore[literal-required]
-    tags = [(t["Key"], t["Value"]) for t in request.get("Tags", [])]
+    # A key sent twice is one tag: the last value wins, at the first one's place (as AddTags overwrites a value).
+    tags = list({t["Key"]: t["Value"] for t in request.get("Tags", [])}.items())
     try:
         deps.store.insert_model(
             account_id=ctx.account_id,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from emulator.admin import create_admin_api
+from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
 from emulator.protocol.auth import make_caller_resolver
+from emulator.protocol.limits import RequestLimits
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -16,6 +18,7 @@ def create_app(settings: Settings) -> AwsJsonApp:
     # Configuration errors first, before anything touches the database.
     credentials = settings.credentials()
     limits = settings.limits()
+    faults = FaultInjector(settings.fault_config())
     engine = make_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -25,7 +28,7 @@ def create_app(settings: Settings) -> AwsJsonApp:
     store = Store(engine)
     # An unreachable database does not stop the server: requests answer 503 until it is back, then it migrates.
     store.schema.try_now()
-    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key()))
+    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key()), faults=faults)
     resolve_caller = make_caller_resolver(
         credentials,
         default_account=settings.account_id,
@@ -38,4 +41,9 @@ def create_app(settings: Settings) -> AwsJsonApp:
         default_account=settings.account_id,
         fallback=create_admin_api(deps),
         resolve_caller=resolve_caller,
+        request_limits=RequestLimits(
+            max_body_bytes=settings.max_request_bytes,
+            max_json_depth=settings.max_json_depth,
+            body_timeout=settings.request_body_timeout,
+        ),
     )

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from emulator import __version__
 from emulator.credentials import CredentialsError
+from emulator.faults import FaultsFileError
 from emulator.settings import LimitsFileError, Settings
 from emulator.store.engine import DatabaseError
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes",
     )
+    serve.add_argument("--faults-file", type=Path, help="TOML or JSON file with fault-injection rules (README)")
     serve.add_argument("--max-models", type=int, help="models per account and region (default: no limit)")
     serve.add_argument("--log-level", help="critical, error, warning, info or debug (default info)")
     serve.add_argument("--workers", type=int, help="server processes sharing the port and the database (default 1)")
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr
         )
-    except (LimitsFileError, CredentialsError, DatabaseError) as exc:
+    except (LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
         print(f"sagemaker-emulator: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"sagemaker-emulator: {exc.strerror or exc}", file=sys.stderr)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import uvicorn
 
 from emulator.app import create_app
+from emulator.protocol.deadline import deadline_protocol
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -30,19 +32,24 @@ def app_factory() -> AwsJsonApp:
     return create_app(settings)
 
 
+def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """The one uvicorn configuration, for the CLI and for tests: h11 with a header deadline, our keep-alive."""
+    return uvicorn.Config(
+        app,
+        http=deadline_protocol(settings.request_header_timeout),
+        timeout_keep_alive=settings.keep_alive_timeout,
+        access_log=False,
+        lifespan="off",
+        **options,
+    )
+
+
 def serve(settings: Settings) -> int:
     configure_logging(settings)
     if settings.workers > 1:
         return serve_workers(settings)
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="off",
-    )
+    config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 2

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
+from emulator.faults import FaultConfig, load_faults_file
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
 
@@ -69,6 +70,16 @@ class Settings(BaseSettings):
     # Env vars take JSON objects: SAGEMAKER_EMULATOR_ACCESS_KEYS='{"AKID": "111122223333"}'.
     access_keys: dict[str, str] = Field(default_factory=dict)
     secret_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    # Request limits (docs/decisions.md): generous enough for any valid request, small enough to protect the server.
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=8)
+    request_header_timeout: float = Field(default=10.0, gt=0)
+    request_body_timeout: float = Field(default=30.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
+    faults_file: Path | None = None
+    faults: FaultConfig | None = None
+    fault_seed: int | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -106,3 +117,15 @@ class Settings(BaseSettings):
             secret_keys=self.secret_keys,
             environ=os.environ,
         )
+
+    def fault_config(self) -> FaultConfig:
+        """Rules from the file, then from `faults` (env JSON); fault_seed over either's seed."""
+        rules = load_faults_file(self.faults_file) if self.faults_file else FaultConfig()
+        if self.faults is not None:
+            rules = FaultConfig(
+                seed=self.faults.seed if self.faults.seed is not None else rules.seed,
+                rules=[*rules.rules, *self.faults.rules],
+            )
+        if self.fault_seed is not None:
+            rules = rules.model_copy(update={"seed": self.fault_seed})
+        return rules

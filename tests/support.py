@@ -18,6 +18,7 @@ import uvicorn
 from botocore.config import Config
 
 from emulator.app import create_app
+from emulator.server import uvicorn_config
 from emulator.settings import Settings
 
 
@@ -43,7 +44,7 @@ def running_server(settings: Settings, *, clock: Callable[[], float] | None = No
     app = create_app(settings)
     if clock is not None:
         app.deps = dataclasses.replace(app.deps, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -106,7 +107,9 @@ def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool
         region_name=region,
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
-        config=Config(parameter_validation=validate, retries={"max_attempts": 1, "mode": "standard"}, **config),
+        config=Config(
+            **{"parameter_validation": validate, "retries": {"max_attempts": 1, "mode": "standard"}, **config}
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from emulator import __version__
+from emulator.admin.faults import faults_router
 from emulator.operations.context import Deps
 
 ADMIN_PREFIX = "/_emulator"
@@ -37,4 +38,5 @@ def create_admin_api(deps: Deps) -> FastAPI:
     admin.add_exception_handler(HTTPException, error)
     admin.add_exception_handler(RequestValidationError, error)
     admin.include_router(health_router(), prefix=ADMIN_PREFIX)
+    admin.include_router(faults_router(deps.faults), prefix=ADMIN_PREFIX)
     return admin

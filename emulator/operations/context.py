@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.faults import FaultInjector
 from emulator.operations.tokens import PageTokens
 from emulator.settings import Limits
 from emulator.store.repository import Store
@@ -25,6 +26,7 @@ class Deps:
     clock: Callable[[], float] = field(default=time.time)
     # create_app passes the key from settings; the default only serves Deps built by hand.
     tokens: PageTokens = field(default_factory=lambda: PageTokens(b""))
+    faults: FaultInjector = field(default_factory=FaultInjector)
 
 
 def model_arn(ctx: RequestContext, name: str) -> str:

@@ -6,6 +6,7 @@ cost more than everything else a request does. Anything not under the admin pref
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -18,6 +19,7 @@ from emulator.errors import AwsError, InternalFailure, SerializationException, U
 from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
+from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -48,8 +50,11 @@ class AwsJsonApp:
         default_account: str,
         fallback: ASGIApp,
         resolve_caller: CallerResolver | None = None,
+        request_limits: RequestLimits | None = None,
     ) -> None:
         self.deps = deps
+        self.limits = request_limits or RequestLimits()
+        self.faults = deps.faults
         self.default_region = default_region
         self.default_account = default_account
         self.resolve_caller = resolve_caller or PermissiveAuth(
@@ -64,14 +69,21 @@ class AwsJsonApp:
             await self.fallback(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        status, payload, code = self.handle(scope, body, request_id)
+        code: str | None
+        try:
+            self.limits.check_content_length(scope["headers"])
+            body = await self.limits.read_body(receive)
+        except AwsError as error:
+            # The rest of the body is never read: answer and close the connection.
+            status, payload, code = error.status, error_body(error), error.code
+            close = [(b"connection", b"close")]
+        except ClientDisconnected:
+            return
+        else:
+            status, payload, code = await self.handle(scope, body, request_id)
+            close = []
         headers = [
+            *close,
             (b"content-type", CONTENT_TYPE),
             (b"x-amzn-requestid", request_id.encode()),
             (b"content-length", str(len(payload)).encode()),
@@ -81,7 +93,7 @@ class AwsJsonApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
+    async def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
         """(status, body, error code or None) for one AWS request; never raises."""
         target = authorization = ""
         for name, value in scope["headers"]:
@@ -94,6 +106,7 @@ class AwsJsonApp:
             handler = self.handlers.get(operation)
             if handler is None or scope["method"] != "POST":
                 raise UnknownOperationException()
+            self.limits.check_depth(body)
             try:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError:
@@ -105,6 +118,10 @@ class AwsJsonApp:
             # After target and body checks, before validation: the order of AWS's JSON services.
             account_id, region = self.resolve_caller(scope, authorization, body)
             ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
+            if self.faults.active:
+                delay = self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
+                if delay:
+                    await asyncio.sleep(delay)
             self.validator.validate(operation, request)
             result = handler(request=request, ctx=ctx, deps=self.deps)
             return 200, orjson.dumps(result if result is not None else {}), None

@@ -1,0 +1,173 @@
+"""Fault injection: configured by file, env or admin API; what clients see, with and without botocore's retries."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.faults import FaultConfig, FaultRule
+from tests.support import aws_post, running_server, sagemaker_client, server_process
+
+IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+
+
+def no_retries(endpoint: str) -> Any:
+    # botocore's `max_attempts` counts retries after the first attempt; `total_max_attempts` counts every attempt.
+    return sagemaker_client(endpoint, retries={"mode": "standard", "total_max_attempts": 1})
+
+
+def put_faults(endpoint: str, config: dict[str, Any]) -> httpx.Response:
+    return httpx.put(f"{endpoint}/_emulator/faults", json=config, timeout=10)
+
+
+def create(sm: Any, name: str) -> Any:
+    return sm.create_model(ModelName=name, PrimaryContainer=IMAGE)
+
+
+def error_of(call: Any) -> tuple[int, str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+
+
+def test_standard_retries_absorb_injected_throttles(make_settings: Any) -> None:
+    rule = FaultRule(action="throttle", operations=["CreateModel"], times=2)
+    with running_server(make_settings(faults=FaultConfig(rules=[rule]))) as endpoint:
+        sm = sagemaker_client(endpoint, retries={"mode": "standard", "total_max_attempts": 3})
+        created = create(sm, "survives-throttling")
+        assert created["ResponseMetadata"]["RetryAttempts"] == 2
+        assert sm.describe_model(ModelName="survives-throttling")["ModelName"] == "survives-throttling"
+        counters = httpx.get(f"{endpoint}/_emulator/faults").json()["counters"]
+        assert counters == [{"matched": 3, "injected": 2}]
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "code", "message"),
+    [
+        ("throttle", 400, "ThrottlingException", "Rate exceeded"),
+        ("internal-error", 500, "InternalFailure", "We encountered an internal error. Please try again."),
+        ("unavailable", 503, "ServiceUnavailable", "Service Unavailable"),
+    ],
+)
+def test_without_retries_the_injected_error_arrives_exactly(
+    endpoint: str, action: str, status: int, code: str, message: str
+) -> None:
+    sm = no_retries(endpoint)
+    assert put_faults(endpoint, {"rules": [{"action": action, "operations": ["CreateModel"]}]}).status_code == 200
+    assert error_of(lambda: create(sm, "never-stored")) == (status, code, message)
+    raw = aws_post(endpoint, "CreateModel", {"ModelName": "never-stored", "PrimaryContainer": IMAGE})
+    assert (raw.status_code, raw.json(), raw.headers["x-amzn-errortype"]) == (
+        status,
+        {"__type": code, "message": message},
+        code,
+    )
+    # The injected failure left nothing behind; other operations are not affected.
+    assert error_of(lambda: sm.describe_model(ModelName="never-stored"))[1] == "ValidationException"
+
+
+def test_admin_changes_take_effect_without_restart(endpoint: str) -> None:
+    sm = no_retries(endpoint)
+    create(sm, "before")
+    rule = {"action": "throttle", "operations": ["DescribeModel"], "message": "Slow down"}
+    assert put_faults(endpoint, {"rules": [rule]}).json() == {
+        "rules": [{**rule, "latency_ms": 0}],
+        "counters": [{"matched": 0, "injected": 0}],
+    }
+    assert error_of(lambda: sm.describe_model(ModelName="before")) == (400, "ThrottlingException", "Slow down")
+    create(sm, "during")  # CreateModel is not in the rule
+    cleared = httpx.delete(f"{endpoint}/_emulator/faults").json()
+    assert cleared == {"rules": [], "counters": []}
+    assert sm.describe_model(ModelName="before")["ModelName"] == "before"
+
+
+def test_every_nth_and_filters(endpoint: str) -> None:
+    sm = no_retries(endpoint)
+    rules = [
+        {"action": "internal-error", "accounts": ["999999999999"]},  # another account: never matches
+        {"action": "throttle", "every": 2, "model_name_prefixes": ["flaky-"]},
+    ]
+    assert put_faults(endpoint, {"rules": rules}).status_code == 200
+    outcomes = []
+    for i in range(1, 7):
+        for name in (f"flaky-{i}", f"steady-{i}"):
+            try:
+                create(sm, name)
+                outcomes.append((name, "ok"))
+            except ClientError as exc:
+                outcomes.append((name, exc.response["Error"]["Code"]))
+    assert [o for o in outcomes if o[1] != "ok"] == [
+        ("flaky-2", "ThrottlingException"),
+        ("flaky-4", "ThrottlingException"),
+        ("flaky-6", "ThrottlingException"),
+    ]
+    assert httpx.get(f"{endpoint}/_emulator/faults").json()["counters"] == [
+        {"matched": 0, "injected": 0},
+        {"matched": 6, "injected": 3},
+    ]
+
+
+def test_a_seed_makes_probability_repeatable(endpoint: str) -> None:
+    sm = no_retries(endpoint)
+
+    def run() -> list[bool]:
+        put_faults(endpoint, {"seed": 42, "rules": [{"action": "throttle", "probability": 0.5}]})
+        results = []
+        for _ in range(30):
+            try:
+                sm.describe_model(ModelName="absent")
+            except ClientError as exc:
+                results.append(exc.response["Error"]["Code"] == "ThrottlingException")
+        return results
+
+    first = run()
+    assert 5 < sum(first) < 25  # about half, and not all or nothing
+    assert run() == first
+
+
+def test_latency_is_added(endpoint: str) -> None:
+    put_faults(endpoint, {"rules": [{"action": "latency", "latency_ms": 300, "operations": ["DescribeModel"]}]})
+    started = time.monotonic()
+    response = aws_post(endpoint, "DescribeModel", {"ModelName": "absent"})
+    assert time.monotonic() - started >= 0.3
+    assert response.json()["__type"] == "ValidationException"  # delayed, then answered as usual
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"rules": [{"action": "throttle", "every": 2, "probability": 0.5}]}, "a rule takes probability or every"),
+        ({"rules": [{"action": "latency"}]}, "a latency rule needs latency_ms > 0"),
+        ({"rules": [{"action": "explode"}]}, "Input should be"),
+    ],
+)
+def test_bad_rules_are_rejected_and_change_nothing(endpoint: str, config: dict[str, Any], message: str) -> None:
+    put_faults(endpoint, {"rules": [{"action": "throttle", "operations": ["ListModels"]}]})
+    response = put_faults(endpoint, config)
+    assert response.status_code == 400
+    assert response.json()["__type"] == "ValidationException"
+    assert message in response.json()["message"]
+    assert httpx.get(f"{endpoint}/_emulator/faults").json()["rules"][0]["operations"] == ["ListModels"]
+
+
+def test_faults_from_a_file_and_the_environment(tmp_path: Path) -> None:
+    faults_file = tmp_path / "faults.toml"
+    faults_file.write_text('seed = 3\n[[rules]]\naction = "unavailable"\noperations = ["DescribeModel"]\n')
+    env = {
+        **os.environ,
+        "SAGEMAKER_EMULATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+        "SAGEMAKER_EMULATOR_FAULTS_FILE": str(faults_file),
+        "SAGEMAKER_EMULATOR_FAULTS": json.dumps({"rules": [{"action": "throttle", "operations": ["CreateModel"]}]}),
+    }
+    with server_process(env=env) as (endpoint, _proc):
+        sm = no_retries(endpoint)
+        assert error_of(lambda: create(sm, "m")) == (400, "ThrottlingException", "Rate exceeded")
+        assert error_of(lambda: sm.describe_model(ModelName="m")) == (503, "ServiceUnavailable", "Service Unavailable")
+        assert httpx.get(f"{endpoint}/_emulator/faults").json()["seed"] == 3

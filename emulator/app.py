@@ -18,5 +18,5 @@ def create_app(settings: Settings) -> AwsJsonApp:
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        fallback=create_admin_api(deps),
+        fallback=create_admin_api(deps, settings=settings),
     )

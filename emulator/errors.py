@@ -44,3 +44,8 @@ class ServiceUnavailable(AwsError):
 
 class ThrottlingException(AwsError):
     code = "ThrottlingException"
+
+
+class AccessDeniedException(AwsError):
+    code = "AccessDeniedException"
+    status = 403

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
     region: str = "us-east-1"
     account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
     log_level: str = "info"
+    # One line per request: "text" (key=value, for people) or "json" (one object per line, for log shippers).
+    log_format: Literal["text", "json"] = "text"
+    # Reset and import through the admin API wipe data: allowed by default only where nobody else can reach them.
+    admin_writes: bool | None = None
     limits_file: Path | None = None
     max_models: int | None = Field(default=None, ge=0)
     max_containers_per_model: int | None = Field(default=None, ge=1, le=15)
@@ -60,6 +65,17 @@ class Settings(BaseSettings):
         if value not in ("critical", "error", "warning", "info", "debug"):
             raise ValueError("log level must be one of critical, error, warning, info, debug")
         return value
+
+    def admin_writes_allowed(self) -> bool:
+        """The setting when given, else true only for a loopback listener."""
+        if self.admin_writes is not None:
+            return self.admin_writes
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
 
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""

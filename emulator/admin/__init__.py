@@ -8,7 +8,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from emulator import __version__
+from emulator.admin.info import info_router
+from emulator.admin.state import state_router
+from emulator.errors import AwsError
 from emulator.operations.context import Deps
+from emulator.settings import Settings
 
 ADMIN_PREFIX = "/_emulator"
 
@@ -23,7 +27,7 @@ def health_router() -> APIRouter:
     return router
 
 
-def create_admin_api(deps: Deps) -> FastAPI:
+def create_admin_api(deps: Deps, *, settings: Settings) -> FastAPI:
     admin = FastAPI(
         title="sagemaker-emulator admin", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
     )
@@ -34,7 +38,15 @@ def create_admin_api(deps: Deps) -> FastAPI:
         detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
         return JSONResponse({"__type": "ValidationException", "message": str(detail)}, status_code=status)
 
+    async def aws_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AwsError)
+        body = {"__type": exc.code} if exc.message is None else {"__type": exc.code, "message": exc.message}
+        return JSONResponse(body, status_code=exc.status)
+
     admin.add_exception_handler(HTTPException, error)
     admin.add_exception_handler(RequestValidationError, error)
+    admin.add_exception_handler(AwsError, aws_error)
     admin.include_router(health_router(), prefix=ADMIN_PREFIX)
+    admin.include_router(info_router(deps, settings), prefix=ADMIN_PREFIX)
+    admin.include_router(state_router(deps, settings), prefix=ADMIN_PREFIX)
     return admin

@@ -11,9 +11,10 @@ from emulator.store.repository import Store
 
 
 def create_app(settings: Settings) -> AwsJsonApp:
+    limits = settings.limits()  # a bad limits file fails before a database file is created
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    deps = Deps(store=Store(engine), limits=settings.limits())
+    deps = Deps(store=Store(engine), limits=limits)
     return AwsJsonApp(
         deps=deps,
         default_region=settings.region,

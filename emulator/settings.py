@@ -36,7 +36,11 @@ def load_limits_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
         data: Any = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         return Limits(**data).model_dump(exclude_unset=True)
-    except (OSError, ValueError, TypeError, ValidationError) as exc:
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise LimitsFileError(f"bad limits file {path}: {where}: {first['msg']}") from exc
+    except (OSError, ValueError, TypeError) as exc:
         raise LimitsFileError(f"bad limits file {path}: {exc}".splitlines()[0]) from exc
 
 

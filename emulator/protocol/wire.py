@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -18,6 +19,7 @@ from emulator.admin import ADMIN_PREFIX
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
 from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
+from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -60,6 +62,7 @@ class AwsJsonApp:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = str(uuid.uuid4())
         body = b""
         more = True
@@ -77,6 +80,8 @@ class AwsJsonApp:
             headers.append((b"x-amzn-errortype", code.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+        if log.isEnabledFor(logging.INFO):
+            log_request(scope, request_id=request_id, status=status, error=code, seconds=time.perf_counter() - started)
 
     def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
         """(status, body, error code or None) for one AWS request; never raises."""
@@ -97,6 +102,7 @@ class AwsJsonApp:
                 region=scoped[1] if scoped else self.default_region,
                 request_id=request_id,
             )
+            scope[CONTEXT_KEY] = ctx
             try:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from emulator.admin import create_admin_api
 from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
@@ -10,14 +12,14 @@ from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
-from emulator.store.engine import make_engine
+from emulator.store.engine import DatabaseError, make_engine
 from emulator.store.repository import Store
 
 
 def create_app(settings: Settings) -> AwsJsonApp:
     # Configuration errors first, before anything touches the database.
     credentials = settings.credentials()
-    limits = settings.limits()
+    limits = settings.limits()  # a bad limits file fails before a database file is created
     faults = FaultInjector(settings.fault_config())
     engine = make_engine(
         settings.database_url,
@@ -26,8 +28,15 @@ def create_app(settings: Settings) -> AwsJsonApp:
         pool_timeout=settings.database_pool_timeout,
     )
     store = Store(engine)
-    # An unreachable database does not stop the server: requests answer 503 until it is back, then it migrates.
-    store.schema.try_now()
+    if engine.dialect.name == "sqlite":
+        # A local file that cannot be opened is a configuration error, not an outage: fail at start-up.
+        try:
+            store.schema.ensure()
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot open database {settings.database_url}: {str(exc).splitlines()[0]}") from exc
+    else:
+        # An unreachable server does not stop ours: requests answer 503 until it is back, then it migrates.
+        store.schema.try_now()
     deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key()), faults=faults)
     resolve_caller = make_caller_resolver(
         credentials,
@@ -39,7 +48,7 @@ def create_app(settings: Settings) -> AwsJsonApp:
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        fallback=create_admin_api(deps),
+        fallback=create_admin_api(deps, settings=settings),
         resolve_caller=resolve_caller,
         request_limits=RequestLimits(
             max_body_bytes=settings.max_request_bytes,

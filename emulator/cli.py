@@ -65,12 +65,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or upgrade the schema (serve does this at start-up too). Safe while servers run.",
     )
     migrate.add_argument("--database-url", help="as for serve")
+    serve.add_argument(
+        "--log-format", choices=["text", "json"], help="one line per request as text or as JSON (default text)"
+    )
+    serve.add_argument(
+        "--admin-writes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="allow reset and import under /_emulator (default: only when --host is a loopback address)",
+    )
     return parser
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
     return Settings(**overrides)
+
+
+def first_line(exc: BaseException) -> str:
+    # Driver errors append a "(Background on this error ...)" paragraph: one line is what a terminal user needs.
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr
         )
     except (LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
-        print(f"sagemaker-emulator: {exc}", file=sys.stderr)
+        print(f"sagemaker-emulator: {first_line(exc)}", file=sys.stderr)
     except OSError as exc:
-        print(f"sagemaker-emulator: {exc.strerror or exc}", file=sys.stderr)
+        print(f"sagemaker-emulator: {exc.strerror or first_line(exc)}", file=sys.stderr)
     logging.shutdown()
     return 2

@@ -61,3 +61,8 @@ class InvalidSignatureException(AwsError):
 
 class UnrecognizedClientException(AwsError):
     code = "UnrecognizedClientException"
+
+
+class AccessDeniedException(AwsError):
+    code = "AccessDeniedException"
+    status = 403

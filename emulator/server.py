@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import logging
+import errno
 import os
+import socket
 from typing import Any
 
 import uvicorn
 
 from emulator.app import create_app
+from emulator.logs import configure_logging
 from emulator.protocol.deadline import deadline_protocol
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
@@ -19,16 +21,10 @@ from emulator.store.retry import SchemaGate
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Migration progress is not news at INFO: the schema is either current or upgraded silently.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
 def app_factory() -> AwsJsonApp:
     """The app of one worker process (uvicorn calls this by its import string)."""
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
-    configure_logging(settings)
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     return create_app(settings)
 
 
@@ -38,14 +34,36 @@ def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Conf
         app,
         http=deadline_protocol(settings.request_header_timeout),
         timeout_keep_alive=settings.keep_alive_timeout,
+        # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
+        log_config=None,
         access_log=False,
         lifespan="off",
         **options,
     )
 
 
+class PortInUse(OSError):
+    pass
+
+
+def check_port(host: str, port: int) -> None:
+    """A clear error before start-up instead of uvicorn's log line and exit when the port is taken."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no conflict
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(f"port {port} on {host} is already in use") from None
+            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(settings: Settings) -> int:
-    configure_logging(settings)
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
+    check_port(settings.host, settings.port)
     if settings.workers > 1:
         return serve_workers(settings)
     app = create_app(settings)
@@ -68,6 +86,10 @@ def serve_workers(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        http=deadline_protocol(settings.request_header_timeout),
+        timeout_keep_alive=settings.keep_alive_timeout,
+        # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
+        log_config=None,
         access_log=False,
         lifespan="off",
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,7 +40,11 @@ def load_limits_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
         data: Any = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         return Limits(**data).model_dump(exclude_unset=True)
-    except (OSError, ValueError, TypeError, ValidationError) as exc:
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise LimitsFileError(f"bad limits file {path}: {where}: {first['msg']}") from exc
+    except (OSError, ValueError, TypeError) as exc:
         raise LimitsFileError(f"bad limits file {path}: {exc}".splitlines()[0]) from exc
 
 
@@ -58,6 +63,10 @@ class Settings(BaseSettings):
     region: str = "us-east-1"
     account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
     log_level: str = "info"
+    # One line per request: "text" (key=value, for people) or "json" (one object per line, for log shippers).
+    log_format: Literal["text", "json"] = "text"
+    # Reset and import through the admin API wipe data: allowed by default only where nobody else can reach them.
+    admin_writes: bool | None = None
     limits_file: Path | None = None
     max_models: int | None = Field(default=None, ge=0)
     max_containers_per_model: int | None = Field(default=None, ge=1, le=15)
@@ -99,6 +108,17 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             url = url.set(database=str(Path(url.database).expanduser().resolve()))
         return url.render_as_string(hide_password=False).encode()
+
+    def admin_writes_allowed(self) -> bool:
+        """The setting when given, else true only for a loopback listener."""
+        if self.admin_writes is not None:
+            return self.admin_writes
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
 
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""

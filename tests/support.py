@@ -6,7 +6,6 @@ import dataclasses
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,11 +13,10 @@ from typing import Any
 
 import boto3
 import httpx
-import uvicorn
 from botocore.config import Config
 
 from emulator.app import create_app
-from emulator.server import uvicorn_config
+from emulator.embedded import serving
 from emulator.settings import Settings
 
 
@@ -36,28 +34,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(settings: Settings, *, clock: Callable[[], float] | None = None) -> Iterator[str]:
-    """The app from create_app(settings) under uvicorn in a thread; yields its endpoint URL.
+    """The app from create_app(settings) under uvicorn in a thread on 127.0.0.1; yields its endpoint URL.
 
     `clock` replaces the server's time source (creation times), for tests that need equal or exact times.
     """
-    sock = free_socket()
     app = create_app(settings)
     if clock is not None:
         app.deps = dataclasses.replace(app.deps, clock=clock)
-    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(app, settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as url:
+        yield url
 
 
 @contextmanager

@@ -26,6 +26,7 @@ def definition(name: str) -> dict[str, Any]:
 
 def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> None:
     acknowledged: list[str] = []
+    failures: list[str] = []
     lock = threading.Lock()
 
     def stream(endpoint: str, writer: int) -> None:
@@ -35,7 +36,9 @@ def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> 
                 response = aws_post(endpoint, "CreateModel", {"ModelName": name, "Tags": TAGS, **definition(name)})
             except httpx.HTTPError:
                 return  # the server is gone
-            assert response.status_code == 200, response.text
+            if response.status_code != 200:
+                failures.append(f"{name}: {response.status_code} {response.text}")
+                return
             with lock:
                 acknowledged.append(name)
 
@@ -43,8 +46,11 @@ def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> 
         writers = [threading.Thread(target=stream, args=(endpoint, w)) for w in range(4)]
         for writer in writers:
             writer.start()
-        while len(acknowledged) < 80:
+        deadline = time.monotonic() + 120
+        while len(acknowledged) < 80 and any(w.is_alive() for w in writers) and time.monotonic() < deadline:
             time.sleep(0.005)
+        assert not failures, failures
+        assert len(acknowledged) >= 80, "the writers stopped before 80 creates"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         for writer in writers:

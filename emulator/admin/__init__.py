@@ -9,7 +9,11 @@ from starlette.exceptions import HTTPException
 
 from emulator import __version__
 from emulator.admin.faults import faults_router
+from emulator.admin.info import info_router
+from emulator.admin.state import state_router
+from emulator.errors import AwsError
 from emulator.operations.context import Deps
+from emulator.settings import Settings
 
 ADMIN_PREFIX = "/_emulator"
 
@@ -24,7 +28,7 @@ def health_router() -> APIRouter:
     return router
 
 
-def create_admin_api(deps: Deps) -> FastAPI:
+def create_admin_api(deps: Deps, *, settings: Settings) -> FastAPI:
     admin = FastAPI(
         title="sagemaker-emulator admin", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
     )
@@ -35,8 +39,16 @@ def create_admin_api(deps: Deps) -> FastAPI:
         detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
         return JSONResponse({"__type": "ValidationException", "message": str(detail)}, status_code=status)
 
+    async def aws_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AwsError)
+        body = {"__type": exc.code} if exc.message is None else {"__type": exc.code, "message": exc.message}
+        return JSONResponse(body, status_code=exc.status)
+
     admin.add_exception_handler(HTTPException, error)
     admin.add_exception_handler(RequestValidationError, error)
+    admin.add_exception_handler(AwsError, aws_error)
     admin.include_router(health_router(), prefix=ADMIN_PREFIX)
     admin.include_router(faults_router(deps.faults), prefix=ADMIN_PREFIX)
+    admin.include_router(info_router(deps, settings), prefix=ADMIN_PREFIX)
+    admin.include_router(state_router(deps, settings), prefix=ADMIN_PREFIX)
     return admin

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -20,6 +21,7 @@ from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
+from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -68,6 +70,7 @@ class AwsJsonApp:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.fallback(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = str(uuid.uuid4())
         code: str | None
         try:
@@ -92,6 +95,8 @@ class AwsJsonApp:
             headers.append((b"x-amzn-errortype", code.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+        if log.isEnabledFor(logging.INFO):
+            log_request(scope, request_id=request_id, status=status, error=code, seconds=time.perf_counter() - started)
 
     async def handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, bytes, str | None]:
         """(status, body, error code or None) for one AWS request; never raises."""
@@ -118,6 +123,7 @@ class AwsJsonApp:
             # After target and body checks, before validation: the order of AWS's JSON services.
             account_id, region = self.resolve_caller(scope, authorization, body)
             ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
+            scope[CONTEXT_KEY] = ctx
             if self.faults.active:
                 delay = self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
                 if delay:

@@ -1,0 +1,39 @@
+"""The one line logged per AWS request. Called only when INFO is enabled for the request logger."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from typing import Any
+
+# handle() leaves the request's context in the ASGI scope under this key once it knows the account and region.
+CONTEXT_KEY = "emulator.context"
+TARGET_PREFIX = "SageMaker."
+
+log = logging.getLogger("emulator.request")
+
+
+def log_request(
+    scope: MutableMapping[str, Any], *, request_id: str, status: int, error: str | None, seconds: float
+) -> None:
+    target = ""
+    for name, value in scope["headers"]:
+        if name == b"x-amz-target":
+            # Client-sent: cut short and without spaces so a line stays one line of key=value pairs.
+            target = value.decode("latin-1")[:100].replace(" ", "_")
+            break
+    ctx = scope.get(CONTEXT_KEY)
+    fields = {
+        "request_id": request_id,
+        "operation": target.removeprefix(TARGET_PREFIX) or "-",
+        "status": status,
+        "error": error or "-",
+        "latency_ms": round(seconds * 1000, 3),
+        "account_id": ctx.account_id if ctx else "-",
+        "region": ctx.region if ctx else "-",
+    }
+    log.info(
+        "request_id=%s operation=%s status=%s error=%s latency_ms=%.3f account_id=%s region=%s",
+        *fields.values(),
+        extra={"request": fields},
+    )

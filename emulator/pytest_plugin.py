@@ -1,0 +1,56 @@
+"""pytest fixtures for code that calls SageMaker, loaded by pytest through the package's `pytest11` entry point.
+
+    def test_my_code(sagemaker_client):
+        sagemaker_client.create_model(ModelName="m", PrimaryContainer={"Image": "..."})
+
+`sagemaker_emulator_endpoint` (session): the emulator in a background thread on a free 127.0.0.1 port, with a
+fresh SQLite file; its URL. `sagemaker_client` (function): a boto3 SageMaker client for it, on a state reset
+before the test. Other settings come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account).
+
+Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
+loads this module.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def sagemaker_emulator_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The endpoint URL of an emulator that runs for the whole session."""
+    from emulator.embedded import running_emulator
+    from emulator.settings import Settings
+
+    database = tmp_path_factory.mktemp("sagemaker-emulator") / "emulator.db"
+    settings = Settings(host="127.0.0.1", port=0, database_url=f"sqlite:///{database}", admin_writes=True)
+    with running_emulator(settings) as endpoint:
+        yield endpoint
+
+
+def reset_emulator(endpoint: str) -> None:
+    """Deletes every model on the emulator at `endpoint`."""
+    request = urllib.request.Request(f"{endpoint}/_emulator/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@pytest.fixture
+def sagemaker_client(sagemaker_emulator_endpoint: str) -> Any:
+    """A boto3 SageMaker client for the session's emulator, which holds no models when the test starts."""
+    import boto3  # type: ignore[import-untyped]
+
+    from emulator.settings import Settings
+
+    reset_emulator(sagemaker_emulator_endpoint)
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=sagemaker_emulator_endpoint,
+        region_name=Settings().region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

@@ -1,0 +1,100 @@
+"""Health, readiness, version and settings under /_emulator, and that the prefix is never an AWS request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from emulator import __version__
+from emulator.admin.info import settings_in_force
+from emulator.operations import HANDLERS
+from emulator.operations.context import Deps
+from emulator.settings import Limits, Settings
+from emulator.store.engine import make_engine
+from tests.support import aws_post, running_server
+
+
+def test_ready_once_the_database_answers(endpoint: str) -> None:
+    response = httpx.get(f"{endpoint}/_emulator/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+def test_not_ready_when_the_database_lost_its_schema(make_settings: Any, database_url: str) -> None:
+    with running_server(make_settings()) as endpoint:
+        engine = make_engine(database_url)
+        with engine.begin() as db:
+            db.exec_driver_sql("DROP TABLE model_counts")
+        engine.dispose()
+        response = httpx.get(f"{endpoint}/_emulator/ready")
+        health = httpx.get(f"{endpoint}/_emulator/health")
+    error = "OperationalError" if database_url.startswith("sqlite") else "UndefinedTable"
+    assert (response.status_code, response.json()) == (
+        503,
+        {"__type": "ServiceUnavailable", "message": f"The database is not available: {error}."},
+    )
+    assert health.status_code == 200  # alive, just not ready
+
+
+def test_version(endpoint: str) -> None:
+    assert httpx.get(f"{endpoint}/_emulator/version").json() == {
+        "version": __version__,
+        "api_model": "botocore 1.43.11, sagemaker 2017-07-24",
+        "operations": sorted(HANDLERS),
+        "snapshot_version": 1,
+    }
+
+
+def test_settings_in_force(make_settings: Any, database_url: str, tmp_path: Path) -> None:
+    limits = tmp_path / "limits.toml"
+    limits.write_text("max_models = 7\n")
+    with running_server(
+        make_settings(
+            limits_file=limits, region="eu-west-1", token_secret="tok-s3cret", secret_keys={"AKID": "key-s3cret"}
+        )
+    ) as endpoint:
+        response = httpx.get(f"{endpoint}/_emulator/settings")
+    shown = response.json()
+    assert set(shown) == set(Settings.model_fields) | {"limits"}
+    expected = {
+        "host": "127.0.0.1",
+        "port": 8787,
+        "database_url": make_url(database_url).render_as_string(hide_password=True),
+        "region": "eu-west-1",
+        "account_id": "123456789012",
+        "log_level": "info",
+        "log_format": "text",
+        "admin_writes": True,
+        "limits_file": str(limits),
+        "max_models": None,
+        "max_containers_per_model": None,
+        "max_environment_bytes": None,
+        "limits": {"max_models": 7, "max_containers_per_model": 15, "max_environment_bytes": 32768},
+        "token_secret": "***",
+        "secret_keys": "***",
+    }
+    assert {k: shown[k] for k in expected} == expected
+    assert "s3cret" not in response.text
+
+
+def test_settings_never_show_a_database_password() -> None:
+    settings = Settings(database_url="postgresql+psycopg://emulator:s3cret@db:5432/emulator")
+    shown = settings_in_force(settings, Deps(store=None, limits=Limits()))  # type: ignore[arg-type]
+    assert shown["database_url"] == "postgresql+psycopg://emulator:***@db:5432/emulator"
+    assert "s3cret" not in str(shown)
+
+
+def test_unknown_admin_paths_keep_the_aws_error_shape(endpoint: str) -> None:
+    response = httpx.get(f"{endpoint}/_emulator/nothing-here")
+    assert (response.status_code, response.json()) == (404, {"__type": "ValidationException", "message": "Not Found"})
+    wrong_method = httpx.delete(f"{endpoint}/_emulator/state")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["__type"] == "ValidationException"
+
+
+def test_an_aws_target_cannot_reach_the_admin_prefix(endpoint: str) -> None:
+    # POST / with any target is an AWS request; even a target naming an admin route is just unknown.
+    response = aws_post(endpoint, None, {}, **{"X-Amz-Target": "SageMaker._emulator/reset"})
+    assert (response.status_code, response.json()) == (400, {"__type": "UnknownOperationException"})

@@ -1,0 +1,269 @@
+"""Reset, export and import under /_emulator, read back through boto3 against a live server."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.settings import Settings
+from tests.support import running_server, sagemaker_client
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
+SEED = Path(__file__).parent / "data" / "snapshot-v1.json"
+
+
+def create(sm: Any, name: str, **extra: Any) -> None:
+    sm.create_model(ModelName=name, PrimaryContainer={"Image": IMAGE}, **extra)
+
+
+def exported(endpoint: str) -> dict[str, Any]:
+    response = httpx.get(f"{endpoint}/_emulator/state")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    return response.json()  # type: ignore[no-any-return]
+
+
+def put_state(endpoint: str, document: Any) -> httpx.Response:
+    content = document if isinstance(document, bytes) else json.dumps(document).encode()
+    return httpx.put(f"{endpoint}/_emulator/state", content=content)
+
+
+def names(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(m["account_id"], m["region"], m["model_name"]) for m in document["models"]]
+
+
+def assert_not_found(sm: Any, name: str, region: str = "us-east-1", account: str = "123456789012") -> None:
+    with pytest.raises(ClientError) as error:
+        sm.describe_model(ModelName=name)
+    assert error.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": f'Could not find model "arn:aws:sagemaker:{region}:{account}:model/{name.lower()}".',
+    }
+
+
+def test_export_lists_every_model_with_definition_time_and_tags(endpoint: str, sm: Any) -> None:
+    create(sm, "b-model", Tags=[{"Key": "k2", "Value": "v2"}, {"Key": "k1", "Value": "v1"}])
+    create(sagemaker_client(endpoint, region="eu-west-1"), "a-model", EnableNetworkIsolation=True)
+    document = exported(endpoint)
+    described = sm.describe_model(ModelName="b-model")
+    assert document["format"] == "sagemaker-emulator-snapshot"
+    assert document["version"] == 1
+    assert document["models"] == [
+        {
+            "account_id": "123456789012",
+            "region": "eu-west-1",
+            "model_name": "a-model",
+            "creation_time": document["models"][0]["creation_time"],
+            "definition": {"PrimaryContainer": {"Image": IMAGE}, "EnableNetworkIsolation": True},
+            "tags": [],
+        },
+        {
+            "account_id": "123456789012",
+            "region": "us-east-1",
+            "model_name": "b-model",
+            "creation_time": described["CreationTime"].timestamp(),
+            "definition": {"PrimaryContainer": {"Image": IMAGE}},
+            "tags": [{"Key": "k2", "Value": "v2"}, {"Key": "k1", "Value": "v1"}],
+        },
+    ]
+
+
+def test_reset_of_everything_then_the_same_names_can_be_created_again(endpoint: str, sm: Any) -> None:
+    create(sm, "one")
+    create(sm, "two")
+    response = httpx.post(f"{endpoint}/_emulator/reset")
+    assert (response.status_code, response.json()) == (200, {"deleted_models": 2})
+    assert_not_found(sm, "one")
+    assert exported(endpoint)["models"] == []
+    create(sm, "one")
+    assert sm.describe_model(ModelName="one")["ModelName"] == "one"
+
+
+def test_reset_of_one_region_or_one_account_keeps_the_rest(make_settings: Any) -> None:
+    with running_server(make_settings()) as endpoint:
+        document = json.loads(SEED.read_text())
+        document["models"].append({"model_name": "default-scope", "definition": {"PrimaryContainer": {"Image": IMAGE}}})
+        assert put_state(endpoint, document).json() == {"imported_models": 3}
+        create(sagemaker_client(endpoint, region="eu-west-1"), "eu-model")
+
+        reset = httpx.post(f"{endpoint}/_emulator/reset", params={"region": "eu-west-1", "account_id": "123456789012"})
+        assert reset.json() == {"deleted_models": 1}
+        assert names(exported(endpoint)) == [
+            ("111111111111", "eu-west-1", "pipeline"),
+            ("123456789012", "us-east-1", "Seeded-Model"),
+            ("123456789012", "us-east-1", "default-scope"),
+        ]
+        assert httpx.post(f"{endpoint}/_emulator/reset", params={"account_id": "111111111111"}).json() == {
+            "deleted_models": 1
+        }
+        assert names(exported(endpoint)) == [
+            ("123456789012", "us-east-1", "Seeded-Model"),
+            ("123456789012", "us-east-1", "default-scope"),
+        ]
+
+
+def test_export_then_import_into_a_fresh_server_restores_everything(make_settings: Any, tmp_path: Path) -> None:
+    tags = [{"Key": "team", "Value": "ml"}]
+    with running_server(make_settings()) as first:
+        sm = sagemaker_client(first)
+        create(sm, "Kept-Model", Tags=tags, ExecutionRoleArn="arn:aws:iam::123456789012:role/r")
+        original = sm.describe_model(ModelName="Kept-Model")
+        snapshot = exported(first)
+    other = Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")
+    with running_server(other) as second:
+        assert put_state(second, snapshot).json() == {"imported_models": 1}
+        restored = sagemaker_client(second).describe_model(ModelName="Kept-Model")
+        assert exported(second) == snapshot
+    original.pop("ResponseMetadata")
+    restored.pop("ResponseMetadata")
+    assert restored == original
+
+
+def test_a_version_1_snapshot_still_imports(make_settings: Any) -> None:
+    """The checked-in file is the upgrade guarantee: every later release must import it unchanged."""
+    with running_server(make_settings(account_id="111111111111")) as endpoint:
+        assert put_state(endpoint, SEED.read_bytes()).json() == {"imported_models": 2}
+        described = sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="pipeline")
+        assert described["Containers"][1] == {
+            "ContainerHostname": "second",
+            "Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/b:1",
+        }
+        assert described["InferenceExecutionConfig"] == {"Mode": "Direct"}
+        assert described["CreationTime"] == datetime.datetime(2025, 11, 23, 17, 18, 20, tzinfo=datetime.UTC)
+        assert described["ModelArn"] == "arn:aws:sagemaker:eu-west-1:111111111111:model/pipeline"
+        assert exported(endpoint)["models"] == json.loads(SEED.read_text())["models"]
+
+
+def test_import_replaces_the_state_and_keeps_the_model_limit_counting(make_settings: Any) -> None:
+    with running_server(make_settings(max_models=2)) as endpoint:
+        sm = sagemaker_client(endpoint)
+        create(sm, "before-import")
+        seed = {
+            "format": "sagemaker-emulator-snapshot",
+            "version": 1,
+            "models": [{"model_name": n, "definition": {"PrimaryContainer": {"Image": IMAGE}}} for n in ("s1", "s2")],
+        }
+        assert put_state(endpoint, seed).json() == {"imported_models": 2}
+        assert_not_found(sm, "before-import")
+        with pytest.raises(ClientError) as error:
+            create(sm, "third")
+        assert error.value.response["Error"]["Code"] == "ResourceLimitExceeded"
+        assert "current utilization of 2 Models" in error.value.response["Error"]["Message"]
+        httpx.post(f"{endpoint}/_emulator/reset", params={"region": "us-east-1"})
+        create(sm, "after-reset-1")
+        create(sm, "after-reset-2")
+        with pytest.raises(ClientError) as error:
+            create(sm, "after-reset-3")
+        assert "current utilization of 2 Models" in error.value.response["Error"]["Message"]
+
+
+def model(**overrides: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"model_name": "m", "definition": {"PrimaryContainer": {"Image": IMAGE}}}
+    entry.update(overrides)
+    return entry
+
+
+def doc(*models: dict[str, Any], **top: Any) -> dict[str, Any]:
+    return {"format": "sagemaker-emulator-snapshot", "version": 1, "models": list(models), **top}
+
+
+BAD_SNAPSHOTS = [
+    ("not-json", b"{", "The snapshot is not valid JSON."),
+    (
+        "no-format",
+        {"version": 1, "models": []},
+        'A snapshot is a JSON object with "format": "sagemaker-emulator-snapshot".',
+    ),
+    ("list", [], 'A snapshot is a JSON object with "format": "sagemaker-emulator-snapshot".'),
+    ("no-version", doc(version=None), 'A snapshot needs "version", a positive integer.'),
+    (
+        "newer-version",
+        doc(version=2),
+        "Snapshot version 2 is newer than this emulator (0.1.0) reads; it reads up to 1.",
+    ),
+    ("models-not-list", doc(models={}), '"models" must be a list.'),
+    ("model-not-object", doc("m"), "models[0]: each model must be a JSON object."),
+    ("bad-account", doc(model(account_id="12")), "models[0]: account_id must be 12 digits."),
+    ("bad-region", doc(model(region="Mars")), "models[0]: region must be a region name such as us-east-1."),
+    (
+        "bad-time",
+        doc(model(creation_time="yesterday")),
+        "models[0]: creation_time must be a non-negative number of seconds since the epoch.",
+    ),
+    (
+        "name-in-definition",
+        doc(model(definition={"ModelName": "x", "PrimaryContainer": {"Image": IMAGE}})),
+        "models[0]: definition has members CreateModel does not store: ModelName.",
+    ),
+    (
+        "bad-name",
+        doc(model(), model(model_name="bad name")),
+        "models[1]: 1 validation error detected: Value 'bad name' at 'modelName' failed to satisfy constraint:"
+        " Member must satisfy regular expression pattern: [a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
+    ),
+    (
+        "wrong-type",
+        doc(model(definition={"PrimaryContainer": {"Image": 5}})),
+        "models[0]: NUMBER_VALUE can not be converted to a String",
+    ),
+    (
+        "both-container-kinds",
+        doc(model(definition={"PrimaryContainer": {"Image": IMAGE}, "Containers": [{"Image": IMAGE}]})),
+        "models[0]: Only one of PrimaryContainer or Containers can be specified, not both.",
+    ),
+    (
+        "duplicate-name",
+        doc(model(model_name="Same"), model(model_name="same")),
+        'models[1]: model "same" appears twice in account 123456789012, region us-east-1.',
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "message"), [c[1:] for c in BAD_SNAPSHOTS], ids=[c[0] for c in BAD_SNAPSHOTS])
+def test_a_bad_snapshot_is_refused_and_nothing_changes(endpoint: str, sm: Any, document: Any, message: str) -> None:
+    create(sm, "existing")
+    before = exported(endpoint)
+    response = put_state(endpoint, document)
+    assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
+    assert exported(endpoint) == before
+
+
+def test_reset_and_import_are_refused_when_admin_writes_are_off(make_settings: Any) -> None:
+    with running_server(make_settings(admin_writes=False)) as endpoint:
+        sm = sagemaker_client(endpoint)
+        create(sm, "protected")
+        expected = {
+            "__type": "AccessDeniedException",
+            "message": "Reset and import are disabled on this listener (it is not a loopback address);"
+            " set SAGEMAKER_EMULATOR_ADMIN_WRITES=true to allow them.",
+        }
+        reset = httpx.post(f"{endpoint}/_emulator/reset")
+        imported = put_state(endpoint, doc())
+        assert (reset.status_code, reset.json()) == (403, expected)
+        assert (imported.status_code, imported.json()) == (403, expected)
+        assert names(exported(endpoint)) == [("123456789012", "us-east-1", "protected")]
+
+
+@pytest.mark.parametrize(
+    ("host", "setting", "allowed"),
+    [
+        ("127.0.0.1", None, True),
+        ("127.0.0.2", None, True),
+        ("::1", None, True),
+        ("localhost", None, True),
+        ("0.0.0.0", None, False),
+        ("::", None, False),
+        ("192.168.1.20", None, False),
+        ("emulator.internal", None, False),
+        ("0.0.0.0", True, True),
+        ("127.0.0.1", False, False),
+    ],
+)
+def test_admin_writes_default_to_loopback_listeners_only(host: str, setting: bool | None, allowed: bool) -> None:
+    assert Settings(host=host, admin_writes=setting).admin_writes_allowed() is allowed

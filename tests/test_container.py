@@ -1,0 +1,152 @@
+"""The Dockerfile and compose.yaml without a Docker engine: schema-valid compose, and the image's exact start and
+health commands run here, with the image's env, to prove they serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import yaml
+
+from tests.support import free_port, sagemaker_client, wait_ready
+
+ROOT = Path(__file__).parent.parent
+
+
+def final_stage(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the last stage, continuation lines joined, comments dropped."""
+    logical: list[str] = []
+    pending = ""
+    for line in dockerfile.read_text().splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        if pending.strip():
+            logical.append(pending.strip())
+        pending = ""
+    stage: list[tuple[str, str]] = []
+    for entry in logical:
+        instruction, _, args = entry.partition(" ")
+        if instruction.upper() == "FROM":
+            stage = []
+        stage.append((instruction.upper(), args.strip()))
+    return stage
+
+
+@pytest.fixture(scope="module")
+def image() -> dict[str, Any]:
+    stage = final_stage(ROOT / "Dockerfile")
+    env: dict[str, str] = {}
+    for instruction, args in stage:
+        if instruction == "ENV":
+            env.update(part.split("=", 1) for part in shlex.split(args))  # type: ignore[arg-type]
+    one = {i: a for i, a in stage if i in ("CMD", "ENTRYPOINT", "HEALTHCHECK", "USER", "EXPOSE", "VOLUME")}
+    health = one["HEALTHCHECK"]
+    return {
+        "env": env,
+        "command": json.loads(one.get("ENTRYPOINT", "[]")) + json.loads(one["CMD"]),
+        "healthcheck": json.loads(health[health.index("CMD ") + 4 :]),
+        "user": one["USER"],
+        "expose": one["EXPOSE"],
+        "volume": json.loads(one["VOLUME"]),
+    }
+
+
+def test_image_runs_as_non_root_and_its_port_and_volume_match_its_settings(image: dict[str, Any]) -> None:
+    assert image["user"].split(":")[0] not in ("0", "root")
+    assert image["expose"] == image["env"]["SAGEMAKER_EMULATOR_PORT"] == "8787"
+    assert image["env"]["SAGEMAKER_EMULATOR_DATABASE_URL"] == f"sqlite:///{image['volume'][0]}/sagemaker-emulator.db"
+    assert image["env"]["SAGEMAKER_EMULATOR_HOST"] == "0.0.0.0"
+
+
+@pytest.fixture
+def container_env(image: dict[str, Any], tmp_path: Path) -> dict[str, str]:
+    """The image's env, outside a container: its volume is a temporary directory, it listens on loopback and a free
+    port (tests never listen elsewhere), and our virtual environment's commands come first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEMAKER_EMULATOR_")}
+    env.update(image["env"])
+    env["SAGEMAKER_EMULATOR_HOST"] = "127.0.0.1"
+    env["SAGEMAKER_EMULATOR_PORT"] = str(free_port())
+    env["SAGEMAKER_EMULATOR_DATABASE_URL"] = env["SAGEMAKER_EMULATOR_DATABASE_URL"].replace(
+        image["volume"][0], str(tmp_path)
+    )
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture
+def started(image: dict[str, Any], container_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    proc = subprocess.Popen(image["command"], env=container_env, cwd=tmp_path, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{container_env['SAGEMAKER_EMULATOR_PORT']}"
+        wait_ready(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def test_the_image_start_command_serves(started: str, tmp_path: Path) -> None:
+    sm = sagemaker_client(started)
+    sm.create_model(
+        ModelName="in-a-box", PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+    )
+    assert sm.describe_model(ModelName="in-a-box")["ModelName"] == "in-a-box"
+    assert (tmp_path / "sagemaker-emulator.db").is_file()  # the data is in the volume
+    assert httpx.get(f"{started}/_emulator/settings").json()["admin_writes"] is True  # loopback here, not in Docker
+
+
+def test_the_image_healthcheck_passes_while_serving_and_fails_when_not(
+    image: dict[str, Any], container_env: dict[str, str], started: str
+) -> None:
+    healthy = subprocess.run(image["healthcheck"], env=container_env, capture_output=True, text=True, timeout=30)
+    assert (healthy.returncode, healthy.stderr) == (0, "")
+    elsewhere = {**container_env, "SAGEMAKER_EMULATOR_PORT": str(free_port())}
+    unhealthy = subprocess.run(image["healthcheck"], env=elsewhere, capture_output=True, text=True, timeout=30)
+    assert unhealthy.returncode == 1
+    assert unhealthy.stderr.startswith(
+        f"not ready: http://127.0.0.1:{elsewhere['SAGEMAKER_EMULATOR_PORT']}/_emulator/ready"
+    )
+
+
+def compose_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((ROOT / "docker" / "compose-spec.json").read_text())
+    return jsonschema.Draft201909Validator(schema, format_checker=jsonschema.Draft201909Validator.FORMAT_CHECKER)
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert [e.message for e in compose_validator().iter_errors(compose)] == []
+    services = compose["services"]
+    assert services["sagemaker"]["volumes"] == ["sagemaker-data:/data"]
+    assert services["sagemaker-pg"]["deploy"]["replicas"] == 2
+    assert services["sagemaker-pg"]["environment"]["SAGEMAKER_EMULATOR_DATABASE_URL"].startswith(
+        "postgresql+psycopg://"
+    )
+    assert {s: services[s].get("profiles") for s in services} == {
+        "sagemaker": None,
+        "postgres": ["postgres"],
+        "sagemaker-pg": ["postgres"],
+    }
+
+
+def test_the_schema_check_catches_a_mistake() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    compose["services"]["sagemaker"]["healthcheck"]["intervall"] = "10s"
+    assert [e.message for e in compose_validator().iter_errors(compose)] == [
+        "'intervall' does not match any of the regexes: '^x-'"
+    ]

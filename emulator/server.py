@@ -8,10 +8,11 @@ import socket
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from emulator.app import create_app
 from emulator.logs import configure_logging
-from emulator.protocol.deadline import deadline_protocol
+from emulator.protocol.deadline import fastest_protocol
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -29,10 +30,12 @@ def app_factory() -> AwsJsonApp:
 
 
 def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
-    """The one uvicorn configuration, for the CLI and for tests: h11 with a header deadline, our keep-alive."""
-    return uvicorn.Config(
+    """The one uvicorn configuration, for the CLI, workers and tests: httptools (h11 where it is missing) with a
+    header deadline, uvloop where installed, our keep-alive."""
+    config = uvicorn.Config(
         app,
-        http=deadline_protocol(settings.request_header_timeout),
+        http=fastest_protocol(),
+        loop="auto",
         timeout_keep_alive=settings.keep_alive_timeout,
         # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
         log_config=None,
@@ -40,6 +43,8 @@ def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Conf
         lifespan="off",
         **options,
     )
+    config.header_timeout = settings.request_header_timeout  # type: ignore[attr-defined]  # read by the protocol
+    return config
 
 
 class PortInUse(OSError):
@@ -79,18 +84,15 @@ def serve_workers(settings: Settings) -> int:
     SchemaGate(engine).try_now()
     engine.dispose()
     os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
-    uvicorn.run(
+    config = uvicorn_config(
         "emulator.server:app_factory",
+        settings,
         factory=True,
         workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        http=deadline_protocol(settings.request_header_timeout),
-        timeout_keep_alive=settings.keep_alive_timeout,
-        # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
-        log_config=None,
-        access_log=False,
-        lifespan="off",
     )
+    # What uvicorn.run does for workers, with our Config (it carries the header timeout to every worker).
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0

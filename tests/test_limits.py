@@ -137,9 +137,10 @@ def test_a_half_sent_body_times_out_while_others_are_served(small: str) -> None:
 def test_a_connection_without_complete_headers_is_closed(small: str, sent: bytes) -> None:
     with connect(small) as sock:
         sock.sendall(sent)
-        for _ in range(5):  # trickle: every byte would reset uvicorn's keep-alive timer
+        # Trickle bytes that keep the request valid but unfinished: each would reset uvicorn's keep-alive timer.
+        for byte in b"POST " if not sent else b"X-Slo":
             time.sleep(0.05)
-            sock.sendall(b"X")
+            sock.sendall(bytes([byte]))
         assert sock.recv(1024) == b""  # closed by the server, without a response
 
 

@@ -1,38 +1,47 @@
-"""uvicorn's h11 protocol with a deadline for a request's headers.
+"""uvicorn's HTTP protocols with a deadline for a request's headers.
 
 uvicorn has no timeout for receiving a request: its keep-alive timer is reset by every byte that arrives and is not
 armed at all on a new connection, so a client that connects and sends nothing, or trickles its headers, holds a
 connection for ever. Here a connection waiting for request headers (new, or idle after a response) is closed when
-they are not complete within `header_timeout` seconds. The body has its own timeout in the app (limits.py), which
-can still answer with an AWS error because the request has been routed by then.
+they are not complete within the header timeout. The body has its own timeout in the app (limits.py), which can
+still answer with an AWS error because the request has been routed by then.
+
+The classes are module-level (worker processes unpickle them); the timeout travels on the uvicorn Config.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+DEFAULT_HEADER_TIMEOUT = 10.0
 
-class DeadlineH11Protocol(H11Protocol):
-    header_timeout: float = 10.0
+
+class _HeaderDeadline:
+    """Mixin over a uvicorn protocol: armed while waiting for headers, disarmed once a request is routed."""
+
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
     _deadline: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)  # type: ignore[call-arg]
+        self.header_timeout = getattr(config, "header_timeout", DEFAULT_HEADER_TIMEOUT)
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
-
-    def handle_events(self) -> None:
-        super().handle_events()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self._disarm()  # headers are in: the request is the app's now
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         if self.cycle is None or self.cycle.response_complete:
             self._arm()  # waiting for the next request's headers
 
@@ -53,6 +62,17 @@ class DeadlineH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def deadline_protocol(header_timeout: float) -> type[DeadlineH11Protocol]:
-    """The protocol class for uvicorn's `http=` option, with this header timeout."""
-    return type("DeadlineH11Protocol", (DeadlineH11Protocol,), {"header_timeout": header_timeout})
+class DeadlineH11Protocol(_HeaderDeadline, H11Protocol):
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm()  # headers are in: the request is the app's now
+
+
+def fastest_protocol() -> type[asyncio.Protocol]:
+    """httptools (C, several times faster than h11) when installed, else h11; both with the header deadline."""
+    try:
+        from emulator.protocol.deadline_httptools import DeadlineHttpToolsProtocol
+    except ImportError:
+        return DeadlineH11Protocol
+    return DeadlineHttpToolsProtocol

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from emulator.admin import create_admin_api
 from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
-from emulator.protocol.wire import AwsJsonApp
+from emulator.protocol.wire import ASGIApp, AwsJsonApp, Receive, Scope, Send
 from emulator.settings import Settings
 from emulator.store.engine import DatabaseError, make_engine
 from emulator.store.repository import Store
+
+
+class LazyAdmin:
+    """The admin API, built on its first request: importing FastAPI is a third of the server's start-up, and an
+    SDK's first call should not wait for it."""
+
+    def __init__(self, deps: Deps, settings: Settings) -> None:
+        self.deps, self.settings = deps, settings
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            from emulator.admin import create_admin_api
+
+            self.app = create_admin_api(self.deps, settings=self.settings)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings) -> AwsJsonApp:
@@ -48,7 +63,7 @@ def create_app(settings: Settings) -> AwsJsonApp:
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        fallback=create_admin_api(deps, settings=settings),
+        fallback=LazyAdmin(deps, settings),
         resolve_caller=resolve_caller,
         request_limits=RequestLimits(
             max_body_bytes=settings.max_request_bytes,

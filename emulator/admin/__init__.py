@@ -13,9 +13,8 @@ from emulator.admin.info import info_router
 from emulator.admin.state import state_router
 from emulator.errors import AwsError
 from emulator.operations.context import Deps
+from emulator.protocol.wire import ADMIN_PREFIX
 from emulator.settings import Settings
-
-ADMIN_PREFIX = "/_emulator"
 
 
 def health_router() -> APIRouter:

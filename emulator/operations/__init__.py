@@ -19,3 +19,6 @@ HANDLERS: dict[str, Handler] = {
     "ListTags": tags.list_tags,
     "DeleteTags": tags.delete_tags,
 }
+
+# Operations that write: on SQLite they run off the event loop, so their commits can be grouped (store/transactions).
+WRITES = frozenset({"CreateModel", "DeleteModel", "AddTags", "DeleteTags"})

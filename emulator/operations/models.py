@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from emulator.errors import ResourceLimitExceeded, ValidationException
 from emulator.operations.context import Deps, RequestContext, model_arn
@@ -83,19 +84,19 @@ def check_definition(request: CreateModelInput, deps: Deps) -> None:
             )
 
 
-def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: Deps) -> CreateModelOutput:
+async def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: Deps) -> CreateModelOutput:
     check_definition(request, deps)
     name = request["ModelName"]
     arn = model_arn(ctx, name)
     definition = {k: request[k] for k in DEFINITION_MEMBERS if k in request}  # type: ignore[literal-required]
     tags = distinct_tags(request.get("Tags", []))
     try:
-        deps.store.insert_model(
+        await deps.store.insert_model_async(
             account_id=ctx.account_id,
             region=ctx.region,
             name=name,
             creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
-            definition=json.dumps(definition, separators=(",", ":"), ensure_ascii=False),
+            definition=orjson.dumps(definition).decode(),  # compact, UTF-8 as is
             tags=tags,
             max_models=deps.limits.max_models,
         )
@@ -114,7 +115,7 @@ def describe_model(*, request: DescribeModelInput, ctx: RequestContext, deps: De
     stored = deps.store.get_model(account_id=ctx.account_id, region=ctx.region, name=name)
     if stored is None:
         raise ValidationException(f'Could not find model "{model_arn(ctx, name)}".')
-    out: dict[str, Any] = {"ModelName": stored.name, **json.loads(stored.definition)}
+    out: dict[str, Any] = {"ModelName": stored.name, **orjson.loads(stored.definition)}
     out["CreationTime"] = stored.creation_ms / 1000
     out["ModelArn"] = model_arn(ctx, stored.name)
     return out  # type: ignore[return-value]

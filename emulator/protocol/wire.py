@@ -7,17 +7,19 @@ cost more than everything else a request does. Anything not under the admin pref
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
 
-from emulator.admin import ADMIN_PREFIX
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
-from emulator.operations import HANDLERS, Handler
+from emulator.operations import HANDLERS, WRITES, Handler
 from emulator.operations.context import Deps, RequestContext
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
@@ -31,6 +33,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TARGET_PREFIX = "SageMaker."
+# The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
+ADMIN_PREFIX = "/_emulator"
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 
 log = logging.getLogger("emulator.request")
@@ -65,6 +69,12 @@ class AwsJsonApp:
         self.fallback = fallback
         self.validator = RequestValidator()
         self.handlers: dict[str, Handler] = dict(HANDLERS)
+        # Operations that would block the event loop on the database run on threads: writes always (on SQLite
+        # they wait for a grouped commit), reads too where the database is across a network.
+        # Coroutine handlers await the database themselves.
+        blocking = WRITES if deps.store.inline_reads else frozenset(HANDLERS)
+        self.threaded = frozenset(op for op in blocking if not inspect.iscoroutinefunction(self.handlers[op]))
+        self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="emulator-op")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -129,7 +139,13 @@ class AwsJsonApp:
                 if delay:
                     await asyncio.sleep(delay)
             self.validator.validate(operation, request)
-            result = handler(request=request, ctx=ctx, deps=self.deps)
+            if operation in self.threaded:
+                call = functools.partial(handler, request=request, ctx=ctx, deps=self.deps)
+                result = await asyncio.get_running_loop().run_in_executor(self.executor, call)
+            else:
+                result = handler(request=request, ctx=ctx, deps=self.deps)
+                if inspect.isawaitable(result):
+                    result = await result
             return 200, orjson.dumps(result if result is not None else {}), None
         except AwsError as error:
             if error.status >= 500:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 
 from emulator.store.retry import SchemaGate, retrying
 from emulator.store.tables import ModelRow, TagRow
+from emulator.store.transactions import Transactions
 
 
 class ModelMissing(Exception):
@@ -43,11 +44,13 @@ def model_id(conn: Connection, *, account_id: str, region: str, name: str, lock:
 class TagStore:
     engine: Engine
     schema: SchemaGate
+    transactions: Transactions
 
     @retrying
     def add_tags(self, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int) -> None:
         """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+
+        def write(conn: Connection) -> None:
             mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
             existing = {
                 r.key: (r.value, r.position)
@@ -71,6 +74,8 @@ class TagStore:
                     [{"model_id": mid, "key": k, "value": v, "position": start + i} for i, (k, v) in enumerate(new)],
                 )
 
+        self.transactions.run(write)
+
     @retrying
     def list_tags(
         self, *, account_id: str, region: str, name: str, after_position: int | None, limit: int
@@ -87,6 +92,9 @@ class TagStore:
     @retrying
     def delete_tags(self, *, account_id: str, region: str, name: str, keys: list[str]) -> None:
         """Removes the keys the model has; others are ignored. Raises ModelMissing."""
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+
+        def write(conn: Connection) -> None:
             mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
             conn.execute(delete(TagRow).where(TagRow.model_id == mid, TagRow.key.in_(keys)))
+
+        self.transactions.run(write)

@@ -66,3 +66,14 @@ class UnrecognizedClientException(AwsError):
 class AccessDeniedException(AwsError):
     code = "AccessDeniedException"
     status = 403
+
+
+class RequestEntityTooLargeException(AwsError):
+    # The code AWS JSON services (Lambda) send with 413; the text is AWS's front end's.
+    code = "RequestEntityTooLargeException"
+    status = 413
+
+
+class RequestTimeoutException(AwsError):
+    code = "RequestTimeoutException"
+    status = 408

@@ -22,7 +22,7 @@ from emulator.shapes.generated import (
     ListModelsInput,
     ListModelsOutput,
 )
-from emulator.store.repository import ModelExists, ModelLimitReached
+from emulator.store.repository import ModelExists, ModelLimitReached, NewModel
 
 # The members of CreateModelInput that make up the model's definition (Describe returns them; Tags it does not).
 DEFINITION_MEMBERS = (
@@ -91,15 +91,15 @@ async def create_model(*, request: CreateModelInput, ctx: RequestContext, deps: 
     definition = {k: request[k] for k in DEFINITION_MEMBERS if k in request}  # type: ignore[literal-required]
     tags = distinct_tags(request.get("Tags", []))
     try:
-        await deps.store.insert_model_async(
+        model = NewModel(
             account_id=ctx.account_id,
             region=ctx.region,
             name=name,
             creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
             definition=orjson.dumps(definition).decode(),  # compact, UTF-8 as is
             tags=tags,
-            max_models=deps.limits.max_models,
         )
+        await deps.store.insert_model_async(model, max_models=deps.limits.max_models)
     except ModelExists:
         raise ValidationException(f'Cannot create already existing model "{arn}".') from None
     except ModelLimitReached as exc:

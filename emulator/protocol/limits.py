@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import AwsError, SerializationException
+from emulator.errors import RequestEntityTooLargeException, RequestTimeoutException, SerializationException
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
@@ -22,17 +22,6 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 _OPENERS = (ord("{"), ord("["))
 _CLOSERS = (ord("}"), ord("]"))
-
-
-class RequestEntityTooLargeException(AwsError):
-    # The code AWS JSON services (Lambda) send with 413; the text is AWS's front end's.
-    code = "RequestEntityTooLargeException"
-    status = 413
-
-
-class RequestTimeoutException(AwsError):
-    code = "RequestTimeoutException"
-    status = 408
 
 
 class ClientDisconnected(Exception):

@@ -93,6 +93,14 @@ def _length_phrases(shape: dict[str, Any], noun: str) -> list[tuple[str, int]]:
     return out
 
 
+def check_size(value: list[Any] | dict[str, Any], path: str, bounds: list[tuple[str, int]], errors: list[str]) -> None:
+    """The length constraints of a list or map (from _length_phrases)."""
+    n = len(value)
+    for phrase, bound in bounds:
+        if (n > bound) if "less" in phrase else (n < bound):
+            errors.append(violation(value, path, phrase))
+
+
 def scalar_constraints(shape: dict[str, Any]) -> list[str]:
     """Every constraint of a scalar shape as phrases: what AWS lists inside `[...]` for map keys and values."""
     noun = "length" if shape["type"] == "string" else "value"
@@ -161,10 +169,7 @@ class Compiler:
         def check(value: Any, path: str, errors: list[str]) -> None:
             if type(value) is not list:
                 raise type_error("list", value)
-            n = len(value)
-            for phrase, bound in bounds:
-                if (n > bound) if "less" in phrase else (n < bound):
-                    errors.append(violation(value, path, phrase))
+            check_size(value, path, bounds, errors)
             if item_test is not None:
                 # AWS reports scalar items at the list: "Member must satisfy constraint: [...]".
                 bad = False
@@ -198,10 +203,7 @@ class Compiler:
         def check(value: Any, path: str, errors: list[str]) -> None:
             if type(value) is not dict:
                 raise type_error("map", value)
-            n = len(value)
-            for phrase, bound in bounds:
-                if (n > bound) if "less" in phrase else (n < bound):
-                    errors.append(violation(value, path, phrase))
+            check_size(value, path, bounds, errors)
             bad_keys = bad_values = False
             for k, v in value.items():
                 if not key_test(k):

@@ -42,6 +42,18 @@ class ModelLimitReached(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class NewModel:
+    """A model to insert: its scope, name, creation time (ms), definition JSON and tags in order."""
+
+    account_id: str
+    region: str
+    name: str
+    creation_ms: int
+    definition: str
+    tags: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
 class StoredModel:
     name: str
     creation_ms: int
@@ -60,106 +72,67 @@ class Store(ModelListing, TagStore):
         self.inline_reads = engine.dialect.name == "sqlite"
         self._readers = threading.local()
 
-    async def insert_model_async(
-        self,
-        *,
-        account_id: str,
-        region: str,
-        name: str,
-        creation_ms: int,
-        definition: str,
-        tags: list[tuple[str, str]],
-        max_models: int | None,
-    ) -> None:
+    async def insert_model_async(self, model: NewModel, *, max_models: int | None) -> None:
         """insert_model for the event loop. On SQLite the loop hands the writes to the grouped commit and awaits it;
         any database error there (nothing of the failed batch is stored) falls back to insert_model on a thread,
         which retries, migrates or answers 503. Elsewhere insert_model runs on a thread."""
         if self.transactions.grouped and self.schema.ready:
             try:
-                return await self.transactions.submit(
-                    lambda conn: self._insert_sqlite(
-                        conn, account_id, region, name, creation_ms, definition, tags, max_models
-                    )
-                )
+                return await self.transactions.submit(lambda conn: self._insert_sqlite(conn, model, max_models))
             except (DBAPIError, sqlite3.Error):
                 pass
-        await asyncio.to_thread(
-            self.insert_model,
-            account_id=account_id,
-            region=region,
-            name=name,
-            creation_ms=creation_ms,
-            definition=definition,
-            tags=tags,
-            max_models=max_models,
-        )
+        await asyncio.to_thread(self.insert_model, model, max_models=max_models)
 
     @retrying
-    def insert_model(
-        self,
-        *,
-        account_id: str,
-        region: str,
-        name: str,
-        creation_ms: int,
-        definition: str,
-        tags: list[tuple[str, str]],
-        max_models: int | None,
-    ) -> None:
+    def insert_model(self, model: NewModel, *, max_models: int | None) -> None:
         """Raises ModelExists (the unique constraint decided) or ModelLimitReached (the count row decided)."""
 
         def write(conn: Connection) -> None:
             if self.inline_reads:
-                return self._insert_sqlite(conn, account_id, region, name, creation_ms, definition, tags, max_models)
+                return self._insert_sqlite(conn, model, max_models)
             try:
                 model_id = conn.execute(
                     insert(ModelRow).returning(ModelRow.id),
                     {
-                        "account_id": account_id,
-                        "region": region,
-                        "name": name,
-                        "name_lower": name.lower(),
-                        "creation_ms": creation_ms,
-                        "definition": definition,
+                        "account_id": model.account_id,
+                        "region": model.region,
+                        "name": model.name,
+                        "name_lower": model.name.lower(),
+                        "creation_ms": model.creation_ms,
+                        "definition": model.definition,
                     },
                 ).scalar_one()
             except IntegrityError as exc:
-                raise ModelExists(name) from exc
-            self._count_one_more(conn, account_id=account_id, region=region, max_models=max_models)
-            if tags:
+                raise ModelExists(model.name) from exc
+            self._count_one_more(conn, account_id=model.account_id, region=model.region, max_models=max_models)
+            if model.tags:
                 conn.execute(
                     insert(TagRow),
-                    [{"model_id": model_id, "key": k, "value": v, "position": i} for i, (k, v) in enumerate(tags)],
+                    [
+                        {"model_id": model_id, "key": k, "value": v, "position": i}
+                        for i, (k, v) in enumerate(model.tags)
+                    ],
                 )
 
         self.transactions.run(write)
 
-    def _insert_sqlite(
-        self,
-        conn: Connection,
-        account_id: str,
-        region: str,
-        name: str,
-        creation_ms: int,
-        definition: str,
-        tags: list[tuple[str, str]],
-        max_models: int | None,
-    ) -> None:
+    def _insert_sqlite(self, conn: Connection, model: NewModel, max_models: int | None) -> None:
         """insert_model's writes as driver SQL: the hot path of CreateModel on SQLite, inside the batch's savepoint.
         The count row's rare cases (first model of a scope, limit reached) go through _count_one_more."""
         raw = conn.connection.driver_connection
         assert raw is not None
+        scope = (model.account_id, model.region)
         try:
             model_id = raw.execute(
-                INSERT_MODEL_SQL, (account_id, region, name, name.lower(), creation_ms, definition)
+                INSERT_MODEL_SQL, (*scope, model.name, model.name.lower(), model.creation_ms, model.definition)
             ).lastrowid
         except sqlite3.IntegrityError as exc:
-            raise ModelExists(name) from exc
+            raise ModelExists(model.name) from exc
         limit = -1 if max_models is None else max_models
-        if raw.execute(COUNT_ONE_MORE_SQL, (account_id, region, limit, limit)).rowcount != 1:
-            self._count_one_more(conn, account_id=account_id, region=region, max_models=max_models)
-        if tags:
-            raw.executemany(INSERT_TAG_SQL, [(model_id, k, v, i) for i, (k, v) in enumerate(tags)])
+        if raw.execute(COUNT_ONE_MORE_SQL, (*scope, limit, limit)).rowcount != 1:
+            self._count_one_more(conn, account_id=model.account_id, region=model.region, max_models=max_models)
+        if model.tags:
+            raw.executemany(INSERT_TAG_SQL, [(model_id, k, v, i) for i, (k, v) in enumerate(model.tags)])
 
     @staticmethod
     def _count_one_more(conn: Connection, *, account_id: str, region: str, max_models: int | None) -> None:

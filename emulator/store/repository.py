@@ -72,6 +72,11 @@ class Store(ModelListing, TagStore):
         self.inline_reads = engine.dialect.name == "sqlite"
         self._readers = threading.local()
 
+    def close(self) -> None:
+        """Stops the writer thread and closes every pooled connection (the process stays up, e.g. a test run)."""
+        self.transactions.close()
+        self.engine.dispose()
+
     async def insert_model_async(self, model: NewModel, *, max_models: int | None) -> None:
         """insert_model for the event loop. On SQLite the loop hands the writes to the grouped commit and awaits it;
         any database error there (nothing of the failed batch is stored) falls back to insert_model on a thread,

@@ -24,7 +24,7 @@ MAX_BATCH = 64
 
 
 class _Job:
-    """One caller's work; `finish` wakes the caller: a thread waiting on an Event, or an awaiting coroutine."""
+    """One caller's work, and how to wake the caller: a thread waits on an Event, a coroutine awaits a future."""
 
     __slots__ = ("done", "error", "future", "result", "work")
 
@@ -35,22 +35,34 @@ class _Job:
         self.result: Any = None
         self.error: BaseException | None = None
 
-    def finish(self) -> None:
-        if self.done is not None:
-            self.done.set()
-            return
-        future = self.future
+
+_STOP = _Job(lambda conn: None)  # tells the writer to finish
+
+
+def _settle_all(jobs: list[_Job]) -> None:
+    """On the event loop: hand each awaiting coroutine its result."""
+    for job in jobs:
+        future = job.future
         assert future is not None
-        future.get_loop().call_soon_threadsafe(_settle, future, self.result, self.error)
+        if future.cancelled():
+            continue
+        if job.error is not None:
+            future.set_exception(job.error)
+        else:
+            future.set_result(job.result)
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _wake(batch: list[_Job]) -> None:
+    """Wakes every caller of a batch: threads through their Event, coroutines with one call per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in batch:
+        if job.done is not None:
+            job.done.set()
+        else:
+            assert job.future is not None
+            by_loop.setdefault(job.future.get_loop(), []).append(job)
+    for loop, jobs in by_loop.items():
+        loop.call_soon_threadsafe(_settle_all, jobs)
 
 
 class Transactions:
@@ -61,6 +73,7 @@ class Transactions:
         self.grouped = engine.dialect.name == "sqlite"
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._conn: Connection | None = None  # the writer thread's own, kept across batches
         self._start_lock = threading.Lock()
 
     def run(self, work: Callable[[Connection], T]) -> T:
@@ -90,19 +103,38 @@ class Transactions:
                     self._writer = threading.Thread(target=self._write_batches, name="sqlite-writer", daemon=True)
                     self._writer.start()
 
+    def close(self) -> None:
+        """Stops the writer (after the batches queued before this call) and closes its connection."""
+        writer = self._writer
+        if writer is not None:
+            self._queue.put(_STOP)
+            writer.join(timeout=10)
+            self._writer = None
+
     def _write_batches(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            first = self._queue.get()
+            if first is _STOP:
+                self._discard_connection()
+                return
+            batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    job = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if job is _STOP:
+                    self._queue.put(job)  # after this batch
+                    break
+                batch.append(job)
             self._commit(batch)
 
     def _commit(self, batch: list[_Job]) -> None:
         try:
-            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            if self._conn is None:
+                self._conn = self.engine.connect().execution_options(write=True)
+            conn = self._conn
+            with conn.begin():
                 # Savepoints on the driver connection: SQLAlchemy's nested transactions cost more than the writes.
                 raw = conn.connection.driver_connection
                 assert raw is not None
@@ -117,6 +149,15 @@ class Transactions:
         except BaseException as exc:  # noqa: BLE001 - BEGIN or COMMIT failed: nothing of the batch is stored
             for job in batch:
                 job.result, job.error = None, exc
+            self._discard_connection()
         finally:
-            for job in batch:
-                job.finish()
+            _wake(batch)
+
+    def _discard_connection(self) -> None:
+        """After a failed batch, start the next one on a fresh connection."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
+                pass

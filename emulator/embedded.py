@@ -40,7 +40,7 @@ def serving(app: AwsJsonApp, settings: Settings, *, start_timeout: float = 10) -
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        app.deps.store.close()
+        app.close()
 
 
 @contextmanager

@@ -91,6 +91,11 @@ class AwsJsonApp:
         self.request_ids = RequestIds()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="emulator-op")
 
+    def close(self) -> None:
+        """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.executor.shutdown(wait=True)
+        self.deps.store.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.fallback(scope, receive, send)

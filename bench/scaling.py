@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 from bench.load import run_wrk
 from bench.run import wrk_args
 from bench.seed import create_over_http
-from bench.servers import answers, emulator_command, free_port, stop_process
-from bench.workload import ACCOUNT_ID, DESCRIBE_COUNT, DESCRIBE_PREFIX, REGION
+from bench.servers import answers, emulator_serve, free_port, stop_process
+from bench.workload import DESCRIBE_COUNT, DESCRIBE_PREFIX
 
 
 @contextmanager
@@ -50,24 +50,7 @@ def postgres_schema(url: str) -> Iterator[str]:
 @contextmanager
 def emulator(database_url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
-    cmd = [
-        *emulator_command(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database-url",
-        database_url,
-        "--region",
-        REGION,
-        "--account-id",
-        ACCOUNT_ID,
-        "--log-level",
-        "warning",
-        "--workers",
-        str(workers),
-    ]
+    cmd = [*emulator_serve(port, database_url), "--workers", str(workers)]
     with (workdir / f"emulator-{port}.log").open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=log)
     try:

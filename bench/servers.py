@@ -49,27 +49,32 @@ def moto_command() -> str | None:
     return shutil.which("moto_server")
 
 
+def emulator_serve(port: int, database_url: str) -> list[str]:
+    """The emulator's real CLI as the bench runs it: loopback, the bench's account and region, no request log."""
+    return [
+        *emulator_command(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database-url",
+        database_url,
+        "--region",
+        REGION,
+        "--account-id",
+        ACCOUNT_ID,
+        "--log-level",
+        "warning",
+    ]
+
+
 def command(kind: str, port: int, database: Path | None) -> list[str]:
     if kind == "floor":
         return [sys.executable, "-m", "bench.floor", "--host", "127.0.0.1", "--port", str(port)]
     if kind == "emulator":
         assert database is not None
-        return [
-            *emulator_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database-url",
-            f"sqlite:///{database}",
-            "--region",
-            REGION,
-            "--account-id",
-            ACCOUNT_ID,
-            "--log-level",
-            "warning",
-        ]
+        return emulator_serve(port, f"sqlite:///{database}")
     moto = moto_command()
     if kind != "moto" or moto is None:
         raise ValueError(f"cannot start {kind}")

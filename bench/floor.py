@@ -39,8 +39,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same uvicorn.Config arguments as emulator/server.py (log level aside, which only affects start-up lines).
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off")
+    # The emulator's own uvicorn configuration (protocol, loop, keep-alive, header deadline), with its defaults.
+    from emulator.server import uvicorn_config
+    from emulator.settings import Settings
+
+    config = uvicorn_config(app, Settings(), host=args.host, port=args.port, log_level="warning")
     uvicorn.Server(config).run()
 
 

@@ -41,6 +41,10 @@ def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Conf
         log_config=None,
         access_log=False,
         lifespan="off",
+        # No X-Forwarded-* rewriting (nothing reads the client address) and no `server: uvicorn` header (AWS
+        # sends none): both are work per request.
+        proxy_headers=False,
+        server_header=False,
         **options,
     )
     config.header_timeout = settings.request_header_timeout  # type: ignore[attr-defined]  # read by the protocol

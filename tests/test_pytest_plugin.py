@@ -12,6 +12,19 @@ from pathlib import Path
 EXAMPLE = Path(__file__).parent.parent / "examples" / "test_with_plugin.py"
 
 
+def run_example(project: Path) -> subprocess.CompletedProcess[str]:
+    """Plain pytest on the example in `project`, as a user runs it: the installed plugin, no emulator env vars."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_with_plugin.py"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_the_plugin_is_registered_for_pytest() -> None:
     plugins = {e.name: e.value for e in entry_points(group="pytest11")}
     assert plugins["sagemaker_emulator"] == "emulator.pytest_plugin"
@@ -19,15 +32,7 @@ def test_the_plugin_is_registered_for_pytest() -> None:
 
 def test_the_example_passes_in_a_project_of_its_own(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE, tmp_path / "test_with_plugin.py")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_with_plugin.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_example(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     for name in ("test_register_model", "test_each_test_starts_with_no_models", "test_endpoint_serves_any_sdk"):
         assert f"test_with_plugin.py::{name} PASSED" in result.stdout
@@ -44,14 +49,6 @@ def test_the_example_fails_without_the_reset_between_tests(tmp_path: Path) -> No
         "    return boto3.client('sagemaker', endpoint_url=sagemaker_emulator_endpoint, region_name='us-east-1',\n"
         "                        aws_access_key_id='t', aws_secret_access_key='t')\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_with_plugin.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_example(tmp_path)
     assert result.returncode == 1
     assert "test_with_plugin.py::test_each_test_starts_with_no_models FAILED" in result.stdout

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, text
 
 from tests.databases import POSTGRES_URL, postgres_schema, sqlite_url
-from tests.support import free_port, sagemaker_client, wait_ready
+from tests.support import free_port, sagemaker_client, stop_server, wait_ready
 
 LIMIT = 40
 DISTINCT_NAMES = 60
@@ -43,15 +43,9 @@ def servers(count: int, *args: str) -> Iterator[list[tuple[str, subprocess.Popen
         yield procs
     finally:
         for _, proc in procs:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)  # all at once, so they shut down side by side
         for _, proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout:
-                proc.stdout.close()
+            stop_server(proc, timeout=20)
 
 
 def listening_pids(endpoint: str) -> set[int]:

@@ -75,8 +75,6 @@ class AwsJsonApp:
         self.deps = deps
         self.limits = request_limits or RequestLimits()
         self.faults = deps.faults
-        self.default_region = default_region
-        self.default_account = default_account
         self.resolve_caller = resolve_caller or PermissiveAuth(
             accounts={}, default_account=default_account, default_region=default_region
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from sqlalchemy import create_engine, inspect, text
 
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
-from emulator.store.migrate import current_revision, head_revision, upgrade
+from emulator.store.migrate import HEAD, current_revision, head_revision, upgrade
 from emulator.store.tables import Base
+from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
 
 DEFINITION = json.dumps({"PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}})
@@ -81,9 +83,48 @@ def test_a_first_release_database_upgrades_with_its_rows(database_url: str) -> N
     engine.dispose()
 
 
+def schema_of(url: str) -> dict[str, Any]:
+    """Everything the database says about its tables, the version table included, in a comparable form."""
+    engine = make_engine(url)
+    inspector = inspect(engine)
+    schema: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        schema[table] = {
+            "columns": [{**column, "type": repr(column["type"])} for column in inspector.get_columns(table)],
+            "primary key": inspector.get_pk_constraint(table),
+            "foreign keys": inspector.get_foreign_keys(table),
+            "indexes": sorted(inspector.get_indexes(table), key=lambda index: str(index["name"])),
+            "unique": sorted(inspector.get_unique_constraints(table), key=lambda unique: str(unique["name"])),
+        }
+    with engine.connect() as conn:
+        schema["version"] = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    engine.dispose()
+    return schema
+
+
+def test_head_is_the_scripts_head() -> None:
+    assert HEAD == head_revision()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_empty_database_built_at_head_has_the_schema_the_scripts_build(backend: str, tmp_path: Path) -> None:
+    """Start-up builds an empty database from the declared tables and stamps it; the scripts must agree exactly."""
+    (tmp_path / "built").mkdir()
+    (tmp_path / "migrated").mkdir()
+    with (
+        fresh_database(backend, tmp_path / "built") as built,
+        fresh_database(backend, tmp_path / "migrated") as migrated,
+    ):
+        upgrade(make_engine(built))  # "head" on an empty database: create_all and stamp
+        upgrade(make_engine(migrated), HEAD)  # a named revision always runs the scripts
+        assert schema_of(built) == schema_of(migrated)
+        assert schema_of(built)["version"] == [HEAD]
+        assert set(schema_of(built)) == {"alembic_version", "models", "model_tags", "model_counts", "version"}
+
+
 def test_the_migrations_build_the_schema_the_code_declares(database_url: str) -> None:
     engine = make_engine(database_url)
-    upgrade(engine)
+    upgrade(engine, HEAD)  # through the scripts, not create_all
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     engine.dispose()

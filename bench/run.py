@@ -23,7 +23,7 @@ from typing import Any
 from bench import fsync, profile
 from bench.load import WRK_MISSING, run_wrk, wrk_path
 from bench.seed import create_over_http, post, seed_sqlite
-from bench.servers import REPO, Server, moto_command, rss_bytes, start, stop_process
+from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
 from bench.workload import (
     DESCRIBE_COUNT,
     DESCRIBE_PREFIX,
@@ -139,33 +139,44 @@ def count_models(database: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM models").fetchone()[0])
 
 
-def bench_fresh(kind: str, options: Options, report: ServerReport, stack: ExitStack) -> None:
-    """Start-up on a fresh store (median of several starts), then create, describe and mixed on the last one."""
-    server: Server | None = None
-    database: Path | None = None
-    for run in range(options.startup_runs):
-        if server is not None:
-            stop_process(server.proc)
-        database = options.workdir / f"{kind}-fresh-{run}.db" if kind == "emulator" else None
-        server = start(kind, workdir=options.workdir, database=database)
-        stack.callback(stop_process, server.proc)
-        report.startup_s.append(round(server.startup_s, 4))
-    assert server is not None
-    print(f"  {kind:8} start-up   {statistics.median(report.startup_s):.3f} s (median of {options.startup_runs})")
+def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerReport], stack: ExitStack) -> None:
+    """Start-up on a fresh store for each server (median of several starts), then create, describe and mixed on the
+    last one: each scenario on every server in turn, so the two sides of a ratio are measured seconds apart, not
+    minutes (this machine's speed drifts by a quarter within minutes; both sides then drift alike)."""
+    servers: dict[str, Server] = {}
+    databases: dict[str, Path | None] = {}
+    for kind in kinds:
+        report = reports[kind]
+        server: Server | None = None
+        for run in range(options.startup_runs):
+            if server is not None:
+                stop_process(server.proc)
+            databases[kind] = options.workdir / f"{kind}-fresh-{run}.db" if kind == "emulator" else None
+            server = start(kind, workdir=options.workdir, database=databases[kind])
+            stack.callback(stop_process, server.proc)
+            report.startup_s.append(round(server.startup_s, 4))
+        assert server is not None
+        servers[kind] = server
+        print(f"  {kind:8} start-up   {statistics.median(report.startup_s):.3f} s (median of {options.startup_runs})")
 
-    measure(server, "create", options, report)
-    created = report.scenarios["create"]
-    if database is not None and "requests" in created and not created["non_2xx"]:
-        # Every create wrk counted got a 200 and must be a stored row (so must the warm-up's and the preflight's);
-        # requests in flight when wrk stopped may add up to one per connection and run.
-        answered = created["requests"] + report.extra.get("create_warmup_requests", 0) + 1
-        report.extra["durability"] = {"creates_answered": answered, "models_stored": count_models(database)}
-    profile_under_load(server, "create", options, report)
-    create_over_http(server.url, [f"{DESCRIBE_PREFIX}{i}" for i in range(DESCRIBE_COUNT)])
-    measure(server, "describe", options, report)
-    profile_under_load(server, "describe", options, report)
-    measure(server, "mixed", options, report)
-    stop_process(server.proc)
+    for scenario in ("create", "describe", "mixed"):
+        for kind, server in servers.items():
+            report = reports[kind]
+            if scenario == "describe":
+                create_over_http(server.url, [f"{DESCRIBE_PREFIX}{i}" for i in range(DESCRIBE_COUNT)])
+            measure(server, scenario, options, report)
+            database = databases[kind]
+            if scenario == "create" and database is not None:
+                created = report.scenarios["create"]
+                if "requests" in created and not created["non_2xx"]:
+                    # Every create wrk counted got a 200 and must be a stored row (so must the warm-up's and the
+                    # preflight's); requests in flight when wrk stopped may add up to one per connection and run.
+                    answered = created["requests"] + report.extra.get("create_warmup_requests", 0) + 1
+                    report.extra["durability"] = {"creates_answered": answered, "models_stored": count_models(database)}
+            if scenario in ("create", "describe"):
+                profile_under_load(server, scenario, options, report)
+    for server in servers.values():
+        stop_process(server.proc)
 
 
 def bench_list(kind: str, scenario: str, size: int, options: Options, report: ServerReport, stack: ExitStack) -> None:
@@ -390,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     if "moto" in options.servers and moto_command() is None:
         print("bench: moto_server not found, skipping moto (install it with: pip install 'moto[server]')")
         options.servers.remove("moto")
+    compile_bytecode()
     with ExitStack() as stack:
         if options.workdir == Path():
             options.workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sagemaker-bench-")))
@@ -397,13 +409,13 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, Any] = {"env": environment(options), "servers": {}, "ratios": {}}
         if options.fsync_commits:
             results["fsync"] = fsync.measure(options.workdir, commits=options.fsync_commits)
-        reports: dict[str, ServerReport] = {}
-        for kind in ("floor", "emulator", "moto"):
-            if kind not in options.servers:
-                continue
-            print(f"{kind}:", flush=True)
-            report = reports[kind] = ServerReport()
-            bench_fresh(kind, options, report, stack)
+        kinds: list[str] = [kind for kind in ("floor", "emulator", "moto") if kind in options.servers]
+        reports: dict[str, ServerReport] = {kind: ServerReport() for kind in kinds}
+        print("create, describe, mixed:", flush=True)
+        bench_fresh(kinds, options, reports, stack)
+        for kind in kinds:
+            print(f"{kind} lists:", flush=True)
+            report = reports[kind]
             bench_list(kind, "list_small", options.small_store, options, report, stack)
             if kind == "moto":
                 report.notes.append(f"list at {options.big_store} skipped: seeding moto over HTTP takes minutes")

@@ -8,6 +8,7 @@ rewritten here: Java's \\d \\s \\w are ASCII-only and its `.` also stops at \\r,
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, Protocol
 
 import regex
@@ -123,4 +124,15 @@ def compile_java(pattern: str) -> Matcher:
             return re.compile(for_re)
         except re.error:
             pass
-    return regex.compile(translate(pattern), regex.VERSION1)
+    return _HoldingTheGIL(regex.compile(translate(pattern), regex.VERSION1))
+
+
+class _HoldingTheGIL:
+    """A `regex` pattern that matches without releasing the GIL. `regex` releases it for every match on a str by
+    default; a match takes a microsecond, but each release hands the GIL to the SQLite writer thread, and getting
+    it back costs far more (CreateModel spent about a third of its CPU on such hand-offs)."""
+
+    __slots__ = ("fullmatch",)
+
+    def __init__(self, pattern: regex.Pattern[str]) -> None:
+        self.fullmatch = partial(pattern.fullmatch, concurrent=False)

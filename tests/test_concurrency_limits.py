@@ -81,6 +81,17 @@ def test_duplicate_beats_limit_and_failed_create_leaves_count_unchanged(make_set
             with pytest.raises(ClientError):
                 sm.create_model(ModelName="one", PrimaryContainer={"Image": "i"})
         sm.create_model(ModelName="two", PrimaryContainer={"Image": "i"})
+        # At the limit, a duplicate is still reported as a duplicate.
+        with pytest.raises(ClientError) as caught:
+            sm.create_model(ModelName="TWO", PrimaryContainer={"Image": "i"})
+        assert caught.value.response["Error"] == {
+            "Code": "ValidationException",
+            "Message": 'Cannot create already existing model "arn:aws:sagemaker:us-east-1:123456789012:model/two".',
+        }
+        with pytest.raises(ClientError) as caught:
+            sm.create_model(ModelName="three", PrimaryContainer={"Image": "i"})
+        assert caught.value.response["Error"]["Code"] == "ResourceLimitExceeded"
+        assert "with current utilization of 2 Models" in caught.value.response["Error"]["Message"]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from emulator.store.listing import ModelListing
 from emulator.store.retry import SchemaGate, retrying
 from emulator.store.tables import ModelCountRow, ModelRow, TagRow
 from emulator.store.tags import ModelMissing, TagStore, model_id
-from emulator.store.transactions import Transactions
+from emulator.store.transactions import CleanFailure, Transactions
 
 # The hot paths on SQLite, run on the driver's connection: SQLAlchemy's per-call work is 40x these queries.
 INSERT_MODEL_SQL = (
@@ -25,17 +25,21 @@ INSERT_MODEL_SQL = (
 COUNT_ONE_MORE_SQL = (
     "UPDATE model_counts SET count = count + 1 WHERE account_id = ? AND region = ? AND (? < 0 OR count < ?)"
 )
+COUNT_ONE_LESS_SQL = "UPDATE model_counts SET count = count - 1 WHERE account_id = ? AND region = ?"
+COUNT_SQL = "SELECT count FROM model_counts WHERE account_id = ? AND region = ?"
+MODEL_EXISTS_SQL = "SELECT 1 FROM models WHERE account_id = ? AND region = ? AND name_lower = ?"
+INSERT_COUNT_SQL = "INSERT INTO model_counts (account_id, region, count) VALUES (?, ?, 1)"
 INSERT_TAG_SQL = "INSERT INTO model_tags (model_id, key, value, position) VALUES (?, ?, ?, ?)"
 GET_MODEL_SQL = (
     "SELECT name, creation_ms, definition FROM models WHERE account_id = ? AND region = ? AND name_lower = ?"
 )
 
 
-class ModelExists(Exception):
+class ModelExists(CleanFailure):
     pass
 
 
-class ModelLimitReached(Exception):
+class ModelLimitReached(CleanFailure):
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current
@@ -83,7 +87,7 @@ class Store(ModelListing, TagStore):
         which retries, migrates or answers 503. Elsewhere insert_model runs on a thread."""
         if self.transactions.grouped and self.schema.ready:
             try:
-                return await self.transactions.submit(lambda conn: self._insert_sqlite(conn, model, max_models))
+                return await self.transactions.submit(lambda raw: self._insert_sqlite(raw, model, max_models))
             except (DBAPIError, sqlite3.Error):
                 pass
         await asyncio.to_thread(self.insert_model, model, max_models=max_models)
@@ -94,7 +98,9 @@ class Store(ModelListing, TagStore):
 
         def write(conn: Connection) -> None:
             if self.inline_reads:
-                return self._insert_sqlite(conn, model, max_models)
+                raw = conn.connection.driver_connection
+                assert isinstance(raw, sqlite3.Connection)
+                return self._insert_sqlite(raw, model, max_models)
             try:
                 model_id = conn.execute(
                     insert(ModelRow).returning(ModelRow.id),
@@ -121,22 +127,29 @@ class Store(ModelListing, TagStore):
 
         self.transactions.run(write)
 
-    def _insert_sqlite(self, conn: Connection, model: NewModel, max_models: int | None) -> None:
-        """insert_model's writes as driver SQL: the hot path of CreateModel on SQLite, inside the batch's savepoint.
-        The count row's rare cases (first model of a scope, limit reached) go through _count_one_more."""
-        raw = conn.connection.driver_connection
-        assert raw is not None
+    @staticmethod
+    def _insert_sqlite(raw: sqlite3.Connection, model: NewModel, max_models: int | None) -> None:
+        """insert_model's writes as driver SQL, the hot path of CreateModel on SQLite. Atomic without a savepoint:
+        it raises ModelLimitReached before writing and undoes its count before raising ModelExists. SQLite has one
+        writer at a time, so if the conditional increment changed nothing, either the scope has no count row yet
+        (its first model) or the limit is reached."""
         scope = (model.account_id, model.region)
+        limit = -1 if max_models is None else max_models
+        if raw.execute(COUNT_ONE_MORE_SQL, (*scope, limit, limit)).rowcount != 1:
+            current = raw.execute(COUNT_SQL, scope).fetchone()
+            if current is not None or limit == 0:
+                if raw.execute(MODEL_EXISTS_SQL, (*scope, model.name.lower())).fetchone() is not None:
+                    raise ModelExists(model.name)  # AWS reports a duplicate before the limit
+                raise ModelLimitReached(0 if current is None else current[0])
+            raw.execute(INSERT_COUNT_SQL, scope)
         try:
             model_id = raw.execute(
                 INSERT_MODEL_SQL, (*scope, model.name, model.name.lower(), model.creation_ms, model.definition)
             ).lastrowid
         except sqlite3.IntegrityError as exc:
+            raw.execute(COUNT_ONE_LESS_SQL, scope)
             raise ModelExists(model.name) from exc
-        limit = -1 if max_models is None else max_models
-        if raw.execute(COUNT_ONE_MORE_SQL, (*scope, limit, limit)).rowcount != 1:
-            self._count_one_more(conn, account_id=model.account_id, region=model.region, max_models=max_models)
-        if model.tags:
+        if model.tags:  # distinct keys of a new model: nothing here can conflict
             raw.executemany(INSERT_TAG_SQL, [(model_id, k, v, i) for i, (k, v) in enumerate(model.tags)])
 
     @staticmethod

@@ -1,25 +1,33 @@
 """Write transactions: one per call on PostgreSQL, grouped into one commit per batch on SQLite.
 
-A durable SQLite commit waits for the disk (fsync). Creates that arrive together are therefore run by one writer
-thread in a single transaction, each inside its own savepoint, and committed with one fsync: a request that fails
-(a duplicate name, a limit) rolls back its savepoint alone, and every caller gets its answer only after the commit
-that holds its writes has reached the disk. PostgreSQL groups concurrent commits itself, so there each call is
-simply its own transaction on a pooled connection.
+A durable SQLite commit waits for the disk (fsync). Writes that arrive together therefore share one transaction,
+each inside its own savepoint, and one commit: a request that fails (a duplicate name, a limit) rolls back its
+savepoint alone, and every caller gets its answer only after the commit that holds its writes has reached the disk.
+PostgreSQL groups concurrent commits itself, so there each call is simply its own transaction on a pooled connection.
+
+On SQLite two paths share this: coroutines on the event loop (CreateModel) run their statements on the loop itself
+and only the COMMIT goes to a thread (LoopWriter); calls from threads queue for one writer thread. Statements take
+microseconds, but the sqlite3 module releases the GIL around each one, and a writer thread that gives the GIL up a
+dozen times per request to a busy event loop spends more on getting it back than on the writes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
-Work = Callable[[Connection], Any]
+Work = Callable[[Any], Any]  # given a SQLAlchemy Connection, or the driver's for a coroutine's work
+# A coroutine's work: driver SQL on the sqlite3 connection, inside a transaction it must not end.
+RawWork = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 64
 # How long the writer may wait for the jobs it expects: about one disk flush here.
@@ -27,13 +35,15 @@ GATHER_SECONDS = 0.0005
 
 
 class _Job:
-    """One caller's work, and how to wake the caller: a thread waits on an Event, a coroutine awaits a future."""
+    """One caller's work, and how to wake the caller: a thread waits on an Event, a coroutine awaits a future.
+    `raw` work takes the driver connection (a coroutine's, sent here when the loop could not take the lock)."""
 
-    __slots__ = ("done", "error", "future", "result", "work")
+    __slots__ = ("done", "error", "future", "raw", "result", "work")
 
-    def __init__(self, work: Work, future: asyncio.Future[Any] | None = None) -> None:
+    def __init__(self, work: Work, future: asyncio.Future[Any] | None = None, *, raw: bool = False) -> None:
         self.work = work
         self.future = future
+        self.raw = raw
         self.done = threading.Event() if future is None else None
         self.result: Any = None
         self.error: BaseException | None = None
@@ -79,6 +89,10 @@ class Transactions:
         self._conn: Connection | None = None  # the writer thread's own, kept across batches
         self._last_batch = 1
         self._start_lock = threading.Lock()
+        self._loop_writer: LoopWriter | None = None
+        # Jobs from threads queued or running: while there are any, the loop's writes queue behind them, so the
+        # loop, which takes the lock without waiting, cannot starve a thread that waits for it.
+        self._threaded_jobs = 0
 
     def run(self, work: Callable[[Connection], T]) -> T:
         if not self.grouped:
@@ -86,18 +100,35 @@ class Transactions:
                 return work(conn)
         job = _Job(work)
         self._ensure_writer()
-        self._queue.put(job)
-        assert job.done is not None
-        job.done.wait()
+        with self._start_lock:
+            self._threaded_jobs += 1
+        try:
+            self._queue.put(job)
+            assert job.done is not None
+            job.done.wait()
+        finally:
+            with self._start_lock:
+                self._threaded_jobs -= 1
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[no-any-return]
 
-    async def submit(self, work: Callable[[Connection], T]) -> T:
-        """run() for a coroutine on the event loop (SQLite only): no thread waits, the loop awaits the commit."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    async def submit(self, work: RawWork[T]) -> T:
+        """run() for a coroutine on the event loop (SQLite only), with driver SQL: no thread waits for the commit.
+        On the loop's own connection when it can take the write lock at once, else queued for the writer thread."""
+        loop = asyncio.get_running_loop()
+        if self._loop_writer is None:
+            with self._start_lock:
+                if self._loop_writer is None:
+                    self._loop_writer = LoopWriter(self.engine, loop)
+        writer = self._loop_writer
+        if writer.loop is loop and not self._threaded_jobs:
+            done, result = await writer.run(work)
+            if done:
+                return cast(T, result)
+        future: asyncio.Future[T] = loop.create_future()
         self._ensure_writer()
-        self._queue.put(_Job(work, future))
+        self._queue.put(_Job(work, future, raw=True))
         return await future
 
     def _ensure_writer(self) -> None:
@@ -114,6 +145,9 @@ class Transactions:
             self._queue.put(_STOP)
             writer.join(timeout=10)
             self._writer = None
+        if self._loop_writer is not None:
+            self._loop_writer.close()
+            self._loop_writer = None
 
     def _write_batches(self) -> None:
         while True:
@@ -155,7 +189,7 @@ class Transactions:
                 for job in batch:
                     raw.execute("SAVEPOINT job")
                     try:
-                        job.result = job.work(conn)
+                        job.result = job.work(raw if job.raw else conn)
                     except Exception as exc:  # noqa: BLE001 - the job's own failure, handed to its caller
                         job.error = exc
                         raw.execute("ROLLBACK TO job")
@@ -175,3 +209,117 @@ class Transactions:
                 conn.close()
             except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
                 pass
+
+
+class CleanFailure(Exception):
+    """Raised by a coroutine's work after undoing its own writes (or before making any): the batch commits without
+    it. Any other exception from such work may leave writes behind, so its whole batch is rolled back."""
+
+
+class RolledBack(sqlite3.OperationalError):
+    """What the other jobs of a rolled-back batch get: nothing of theirs is stored, and their caller retries."""
+
+
+class LoopWriter:
+    """Grouped commits for coroutines of one event loop: each runs its statements on the loop, in the open
+    transaction, and awaits the commit. The first write after a commit takes the lock (BEGIN IMMEDIATE, without
+    waiting) and schedules the COMMIT for after the callbacks already ready, so requests that arrived together
+    share it. While the COMMIT runs on a thread, new writes wait for it; they then form the next batch.
+
+    No savepoint per job (two statements of a create's five): work is atomic itself or fails its batch."""
+
+    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine = engine
+        self.loop = loop
+        self._conn: sqlite3.Connection | None = None
+        self._batch: asyncio.Future[None] | None = None  # the open transaction's commit, awaited by its jobs
+        self._poison: BaseException | None = None  # a job failed midway: the open transaction must not commit
+        self._idle = asyncio.Event()  # set while no COMMIT is running
+        self._idle.set()
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            fairy = self.engine.raw_connection()  # with the engine's pragmas
+            conn = fairy.driver_connection
+            assert isinstance(conn, sqlite3.Connection)
+            fairy.detach()  # ours alone: closing it closes it, and its busy timeout below stays out of the pool
+            conn.execute("PRAGMA busy_timeout=0")  # the loop must never sleep on a lock: BUSY sends the job away
+            self._conn = conn
+        return self._conn
+
+    async def run(self, work: RawWork[T]) -> tuple[bool, T | None]:
+        """(True, result) once committed; (False, None) if the write lock is taken (nothing was done)."""
+        while not self._idle.is_set():
+            await self._idle.wait()
+        conn = self._connection()
+        batch = self._batch
+        if batch is None:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return False, None  # another connection (a thread here, another process) is writing
+            batch = self._batch = self.loop.create_future()
+            self.loop.call_soon(self._commit)
+        error: BaseException | None = None
+        result: T | None = None
+        poisoned = False
+        try:
+            result = work(conn)
+        except CleanFailure as exc:
+            error = exc
+        except Exception as exc:  # noqa: BLE001 - handed to its caller; the batch is rolled back
+            error, poisoned = exc, True
+            self._poison = self._poison or RolledBack(f"another write of its batch failed: {exc!r}")
+        try:
+            await asyncio.shield(batch)  # a cancelled caller does not cancel the others' commit
+        except RolledBack:
+            if not poisoned:
+                raise  # even a clean failure: what it was decided against is gone, so it is tried again
+        if error is not None:
+            raise error
+        return True, result
+
+    def _commit(self) -> None:
+        batch, self._batch = self._batch, None
+        poison, self._poison = self._poison, None
+        assert batch is not None and self._conn is not None
+        self._idle.clear()
+        done = self.loop.run_in_executor(self._committer, self._end, self._conn, poison)
+        done.add_done_callback(lambda finished: self._committed(finished, batch))
+        # Hand the GIL to the committer now, so the COMMIT starts at once rather than when this thread next
+        # lets go of it (it may be busy with other requests for a while): commits finished a third sooner.
+        time.sleep(0)
+
+    @staticmethod
+    def _end(conn: sqlite3.Connection, poison: BaseException | None) -> None:
+        """COMMIT, or ROLLBACK and raise the poison; on the committer thread."""
+        try:
+            if poison is not None:
+                raise poison
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _committed(self, finished: asyncio.Future[None], batch: asyncio.Future[None]) -> None:
+        error = finished.exception()
+        if error is not None:
+            self._discard()  # nothing of the batch is stored; the next one starts on a fresh connection
+            batch.set_exception(error)
+        else:
+            batch.set_result(None)
+        self._idle.set()
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+
+    def close(self) -> None:
+        self._committer.shutdown(wait=True)
+        self._discard()

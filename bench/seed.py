@@ -16,7 +16,7 @@ from bench.workload import ACCOUNT_ID, CREATE_REQUEST, REGION, seeded_name
 from emulator.operations.models import DEFINITION_MEMBERS
 from emulator.store.engine import make_engine
 from emulator.store.migrate import upgrade
-from emulator.store.tables import ModelCountRow, ModelRow
+from emulator.store.tables import model_counts, models
 
 BATCH = 10_000
 AUTHORIZATION = (
@@ -41,7 +41,7 @@ def seed_sqlite(path: Path, count: int) -> float:
     with engine.begin() as conn:
         for start in range(0, count, BATCH):
             conn.execute(
-                insert(ModelRow),
+                insert(models),
                 [
                     {
                         "account_id": ACCOUNT_ID,
@@ -54,7 +54,7 @@ def seed_sqlite(path: Path, count: int) -> float:
                     for i in range(start, min(start + BATCH, count))
                 ],
             )
-        conn.execute(insert(ModelCountRow), {"account_id": ACCOUNT_ID, "region": REGION, "count": count})
+        conn.execute(insert(model_counts), {"account_id": ACCOUNT_ID, "region": REGION, "count": count})
     engine.dispose()
     return time.perf_counter() - started
 

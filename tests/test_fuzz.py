@@ -30,7 +30,7 @@ from sqlalchemy import Engine, create_engine, select
 from emulator.operations import HANDLERS
 from emulator.operations.models import DEFINITION_MEMBERS
 from emulator.shapes.generated import OPERATIONS, SHAPES
-from emulator.store.tables import Base
+from emulator.store.tables import metadata
 from tests.fuzz_strategies import ANY_JSON, ModelStrategies
 from tests.support import server_process
 
@@ -63,7 +63,7 @@ def declared_codes(operation: str) -> set[str]:
 def snapshot(engine: Engine) -> list[list[tuple[Any, ...]]]:
     """Every row of every table, read straight from the database."""
     with engine.connect() as conn:
-        return [sorted(tuple(row) for row in conn.execute(select(table))) for table in Base.metadata.sorted_tables]
+        return [sorted(tuple(row) for row in conn.execute(select(table))) for table in metadata.sorted_tables]
 
 
 def strip_to_model(value: Any, shape_name: str) -> Any:

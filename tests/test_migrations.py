@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
 from emulator.store.migrate import HEAD, current_revision, head_revision, upgrade
-from emulator.store.tables import Base
+from emulator.store.tables import metadata
 from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
 
@@ -126,13 +126,13 @@ def test_the_migrations_build_the_schema_the_code_declares(database_url: str) ->
     engine = make_engine(database_url)
     upgrade(engine, HEAD)  # through the scripts, not create_all
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()
 
 
 def test_a_database_made_before_migrations_is_adopted_not_rebuilt(database_url: str) -> None:
     engine = make_engine(database_url)
-    Base.metadata.create_all(engine)  # how versions before migrations made the schema
+    metadata.create_all(engine)  # how versions before migrations made the schema
     with engine.begin() as conn:
         insert_old_model(conn, "us-east-1", "kept", [])
     upgrade(engine)

@@ -16,7 +16,7 @@ from emulator.operations import HANDLERS
 from emulator.operations.context import Deps
 from emulator.settings import Settings
 from emulator.shapes.generated import BOTOCORE_VERSION
-from emulator.store.tables import ModelCountRow
+from emulator.store.tables import model_counts
 
 # Setting names that could hold a credential: shown as "***" whatever their value.
 _SECRET_WORDS = ("secret", "password", "token", "credential")
@@ -41,7 +41,7 @@ def info_router(deps: Deps, settings: Settings) -> APIRouter:
         """200 once the database answers a query on our schema; 503 (AWS-shaped) while it does not."""
         try:
             with deps.store.engine.connect() as conn:
-                conn.execute(select(ModelCountRow.count).limit(1)).all()
+                conn.execute(select(model_counts.c.count).limit(1)).all()
         except SQLAlchemyError as exc:
             message = f"The database is not available: {type(getattr(exc, 'orig', None) or exc).__name__}."
             return JSONResponse({"__type": "ServiceUnavailable", "message": message}, status_code=503)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, tuple_
 
 from emulator.store.retry import SchemaGate, retrying
-from emulator.store.tables import ModelRow
+from emulator.store.tables import models
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,21 +39,21 @@ class ModelListing:
 
         before_ms is exclusive, from_ms inclusive; `after` is the key of the last row of the previous page.
         """
-        key = ModelRow.name if by_name else ModelRow.creation_ms
-        stmt = select(ModelRow.id, ModelRow.name, ModelRow.creation_ms).where(
-            ModelRow.account_id == account_id, ModelRow.region == region
+        key = models.c.name if by_name else models.c.creation_ms
+        stmt = select(models.c.id, models.c.name, models.c.creation_ms).where(
+            models.c.account_id == account_id, models.c.region == region
         )
         if name_contains:
             # The input pattern [a-zA-Z0-9-]+ holds no LIKE wildcards, so no escaping is needed.
-            stmt = stmt.where(ModelRow.name_lower.like(f"%{name_contains.lower()}%"))
+            stmt = stmt.where(models.c.name_lower.like(f"%{name_contains.lower()}%"))
         if before_ms is not None:
-            stmt = stmt.where(ModelRow.creation_ms < before_ms)
+            stmt = stmt.where(models.c.creation_ms < before_ms)
         if from_ms is not None:
-            stmt = stmt.where(ModelRow.creation_ms >= from_ms)
+            stmt = stmt.where(models.c.creation_ms >= from_ms)
         if after is not None:
-            position = tuple_(key, ModelRow.id)
+            position = tuple_(key, models.c.id)
             stmt = stmt.where(position < tuple_(*after) if descending else position > tuple_(*after))
-        order = (key.desc(), ModelRow.id.desc()) if descending else (key.asc(), ModelRow.id.asc())
+        order = (key.desc(), models.c.id.desc()) if descending else (key.asc(), models.c.id.asc())
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(*order).limit(limit + 1)).all()
         page = [ListedModel(id=r.id, name=r.name, creation_ms=r.creation_ms) for r in rows[:limit]]

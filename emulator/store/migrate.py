@@ -20,7 +20,7 @@ from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstrain
 from sqlalchemy.exc import DBAPIError
 
 from emulator.store.engine import DatabaseError, make_engine
-from emulator.store.tables import Base
+from emulator.store.tables import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -85,7 +85,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def build_at_head(conn: Connection) -> None:
     """An empty database: the declared tables, stamped with the newest revision, in the caller's transaction."""
-    Base.metadata.create_all(conn)
+    metadata.create_all(conn)
     VERSION_TABLE.create(conn)
     conn.execute(VERSION_TABLE.insert().values(version_num=HEAD))
 

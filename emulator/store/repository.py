@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from emulator.store.listing import ModelListing
 from emulator.store.retry import SchemaGate, retrying
-from emulator.store.tables import ModelCountRow, ModelRow, TagRow
+from emulator.store.tables import model_counts, model_tags, models
 from emulator.store.tags import ModelMissing, TagStore, model_id
 from emulator.store.transactions import CleanFailure, Transactions
 
@@ -103,7 +103,7 @@ class Store(ModelListing, TagStore):
                 return self._insert_sqlite(raw, model, max_models)
             try:
                 model_id = conn.execute(
-                    insert(ModelRow).returning(ModelRow.id),
+                    insert(models).returning(models.c.id),
                     {
                         "account_id": model.account_id,
                         "region": model.region,
@@ -118,7 +118,7 @@ class Store(ModelListing, TagStore):
             self._count_one_more(conn, account_id=model.account_id, region=model.region, max_models=max_models)
             if model.tags:
                 conn.execute(
-                    insert(TagRow),
+                    insert(model_tags),
                     [
                         {"model_id": model_id, "key": k, "value": v, "position": i}
                         for i, (k, v) in enumerate(model.tags)
@@ -154,17 +154,17 @@ class Store(ModelListing, TagStore):
 
     @staticmethod
     def _count_one_more(conn: Connection, *, account_id: str, region: str, max_models: int | None) -> None:
-        scope = (ModelCountRow.account_id == account_id) & (ModelCountRow.region == region)
-        stmt = update(ModelCountRow).where(scope).values(count=ModelCountRow.count + 1)
+        scope = (model_counts.c.account_id == account_id) & (model_counts.c.region == region)
+        stmt = update(model_counts).where(scope).values(count=model_counts.c.count + 1)
         if max_models is not None:
             # A conditional increment: concurrent creates queue on the row lock, so none passes the last slot twice.
-            stmt = stmt.where(ModelCountRow.count < max_models)
+            stmt = stmt.where(model_counts.c.count < max_models)
         while conn.execute(stmt).rowcount != 1:
-            current = conn.execute(select(ModelCountRow.count).where(scope)).scalar_one_or_none()
+            current = conn.execute(select(model_counts.c.count).where(scope)).scalar_one_or_none()
             if current is None:
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(ModelCountRow), {"account_id": account_id, "region": region, "count": 0})
+                        conn.execute(insert(model_counts), {"account_id": account_id, "region": region, "count": 0})
                 except IntegrityError:
                     pass  # another writer created the row first
             elif max_models is not None and current >= max_models:
@@ -193,10 +193,10 @@ class Store(ModelListing, TagStore):
     def _get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(ModelRow.name, ModelRow.creation_ms, ModelRow.definition).where(
-                    ModelRow.account_id == account_id,
-                    ModelRow.region == region,
-                    ModelRow.name_lower == name.lower(),
+                select(models.c.name, models.c.creation_ms, models.c.definition).where(
+                    models.c.account_id == account_id,
+                    models.c.region == region,
+                    models.c.name_lower == name.lower(),
                 )
             ).first()
         return (
@@ -213,12 +213,12 @@ class Store(ModelListing, TagStore):
             except ModelMissing:
                 return False
             # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
-            conn.execute(delete(TagRow).where(TagRow.model_id == mid))
-            conn.execute(delete(ModelRow).where(ModelRow.id == mid))
+            conn.execute(delete(model_tags).where(model_tags.c.model_id == mid))
+            conn.execute(delete(models).where(models.c.id == mid))
             conn.execute(
-                update(ModelCountRow)
-                .where(ModelCountRow.account_id == account_id, ModelCountRow.region == region)
-                .values(count=ModelCountRow.count - 1)
+                update(model_counts)
+                .where(model_counts.c.account_id == account_id, model_counts.c.region == region)
+                .values(count=model_counts.c.count - 1)
             )
             return True
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, insert, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, delete, insert, select, true
 
-from emulator.store.tables import ModelCountRow, ModelRow, TagRow
+from emulator.store.tables import model_counts, model_tags, models
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +24,23 @@ class SnapshotModel:
     tags: list[tuple[str, str]]
 
 
-def _scope(
-    table: type[ModelRow] | type[ModelCountRow], account_id: str | None, region: str | None
-) -> ColumnElement[bool]:
+def _scope(table: Table, account_id: str | None, region: str | None) -> ColumnElement[bool]:
     conditions = []
     if account_id is not None:
-        conditions.append(table.account_id == account_id)
+        conditions.append(table.c.account_id == account_id)
     if region is not None:
-        conditions.append(table.region == region)
+        conditions.append(table.c.region == region)
     return and_(true(), *conditions)
 
 
 def _delete(conn: Connection, *, account_id: str | None, region: str | None) -> int:
     # Lock the count rows first: a concurrent create in the scope then waits for us and recreates its count row
     # after we commit, so its model and its count stay in step (PostgreSQL; SQLite writers are serialized anyway).
-    conn.execute(select(ModelCountRow.account_id).where(_scope(ModelCountRow, account_id, region)).with_for_update())
-    ids = select(ModelRow.id).where(_scope(ModelRow, account_id, region)).scalar_subquery()
-    conn.execute(delete(TagRow).where(TagRow.model_id.in_(ids)))
-    deleted = conn.execute(delete(ModelRow).where(_scope(ModelRow, account_id, region))).rowcount
-    conn.execute(delete(ModelCountRow).where(_scope(ModelCountRow, account_id, region)))
+    conn.execute(select(model_counts.c.account_id).where(_scope(model_counts, account_id, region)).with_for_update())
+    ids = select(models.c.id).where(_scope(models, account_id, region)).scalar_subquery()
+    conn.execute(delete(model_tags).where(model_tags.c.model_id.in_(ids)))
+    deleted = conn.execute(delete(models).where(_scope(models, account_id, region))).rowcount
+    conn.execute(delete(model_counts).where(_scope(model_counts, account_id, region)))
     return int(deleted)
 
 
@@ -57,18 +55,20 @@ def export_models(engine: Engine) -> list[SnapshotModel]:
     with engine.connect() as conn:
         tags: dict[int, list[tuple[str, str]]] = {}
         for row in conn.execute(
-            select(TagRow.model_id, TagRow.key, TagRow.value).order_by(TagRow.model_id, TagRow.position)
+            select(model_tags.c.model_id, model_tags.c.key, model_tags.c.value).order_by(
+                model_tags.c.model_id, model_tags.c.position
+            )
         ):
             tags.setdefault(row.model_id, []).append((row.key, row.value))
         rows = conn.execute(
             select(
-                ModelRow.id,
-                ModelRow.account_id,
-                ModelRow.region,
-                ModelRow.name,
-                ModelRow.creation_ms,
-                ModelRow.definition,
-            ).order_by(ModelRow.account_id, ModelRow.region, ModelRow.creation_ms, ModelRow.id)
+                models.c.id,
+                models.c.account_id,
+                models.c.region,
+                models.c.name,
+                models.c.creation_ms,
+                models.c.definition,
+            ).order_by(models.c.account_id, models.c.region, models.c.creation_ms, models.c.id)
         ).all()
     return [
         SnapshotModel(
@@ -83,17 +83,17 @@ def export_models(engine: Engine) -> list[SnapshotModel]:
     ]
 
 
-def replace_all(engine: Engine, models: list[SnapshotModel]) -> None:
-    """Replaces the whole state with `models` atomically: on any failure nothing changes.
+def replace_all(engine: Engine, snapshot: list[SnapshotModel]) -> None:
+    """Replaces the whole state with the snapshot's models atomically: on any failure nothing changes.
 
     Names must already be unique per scope (case-insensitively); the unique constraint still guards it.
     """
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         _delete(conn, account_id=None, region=None)
-        if not models:
+        if not snapshot:
             return
         ids = conn.scalars(
-            insert(ModelRow).returning(ModelRow.id, sort_by_parameter_order=True),
+            insert(models).returning(models.c.id, sort_by_parameter_order=True),
             [
                 {
                     "account_id": m.account_id,
@@ -103,18 +103,18 @@ def replace_all(engine: Engine, models: list[SnapshotModel]) -> None:
                     "creation_ms": m.creation_ms,
                     "definition": m.definition,
                 }
-                for m in models
+                for m in snapshot
             ],
         ).all()
         tag_rows = [
             {"model_id": model_id, "key": k, "value": v, "position": i}
-            for model_id, m in zip(ids, models, strict=True)
+            for model_id, m in zip(ids, snapshot, strict=True)
             for i, (k, v) in enumerate(m.tags)
         ]
         if tag_rows:
-            conn.execute(insert(TagRow), tag_rows)
-        counts = Counter((m.account_id, m.region) for m in models)
+            conn.execute(insert(model_tags), tag_rows)
+        counts = Counter((m.account_id, m.region) for m in snapshot)
         conn.execute(
-            insert(ModelCountRow),
+            insert(model_counts),
             [{"account_id": a, "region": r, "count": n} for (a, r), n in counts.items()],
         )

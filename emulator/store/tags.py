@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from emulator.store.retry import SchemaGate, retrying
-from emulator.store.tables import ModelRow, TagRow
+from emulator.store.tables import model_tags, models
 from emulator.store.transactions import Transactions
 
 
@@ -30,15 +30,15 @@ class StoredTag:
 
 
 def model_id(conn: Connection, *, account_id: str, region: str, name: str, lock: bool = False) -> int:
-    stmt = select(ModelRow.id).where(
-        ModelRow.account_id == account_id, ModelRow.region == region, ModelRow.name_lower == name.lower()
+    stmt = select(models.c.id).where(
+        models.c.account_id == account_id, models.c.region == region, models.c.name_lower == name.lower()
     )
     # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers): concurrent AddTags on one
     # model queue here, so none counts tags another is about to add, and a concurrent delete waits.
     found = conn.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if found is None:
         raise ModelMissing(name)
-    return found
+    return int(found)
 
 
 class TagStore:
@@ -54,7 +54,11 @@ class TagStore:
             mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
             existing = {
                 r.key: (r.value, r.position)
-                for r in conn.execute(select(TagRow.key, TagRow.value, TagRow.position).where(TagRow.model_id == mid))
+                for r in conn.execute(
+                    select(model_tags.c.key, model_tags.c.value, model_tags.c.position).where(
+                        model_tags.c.model_id == mid
+                    )
+                )
             }
             new = [(k, v) for k, v in tags if k not in existing]
             if len(existing) + len(new) > max_tags:
@@ -62,15 +66,15 @@ class TagStore:
             changed = [{"k": k, "v": v} for k, v in tags if k in existing and existing[k][0] != v]
             if changed:
                 conn.execute(
-                    update(TagRow)
-                    .where(TagRow.model_id == mid, TagRow.key == bindparam("k"))
+                    update(model_tags)
+                    .where(model_tags.c.model_id == mid, model_tags.c.key == bindparam("k"))
                     .values(value=bindparam("v")),
                     changed,
                 )
             if new:
                 start = max((p for _, p in existing.values()), default=-1) + 1
                 conn.execute(
-                    insert(TagRow),
+                    insert(model_tags),
                     [{"model_id": mid, "key": k, "value": v, "position": start + i} for i, (k, v) in enumerate(new)],
                 )
 
@@ -83,10 +87,12 @@ class TagStore:
         """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
         with self.engine.connect() as conn:
             mid = model_id(conn, account_id=account_id, region=region, name=name)
-            stmt = select(TagRow.key, TagRow.value, TagRow.position).where(TagRow.model_id == mid)
+            stmt = select(model_tags.c.key, model_tags.c.value, model_tags.c.position).where(
+                model_tags.c.model_id == mid
+            )
             if after_position is not None:
-                stmt = stmt.where(TagRow.position > after_position)
-            rows = conn.execute(stmt.order_by(TagRow.position).limit(limit + 1)).all()
+                stmt = stmt.where(model_tags.c.position > after_position)
+            rows = conn.execute(stmt.order_by(model_tags.c.position).limit(limit + 1)).all()
         return [StoredTag(key=r.key, value=r.value, position=r.position) for r in rows[:limit]], len(rows) > limit
 
     @retrying
@@ -95,6 +101,6 @@ class TagStore:
 
         def write(conn: Connection) -> None:
             mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
-            conn.execute(delete(TagRow).where(TagRow.model_id == mid, TagRow.key.in_(keys)))
+            conn.execute(delete(model_tags).where(model_tags.c.model_id == mid, model_tags.c.key.in_(keys)))
 
         self.transactions.run(write)

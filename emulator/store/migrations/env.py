@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
-from emulator.store.tables import Base
+from emulator.store.tables import metadata
 
 if context.is_offline_mode():
     raise RuntimeError("offline (SQL script) migrations are not supported; run `sagemaker-emulator migrate`")
 
 context.configure(
     connection=context.config.attributes["connection"],
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     # SQLite alters tables by copying them; batch mode makes future ALTERs work on both dialects.
     render_as_batch=True,
 )

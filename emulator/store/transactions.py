@@ -1,14 +1,15 @@
 """Write transactions: one per call on PostgreSQL, grouped into one commit per batch on SQLite.
 
-A durable SQLite commit waits for the disk (fsync). Writes that arrive together therefore share one transaction,
-each inside its own savepoint, and one commit: a request that fails (a duplicate name, a limit) rolls back its
-savepoint alone, and every caller gets its answer only after the commit that holds its writes has reached the disk.
-PostgreSQL groups concurrent commits itself, so there each call is simply its own transaction on a pooled connection.
+A durable SQLite commit waits for the disk (fsync). Writes that arrive together therefore share one transaction
+and one commit, and every caller gets its answer only after the commit that holds its writes has reached the disk;
+a request that fails (a duplicate name, a limit) leaves nothing of its own behind. PostgreSQL groups concurrent
+commits itself, so there each call is simply its own transaction on a pooled connection.
 
-On SQLite two paths share this: coroutines on the event loop (CreateModel) run their statements on the loop itself
-and only the COMMIT goes to a thread (LoopWriter); calls from threads queue for one writer thread. Statements take
-microseconds, but the sqlite3 module releases the GIL around each one, and a writer thread that gives the GIL up a
-dozen times per request to a busy event loop spends more on getting it back than on the writes.
+On SQLite two paths do this. Coroutines on the event loop (CreateModel) run their statements on the loop itself
+and only the COMMIT goes to a thread (LoopWriter); their work is atomic by itself. Calls from threads queue for one
+writer thread, which runs each in a savepoint. Statements take microseconds, but the sqlite3 module releases the
+GIL around each one, and a writer thread that gives the GIL up a dozen times per request to a busy event loop
+spends more on getting it back than on the writes.
 """
 
 from __future__ import annotations

@@ -27,6 +27,19 @@ def small(make_settings: Any) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(params=["httptools", "h11"])
+def deadline_server(
+    request: pytest.FixtureRequest, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """`small` under each HTTP protocol: h11 serves where httptools is not installed, and has the deadline too."""
+    if request.param == "h11":
+        from emulator.protocol.deadline_h11 import DeadlineH11Protocol
+
+        monkeypatch.setattr("emulator.server.fastest_protocol", lambda: DeadlineH11Protocol)
+    with running_server(make_settings(request_header_timeout=0.5)) as url:
+        yield url
+
+
 def connect(endpoint: str) -> socket.socket:
     parts = urlsplit(endpoint)
     sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
@@ -134,8 +147,8 @@ def test_a_half_sent_body_times_out_while_others_are_served(small: str) -> None:
 
 
 @pytest.mark.parametrize("sent", [b"", b"POST / HTTP/1.1\r\nHost: localhost\r\n"])
-def test_a_connection_without_complete_headers_is_closed(small: str, sent: bytes) -> None:
-    with connect(small) as sock:
+def test_a_connection_without_complete_headers_is_closed(deadline_server: str, sent: bytes) -> None:
+    with connect(deadline_server) as sock:
         sock.sendall(sent)
         # Trickle bytes that keep the request valid but unfinished: each would reset uvicorn's keep-alive timer.
         for byte in b"POST " if not sent else b"X-Slo":
@@ -144,8 +157,8 @@ def test_a_connection_without_complete_headers_is_closed(small: str, sent: bytes
         assert sock.recv(1024) == b""  # closed by the server, without a response
 
 
-def test_an_idle_keep_alive_connection_gets_the_header_deadline_again(small: str) -> None:
-    with connect(small) as sock:
+def test_an_idle_keep_alive_connection_gets_the_header_deadline_again(deadline_server: str) -> None:
+    with connect(deadline_server) as sock:
         body = b'{"ModelName": "m"}'
         sock.sendall(head(len(body)) + body)
         first = b""

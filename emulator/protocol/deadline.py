@@ -6,15 +6,15 @@ connection for ever. Here a connection waiting for request headers (new, or idle
 they are not complete within the header timeout. The body has its own timeout in the app (limits.py), which can
 still answer with an AWS error because the request has been routed by then.
 
-The classes are module-level (worker processes unpickle them); the timeout travels on the uvicorn Config.
+The classes are module-level (worker processes unpickle them); the timeout travels on the uvicorn Config. Each
+protocol has a module of its own, imported only when it is the one used: importing h11 where httptools serves
+would only lengthen start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
-
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 DEFAULT_HEADER_TIMEOUT = 10.0
 
@@ -62,17 +62,12 @@ class _HeaderDeadline:
             self.transport.close()
 
 
-class DeadlineH11Protocol(_HeaderDeadline, H11Protocol):
-    def handle_events(self) -> None:
-        super().handle_events()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self._disarm()  # headers are in: the request is the app's now
-
-
 def fastest_protocol() -> type[asyncio.Protocol]:
     """httptools (C, several times faster than h11) when installed, else h11; both with the header deadline."""
     try:
         from emulator.protocol.deadline_httptools import DeadlineHttpToolsProtocol
     except ImportError:
+        from emulator.protocol.deadline_h11 import DeadlineH11Protocol
+
         return DeadlineH11Protocol
     return DeadlineHttpToolsProtocol

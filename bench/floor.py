@@ -39,11 +39,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The emulator's own uvicorn configuration (protocol, loop, keep-alive, header deadline), with its defaults.
-    from emulator.server import uvicorn_config
-    from emulator.settings import Settings
+    # The emulator's own uvicorn configuration (protocol, loop, keep-alive, header deadline), with its defaults,
+    # from a module that imports nothing else of the emulator: the floor's start-up is the machine's baseline.
+    from emulator.protocol.serving import uvicorn_config
 
-    config = uvicorn_config(app, Settings(), host=args.host, port=args.port, log_level="warning")
+    config = uvicorn_config(app, host=args.host, port=args.port, log_level="warning")
     uvicorn.Server(config).run()
 
 

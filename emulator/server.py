@@ -12,7 +12,7 @@ from uvicorn.supervisors import Multiprocess
 
 from emulator.app import create_app
 from emulator.logs import configure_logging
-from emulator.protocol.deadline import fastest_protocol
+from emulator.protocol import serving
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
@@ -30,25 +30,13 @@ def app_factory() -> AwsJsonApp:
 
 
 def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
-    """The one uvicorn configuration, for the CLI, workers and tests: httptools (h11 where it is missing) with a
-    header deadline, uvloop where installed, our keep-alive."""
-    config = uvicorn.Config(
+    """The one uvicorn configuration (emulator/protocol/serving.py) with the settings' timeouts."""
+    return serving.uvicorn_config(
         app,
-        http=fastest_protocol(),
-        loop="auto",
-        timeout_keep_alive=settings.keep_alive_timeout,
-        # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        # No X-Forwarded-* rewriting (nothing reads the client address) and no `server: uvicorn` header (AWS
-        # sends none): both are work per request.
-        proxy_headers=False,
-        server_header=False,
+        keep_alive_timeout=settings.keep_alive_timeout,
+        header_timeout=settings.request_header_timeout,
         **options,
     )
-    config.header_timeout = settings.request_header_timeout  # type: ignore[attr-defined]  # read by the protocol
-    return config
 
 
 class PortInUse(OSError):

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 from emulator.faults import FaultConfig, load_faults_file
+from emulator.protocol.deadline import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
 
@@ -82,9 +83,9 @@ class Settings(BaseSettings):
     # Request limits (docs/decisions.md): generous enough for any valid request, small enough to protect the server.
     max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=32, ge=8)
-    request_header_timeout: float = Field(default=10.0, gt=0)
+    request_header_timeout: float = Field(default=DEFAULT_HEADER_TIMEOUT, gt=0)
     request_body_timeout: float = Field(default=30.0, gt=0)
-    keep_alive_timeout: int = Field(default=5, ge=1)
+    keep_alive_timeout: int = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT, ge=1)
     # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
     faults_file: Path | None = None
     faults: FaultConfig | None = None

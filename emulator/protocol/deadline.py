@@ -17,6 +17,8 @@ import asyncio
 from typing import Any
 
 DEFAULT_HEADER_TIMEOUT = 10.0
+# How long an idle keep-alive connection stays open (uvicorn's timeout_keep_alive).
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5
 
 
 class _HeaderDeadline:

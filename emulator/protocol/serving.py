@@ -1,0 +1,40 @@
+"""The one uvicorn configuration, for the CLI, workers, tests and the bench's floor.
+
+It imports uvicorn and the HTTP protocol only, so the floor (bench/floor.py) starts as fast as a bare uvicorn app
+can, and its start-up is the machine's baseline for ours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+from emulator.protocol.deadline import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, fastest_protocol
+
+
+def uvicorn_config(
+    app: Any,
+    *,
+    keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    **options: Any,
+) -> uvicorn.Config:
+    """httptools (h11 where it is missing) with a header deadline, uvloop where installed, our keep-alive."""
+    config = uvicorn.Config(
+        app,
+        http=fastest_protocol(),
+        loop="auto",
+        timeout_keep_alive=keep_alive_timeout,
+        # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        # No X-Forwarded-* rewriting (nothing reads the client address) and no `server: uvicorn` header (AWS
+        # sends none): both are work per request.
+        proxy_headers=False,
+        server_header=False,
+        **options,
+    )
+    config.header_timeout = header_timeout  # type: ignore[attr-defined]  # read by the protocol
+    return config

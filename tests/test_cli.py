@@ -172,3 +172,24 @@ def test_log_level_warning_silences_request_lines(tmp_path: Path) -> None:
     with serving(tmp_path, "--log-level", "warning") as (endpoint, log):
         exchange(endpoint)
     assert log.read_text() == ""
+
+
+@pytest.mark.parametrize(("given", "in_force"), [(None, "__all__"), ("", ""), ("some_plugin", "some_plugin")])
+def test_pydantic_plugins_are_off_unless_the_user_says_otherwise(
+    tmp_path: Path, given: str | None, in_force: str
+) -> None:
+    """The CLI turns pydantic's plugin search off before pydantic is imported, without overriding a user's choice."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    script = (
+        "import os, sys\n"
+        "from emulator.cli import main\n"
+        "assert 'pydantic' not in sys.modules\n"
+        f"code = main(['migrate', '--database-url', 'sqlite:///{tmp_path / 'm.db'}'])\n"
+        "print(code, repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert result.stdout.splitlines()[-1] == f"0 {in_force!r}", result.stderr

@@ -1,4 +1,4 @@
-"""SQLite's write path for CreateModel: statements on the event loop, one COMMIT per batch on a thread.
+"""SQLite's write path for CreateModel: statements and one COMMIT per batch, on the event loop.
 
 What must hold: a write the loop cannot lock at once waits (on a thread) instead of failing; a job that fails
 midway rolls its whole batch back and the other jobs of that batch are retried, so nothing half-done is stored
@@ -18,7 +18,7 @@ import pytest
 from emulator.settings import Settings
 from emulator.store.engine import make_engine
 from emulator.store.repository import NewModel, Store
-from emulator.store.transactions import CleanFailure, RolledBack
+from emulator.store.transactions import CleanFailure, RawWork, RolledBack
 from tests.support import running_server, sagemaker_client
 
 
@@ -130,5 +130,64 @@ def test_a_create_in_a_rolled_back_batch_is_retried_and_stored(store: Store, tmp
         assert rows(database, "SELECT name FROM models") == [(winner,)]
         assert rows(database, "SELECT key, value FROM model_tags") == [("team", "a")]
         assert rows(database, "SELECT account_id, count FROM model_counts") == [("123456789012", 1)]
+    finally:
+        store.close()
+
+
+def test_a_cancelled_caller_leaves_its_batch_to_commit(store: Store, tmp_path: Path) -> None:
+    """Cancelling one caller (a client that went away) cancels only its wait: the batch commits, its writes too."""
+
+    def count_row(account: str) -> RawWork:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES (?, 'r', 1)", (account,))
+
+        return work
+
+    async def batch() -> object:
+        gone = asyncio.ensure_future(store.transactions.submit(count_row("111111111111")))
+        kept = asyncio.ensure_future(store.transactions.submit(count_row("222222222222")))
+        await asyncio.sleep(0)  # both have written and wait for the COMMIT
+        gone.cancel()
+        return await asyncio.gather(gone, kept, return_exceptions=True)
+
+    try:
+        gone, kept = asyncio.run(batch())
+        assert isinstance(gone, asyncio.CancelledError)
+        assert kept is None
+        assert rows(tmp_path / "emulator.db", "SELECT account_id FROM model_counts ORDER BY 1") == [
+            ("111111111111",),
+            ("222222222222",),
+        ]
+    finally:
+        store.close()
+
+
+def test_a_failed_commit_reaches_every_caller_and_stores_nothing(store: Store, tmp_path: Path) -> None:
+    """A COMMIT that fails (here: a deferred foreign key broken by the batch) is every caller's error."""
+
+    def orphan_tag(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA defer_foreign_keys=ON")  # checked at COMMIT, not at the INSERT
+        conn.execute("INSERT INTO model_tags (model_id, key, value, position) VALUES (424242, 'k', 'v', 0)")
+
+    def count_row(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES ('222222222222', 'r', 1)")
+
+    async def batch() -> list[object]:
+        return list(
+            await asyncio.gather(
+                store.transactions.submit(orphan_tag), store.transactions.submit(count_row), return_exceptions=True
+            )
+        )
+
+    try:
+        results = asyncio.run(batch())
+        assert [type(r) for r in results] == [sqlite3.IntegrityError, sqlite3.IntegrityError]
+        assert "FOREIGN KEY constraint failed" in str(results[0])
+        database = tmp_path / "emulator.db"
+        assert rows(database, "SELECT * FROM model_tags") == []
+        assert rows(database, "SELECT * FROM model_counts") == []
+        # The writer goes on, on a fresh connection.
+        assert asyncio.run(store.transactions.submit(count_row)) is None
+        assert rows(database, "SELECT account_id FROM model_counts") == [("222222222222",)]
     finally:
         store.close()

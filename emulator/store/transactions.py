@@ -5,11 +5,11 @@ and one commit, and every caller gets its answer only after the commit that hold
 a request that fails (a duplicate name, a limit) leaves nothing of its own behind. PostgreSQL groups concurrent
 commits itself, so there each call is simply its own transaction on a pooled connection.
 
-On SQLite two paths do this. Coroutines on the event loop (CreateModel) run their statements on the loop itself
-and only the COMMIT goes to a thread (LoopWriter); their work is atomic by itself. Calls from threads queue for one
-writer thread, which runs each in a savepoint. Statements take microseconds, but the sqlite3 module releases the
-GIL around each one, and a writer thread that gives the GIL up a dozen times per request to a busy event loop
-spends more on getting it back than on the writes.
+On SQLite two paths do this. Coroutines on the event loop (CreateModel) run their statements and the COMMIT on
+the loop itself (LoopWriter); their work is atomic by itself. Calls from threads queue for one writer thread,
+which runs each in a savepoint. Statements take microseconds, but the sqlite3 module releases the GIL around each
+one, and a writer thread that gives the GIL up a dozen times per request to a busy event loop spends more on
+getting it back than on the writes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
@@ -222,10 +221,16 @@ class RolledBack(sqlite3.OperationalError):
 
 
 class LoopWriter:
-    """Grouped commits for coroutines of one event loop: each runs its statements on the loop, in the open
-    transaction, and awaits the commit. The first write after a commit takes the lock (BEGIN IMMEDIATE, without
+    """Grouped commits for coroutines of one event loop, all on the loop: each write runs its statements in the
+    open transaction and awaits the commit. The first write after a commit takes the lock (BEGIN IMMEDIATE, without
     waiting) and schedules the COMMIT for after the callbacks already ready, so requests that arrived together
-    share it. While the COMMIT runs on a thread, new writes wait for it; they then form the next batch.
+    share it.
+
+    The COMMIT blocks the loop while the disk flushes (the sqlite3 module lets go of the GIL meanwhile), and the
+    requests that arrive during the flush are read together after it. Handing the COMMIT to a thread let the loop
+    work on during the flush, but cost more than it won: on two cores shared with the clients, the committing
+    thread waited to be scheduled (0.2 ms at the median, 1.3 ms at p90) and again for the GIL after the flush, at
+    every commit, and the hand-offs cost CPU of their own (docs/decisions.md has the figures).
 
     No savepoint per job (two statements of a create's five): work is atomic itself or fails its batch."""
 
@@ -233,11 +238,10 @@ class LoopWriter:
         self.engine = engine
         self.loop = loop
         self._conn: sqlite3.Connection | None = None
-        self._batch: asyncio.Future[None] | None = None  # the open transaction's commit, awaited by its jobs
+        # The open transaction's callers, one future each (None: no transaction open). A cancelled caller
+        # cancels only its own future; its writes commit with the others'.
+        self._jobs: list[asyncio.Future[None]] | None = None
         self._poison: BaseException | None = None  # a job failed midway: the open transaction must not commit
-        self._idle = asyncio.Event()  # set while no COMMIT is running
-        self._idle.set()
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -251,17 +255,17 @@ class LoopWriter:
 
     async def run(self, work: RawWork[T]) -> tuple[bool, T | None]:
         """(True, result) once committed; (False, None) if the write lock is taken (nothing was done)."""
-        while not self._idle.is_set():
-            await self._idle.wait()
         conn = self._connection()
-        batch = self._batch
-        if batch is None:
+        jobs = self._jobs
+        if jobs is None:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError:
                 return False, None  # another connection (a thread here, another process) is writing
-            batch = self._batch = self.loop.create_future()
+            jobs = self._jobs = []
             self.loop.call_soon(self._commit)
+        done: asyncio.Future[None] = self.loop.create_future()
+        jobs.append(done)
         error: BaseException | None = None
         result: T | None = None
         poisoned = False
@@ -273,7 +277,7 @@ class LoopWriter:
             error, poisoned = exc, True
             self._poison = self._poison or RolledBack(f"another write of its batch failed: {exc!r}")
         try:
-            await asyncio.shield(batch)  # a cancelled caller does not cancel the others' commit
+            await done
         except RolledBack:
             if not poisoned:
                 raise  # even a clean failure: what it was decided against is gone, so it is tried again
@@ -282,36 +286,31 @@ class LoopWriter:
         return True, result
 
     def _commit(self) -> None:
-        batch, self._batch = self._batch, None
+        """COMMIT the open transaction, or ROLLBACK it when a job failed midway; then answer its callers."""
+        jobs, self._jobs = self._jobs, None
         poison, self._poison = self._poison, None
-        assert batch is not None and self._conn is not None
-        self._idle.clear()
-        done = self.loop.run_in_executor(self._committer, self._end, self._conn, poison)
-        done.add_done_callback(lambda finished: self._committed(finished, batch))
-        # Hand the GIL to the committer now, so the COMMIT starts at once rather than when this thread next
-        # lets go of it (it may be busy with other requests for a while): commits finished a third sooner.
-        time.sleep(0)
-
-    @staticmethod
-    def _end(conn: sqlite3.Connection, poison: BaseException | None) -> None:
-        """COMMIT, or ROLLBACK and raise the poison; on the committer thread."""
-        try:
-            if poison is not None:
-                raise poison
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-
-    def _committed(self, finished: asyncio.Future[None], batch: asyncio.Future[None]) -> None:
-        error = finished.exception()
+        conn = self._conn
+        assert jobs is not None and conn is not None
+        error: BaseException | None = poison
+        if error is None:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                error = exc
         if error is not None:
-            self._discard()  # nothing of the batch is stored; the next one starts on a fresh connection
-            batch.set_exception(error)
-        else:
-            batch.set_result(None)
-        self._idle.set()
+            # Nothing of the batch is stored; the next batch starts on a fresh connection.
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # nothing left open, or a broken connection: closing it ends either
+            self._discard()
+        for done in jobs:
+            if done.cancelled():
+                continue
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(None)
 
     def _discard(self) -> None:
         conn, self._conn = self._conn, None
@@ -322,5 +321,4 @@ class LoopWriter:
                 pass
 
     def close(self) -> None:
-        self._committer.shutdown(wait=True)
         self._discard()

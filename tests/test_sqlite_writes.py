@@ -137,18 +137,18 @@ def test_a_create_in_a_rolled_back_batch_is_retried_and_stored(store: Store, tmp
 def test_a_cancelled_caller_leaves_its_batch_to_commit(store: Store, tmp_path: Path) -> None:
     """Cancelling one caller (a client that went away) cancels only its wait: the batch commits, its writes too."""
 
-    def count_row(account: str) -> RawWork:
+    def count_row(account: str) -> RawWork[None]:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES (?, 'r', 1)", (account,))
 
         return work
 
-    async def batch() -> object:
+    async def batch() -> list[object]:
         gone = asyncio.ensure_future(store.transactions.submit(count_row("111111111111")))
         kept = asyncio.ensure_future(store.transactions.submit(count_row("222222222222")))
         await asyncio.sleep(0)  # both have written and wait for the COMMIT
         gone.cancel()
-        return await asyncio.gather(gone, kept, return_exceptions=True)
+        return list(await asyncio.gather(gone, kept, return_exceptions=True))
 
     try:
         gone, kept = asyncio.run(batch())

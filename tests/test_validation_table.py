@@ -361,6 +361,17 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         ),
     ),
     (
+        "environment-key-too-long",
+        "CreateModel",
+        pc(Environment={"K" * 1025: "v"}),
+        "ValidationException",
+        one(
+            "{" + "K" * 1025 + "=v}",
+            "primaryContainer.environment",
+            f"Map keys must satisfy constraint: {ENV_KEY_CONSTRAINTS}",
+        ),
+    ),
+    (
         "environment-too-many",
         "CreateModel",
         pc(Environment={f"K{i}": "v" for i in range(101)}),
@@ -521,6 +532,17 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         {**pc(), "VpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet_1"]}},
         "ValidationException",
         one("[subnet_1]", "vpcConfig.subnets", f"Member must satisfy constraint: {ID_CONSTRAINTS}"),
+    ),
+    (
+        "vpc-security-group-id-too-long",
+        "CreateModel",
+        {**pc(), "VpcConfig": {"SecurityGroupIds": ["sg-1", "sg-" + "a" * 30], "Subnets": ["s"]}},
+        "ValidationException",
+        one(
+            "[sg-1, sg-" + "a" * 30 + "]",
+            "vpcConfig.securityGroupIds",
+            f"Member must satisfy constraint: {ID_CONSTRAINTS}",
+        ),
     ),
     # Several errors at several depths, in member order
     (

@@ -17,7 +17,7 @@ from typing import Any
 
 from emulator.errors import SerializationException, ValidationException
 from emulator.shapes.generated import OPERATIONS, SHAPES
-from emulator.shapes.javaregex import Matcher, compile_java
+from emulator.shapes.javaregex import compile_java
 
 Check = Callable[[Any, str, list[str]], None]
 
@@ -118,15 +118,6 @@ class Compiler:
         self.checks: dict[str, Check] = {}
         # Scalar checks that report violations instead of appending messages (for map keys and values).
         self.tests: dict[str, Callable[[Any], bool]] = {}
-        self._patterns: dict[str, Matcher] = {}  # compiled once, for the check and the test of a shape alike
-
-    def pattern(self, shape: dict[str, Any]) -> Matcher | None:
-        source = shape.get("pattern")
-        if source is None:
-            return None
-        if source not in self._patterns:
-            self._patterns[source] = compile_java(source)
-        return self._patterns[source]
 
     def check(self, name: str) -> Check:
         if name not in self.checks:
@@ -229,39 +220,15 @@ class Compiler:
     def scalar_test(self, name: str) -> Callable[[Any], bool]:
         """A predicate: does the value pass every constraint? (type errors still raise)"""
         if name not in self.tests:
-            shape = self.shapes[name]
-            if shape["type"] == "string":
-                self.tests[name] = self._string_test(shape)
-            else:
-                scalar = self.check(name)
+            scalar = self.check(name)
 
-                def test(value: Any) -> bool:
-                    errors: list[str] = []
-                    scalar(value, "", errors)
-                    return not errors
+            def test(value: Any) -> bool:
+                errors: list[str] = []
+                scalar(value, "", errors)
+                return not errors
 
-                self.tests[name] = test
+            self.tests[name] = test
         return self.tests[name]
-
-    def _string_test(self, shape: dict[str, Any]) -> Callable[[Any], bool]:
-        """_string_check's constraints as one predicate, without building messages: map keys and values and the
-        items of string lists are tested five to ten times a request."""
-        hi, lo = shape.get("max"), shape.get("min")
-        pattern = self.pattern(shape)
-        enum = frozenset(shape.get("enum", ()))
-
-        def test(value: Any) -> bool:
-            if type(value) is not str:
-                raise type_error("string", value)
-            n = len(value)
-            return (
-                (hi is None or n <= hi)
-                and (lo is None or n >= lo)
-                and (pattern is None or pattern.fullmatch(value) is not None)
-                and (not enum or value in enum)
-            )
-
-        return test
 
     def _scalar(self, name: str) -> Check:
         shape = self.shapes[name]
@@ -283,7 +250,7 @@ class Compiler:
 
     def _string_check(self, shape: dict[str, Any]) -> Check:
         hi, lo = shape.get("max"), shape.get("min")
-        pattern = self.pattern(shape)
+        pattern = compile_java(shape["pattern"]) if "pattern" in shape else None
         pattern_phrase = f"Member must satisfy regular expression pattern: {shape.get('pattern')}"
         enum = frozenset(shape.get("enum", ()))
         enum_phrase = f"Member must satisfy enum value set: [{', '.join(shape.get('enum', ()))}]"

@@ -442,9 +442,9 @@ def main(argv: list[str] | None = None) -> int:
                 "notes": report.notes,
                 "extra": report.extra,
             }
-        starts = {kind: results["servers"][kind]["startup_median_s"] for kind in ("emulator", "floor")}
-        if None not in starts.values() and len(starts) == 2:
-            results["startup_beyond_floor_s"] = round(starts["emulator"] - starts["floor"], 4)
+        emu_start, floor_start = (results["servers"].get(k, {}).get("startup_median_s") for k in ("emulator", "floor"))
+        if emu_start is not None and floor_start is not None:
+            results["startup_beyond_floor_s"] = round(emu_start - floor_start, 4)
         results["targets"] = check_targets(reports)
         results["env"]["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     options.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
-"""create_app(settings) builds everything: engine, schema (migrated to head), store, the AWS wire app, the admin API."""
+"""create_app(settings) builds everything: database, schema (migrated to head), store, the AWS wire app, the admin API."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import SQLAlchemyError
+import sqlite3
+import sys
 
 from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
@@ -11,7 +12,7 @@ from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
 from emulator.protocol.wire import ASGIApp, AwsJsonApp, Receive, Scope, Send
 from emulator.settings import Settings
-from emulator.store.engine import DatabaseError, make_engine
+from emulator.store.database import Database, DatabaseError
 from emulator.store.repository import Store
 
 
@@ -31,28 +32,41 @@ class LazyAdmin:
         await self.app(scope, receive, send)
 
 
+def database_failure(exc: Exception) -> str | None:
+    """The first line of a database error, worded as SQLAlchemy words the driver's; None for other errors."""
+    if isinstance(exc, sqlite3.Error):
+        return f"({type(exc).__module__}.{type(exc).__name__}) {exc}"
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # loaded if the schema went through Alembic
+    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.SQLAlchemyError):
+        return str(exc).splitlines()[0]
+    return None
+
+
 def create_app(settings: Settings) -> AwsJsonApp:
     # Configuration errors first, before anything touches the database.
     credentials = settings.credentials()
     limits = settings.limits()  # a bad limits file fails before a database file is created
     faults = FaultInjector(settings.fault_config())
-    engine = make_engine(
+    database = Database(
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
     )
-    store = Store(engine)
-    if engine.dialect.name == "sqlite":
+    store = Store(database)
+    if database.dialect == "sqlite":
         # A local file that cannot be opened is a configuration error, not an outage: fail at start-up.
         try:
-            store.schema.ensure()
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot open database {settings.database_url}: {str(exc).splitlines()[0]}") from exc
+            store.schema.ensure_at_start()
+        except Exception as exc:
+            reason = database_failure(exc)
+            if reason is None:
+                raise
+            raise DatabaseError(f"cannot open database {settings.database_url}: {reason}") from exc
     else:
         # An unreachable server does not stop ours: requests answer 503 until it is back, then it migrates.
         store.schema.try_now()
-    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key()), faults=faults)
+    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key), faults=faults)
     resolve_caller = make_caller_resolver(
         credentials,
         default_account=settings.account_id,

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.credentials import CredentialsError
     from emulator.faults import FaultsFileError
     from emulator.settings import LimitsFileError
-    from emulator.store.engine import DatabaseError
+    from emulator.store.database import DatabaseError
 
     try:
         settings = settings_from_args(args)

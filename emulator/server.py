@@ -15,8 +15,8 @@ from emulator.logs import configure_logging
 from emulator.protocol import serving
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
-from emulator.store.engine import make_engine
-from emulator.store.retry import SchemaGate
+from emulator.store.database import Database
+from emulator.store.schema import SchemaGate
 
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
@@ -72,9 +72,9 @@ def serve(settings: Settings) -> int:
 
 def serve_workers(settings: Settings) -> int:
     # Migrate once here, so the workers start against a ready schema (they would wait on the lock otherwise).
-    engine = make_engine(settings.database_url)
-    SchemaGate(engine).try_now()
-    engine.dispose()
+    database = Database(settings.database_url)
+    SchemaGate(database).try_now()
+    database.dispose()
     os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
     config = uvicorn_config(
         "emulator.server:app_factory",

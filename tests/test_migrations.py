@@ -4,6 +4,7 @@ the schema the code declares; `sagemaker-emulator migrate` reports what it did."
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,10 @@ from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, inspect, text
 
 from emulator.settings import Settings
+from emulator.store.database import Database
 from emulator.store.engine import make_engine
 from emulator.store.migrate import HEAD, current_revision, head_revision, upgrade
+from emulator.store.sqlite_schema import ensure_at_head
 from emulator.store.tables import metadata
 from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
@@ -120,6 +123,43 @@ def test_an_empty_database_built_at_head_has_the_schema_the_scripts_build(backen
         assert schema_of(built) == schema_of(migrated)
         assert schema_of(built)["version"] == [HEAD]
         assert set(schema_of(built)) == {"alembic_version", "models", "model_tags", "model_counts", "version"}
+
+
+def sqlite_master(path: Path) -> list[tuple[str, str, str, str | None]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+
+
+def test_a_sqlite_file_built_without_sqlalchemy_has_the_schema_sqlalchemy_and_the_scripts_build(
+    tmp_path: Path,
+) -> None:
+    raw = tmp_path / "raw.db"
+    conn = Database(f"sqlite:///{raw}").connect_sqlite()
+    assert ensure_at_head(conn) is True  # an empty file: built
+    assert ensure_at_head(conn) is True  # at head: nothing to do
+    conn.close()
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'created.db'}"))  # create_all and stamp
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'scripted.db'}"), HEAD)  # Alembic's scripts
+    assert sqlite_master(raw) == sqlite_master(tmp_path / "created.db")  # the DDL, word for word
+    assert schema_of(f"sqlite:///{raw}") == schema_of(f"sqlite:///{tmp_path / 'scripted.db'}")
+
+
+@pytest.mark.parametrize("revision", ["0001", None])
+def test_an_older_sqlite_schema_is_left_to_alembic(tmp_path: Path, revision: str | None) -> None:
+    """A schema of an older revision, or one made before migrations (no version table), is not touched."""
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    if revision is None:
+        metadata.create_all(engine)
+    else:
+        upgrade(engine, revision)
+    engine.dispose()
+    before = sqlite_master(path)
+    conn = Database(f"sqlite:///{path}").connect_sqlite()
+    assert ensure_at_head(conn) is False
+    assert not conn.in_transaction
+    conn.close()
+    assert sqlite_master(path) == before
 
 
 def test_the_migrations_build_the_schema_the_code_declares(database_url: str) -> None:

@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from emulator.store.engine import make_engine
-from emulator.store.retry import DatabaseUnavailable, SchemaGate, retrying
+from emulator.store.database import Database
+from emulator.store.retry import DatabaseUnavailable, retrying
+from emulator.store.schema import SchemaGate
 from tests.databases import POSTGRES_URL, postgres_schema, sqlite_url
 
 
 class Probe:
     """A store-like object whose one method is a whole transaction, as every Store method is."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.schema = SchemaGate(engine)
+    def __init__(self, database: Database) -> None:
+        self.engine = database.engine
+        self.schema = SchemaGate(database)
         self.schema.ensure()
         self.attempts = 0
 
@@ -47,12 +48,12 @@ class Probe:
             conn.execute(text("UPDATE model_counts SET count = :n"), {"n": seen + 1})
 
 
-def seeded(url: str) -> Engine:
-    engine = make_engine(url)
-    SchemaGate(engine).ensure()
-    with engine.begin() as conn:
+def seeded(url: str) -> Database:
+    database = Database(url)
+    SchemaGate(database).ensure()
+    with database.engine.begin() as conn:
         conn.execute(text("INSERT INTO model_counts (account_id, region, count) VALUES ('123456789012', 'r', 0)"))
-    return engine
+    return database
 
 
 def lock_sqlite(path: Path, seconds: float) -> threading.Timer:
@@ -70,31 +71,29 @@ def count(engine: Engine) -> int:
 
 
 def test_sqlite_busy_is_retried_until_the_lock_is_free(tmp_path: Path) -> None:
-    engine = seeded(sqlite_url(tmp_path))
-    probe = Probe(engine)
+    probe = Probe(seeded(sqlite_url(tmp_path)))
     holder = lock_sqlite(tmp_path / "emulator.db", 0.1)
     probe.bump_without_waiting()
     assert probe.attempts > 1
-    assert count(engine) == 1
+    assert count(probe.engine) == 1
     holder.join()
 
 
 def test_sqlite_busy_for_too_long_is_service_unavailable(tmp_path: Path) -> None:
-    engine = seeded(sqlite_url(tmp_path))
-    probe = Probe(engine)
+    probe = Probe(seeded(sqlite_url(tmp_path)))
     holder = lock_sqlite(tmp_path / "emulator.db", 5)
     with pytest.raises(DatabaseUnavailable) as raised:
         probe.bump_without_waiting()
     assert (raised.value.status, raised.value.code, probe.attempts) == (503, "ServiceUnavailable", 10)
     holder.cancel()
-    assert count(engine) == 0
+    assert count(probe.engine) == 0
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="SAGEMAKER_EMULATOR_TEST_POSTGRES_URL is not set")
 def test_postgresql_serialization_failure_is_retried() -> None:
     with postgres_schema() as url:
-        engine = seeded(url)
-        probe = Probe(engine)
+        probe = Probe(seeded(url))
+        engine = probe.engine
         probe.bump_serializable(engine)
         assert probe.attempts == 2
         assert count(engine) == 101  # the retry read the other transaction's 100, then added its 1

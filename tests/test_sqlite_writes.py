@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from emulator.settings import Settings
-from emulator.store.engine import make_engine
-from emulator.store.repository import NewModel, Store
+from emulator.store.database import Database
+from emulator.store.records import NewModel
+from emulator.store.repository import Store
 from emulator.store.transactions import CleanFailure, RawWork, RolledBack
 from tests.support import running_server, sagemaker_client
 
@@ -35,7 +36,7 @@ def new_model(name: str) -> NewModel:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = Store(make_engine(f"sqlite:///{tmp_path / 'emulator.db'}"))
+    store = Store(Database(f"sqlite:///{tmp_path / 'emulator.db'}"))
     store.schema.ensure()
     return store
 

@@ -22,7 +22,7 @@ from emulator.shapes.generated import (
     ListModelsInput,
     ListModelsOutput,
 )
-from emulator.store.repository import ModelExists, ModelLimitReached, NewModel
+from emulator.store.records import ModelExists, ModelLimitReached, NewModel
 
 # The members of CreateModelInput that make up the model's definition (Describe returns them; Tags it does not).
 DEFINITION_MEMBERS = (

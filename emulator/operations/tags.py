@@ -14,7 +14,7 @@ from emulator.shapes.generated import (
     ListTagsOutput,
     Tag,
 )
-from emulator.store.tags import ModelMissing, TagLimitReached
+from emulator.store.records import ModelMissing, TagLimitReached
 
 # AWS's per-resource tag limit, the same for every SageMaker resource.
 MAX_TAGS_PER_RESOURCE = 50

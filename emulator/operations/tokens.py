@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -32,11 +33,18 @@ def _unb64(text: str) -> bytes:
 
 
 class PageTokens:
-    def __init__(self, key: bytes) -> None:
-        self._key = hashlib.sha256(b"sagemaker-emulator/next-token/v1\0" + key).digest()
+    """key: the secret, or a function that gives it on first use (deriving it from a database URL imports
+    SQLAlchemy, which a server on a SQLite file does not load before its first listing)."""
+
+    def __init__(self, key: bytes | Callable[[], bytes]) -> None:
+        self._source = key
+        self._digest: bytes | None = None
 
     def _mac(self, query: tuple[Any, ...], payload: bytes) -> bytes:
-        return hmac.new(self._key, orjson.dumps(query) + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+        if self._digest is None:
+            key = self._source if isinstance(self._source, bytes) else self._source()
+            self._digest = hashlib.sha256(b"sagemaker-emulator/next-token/v1\0" + key).digest()
+        return hmac.new(self._digest, orjson.dumps(query) + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def issue(self, *, query: tuple[Any, ...], cursor: list[Any]) -> str:
         payload = orjson.dumps(cursor)

@@ -1,20 +1,19 @@
-"""Engine creation: the dialect differences (SQLite pragmas, transaction start, pool) live here only."""
+"""Engine creation: the dialect differences (transaction start, pool) live here; SQLite's pragmas in database.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from emulator.store.database import SQLITE_TIMEOUT_SECONDS, DatabaseError, check_sqlite_directory, configure_sqlite
+
 # PostgreSQL: fail a connection attempt to a vanished host fast enough to answer 503, not hang the request.
 PG_CONNECT_TIMEOUT_SECONDS = 5
 
-
-class DatabaseError(Exception):
-    """The database URL cannot be used (a clear message for the CLI, not a traceback)."""
+__all__ = ["DatabaseError", "make_engine", "parse_database_url"]
 
 
 def parse_database_url(url: str) -> URL:
@@ -43,21 +42,12 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_ti
             parsed, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}, **pool
         )
     if parsed.database and parsed.database != ":memory:":
-        parent = Path(parsed.database).expanduser().resolve().parent
-        if not parent.is_dir():
-            raise DatabaseError(f"cannot open database {parsed.database}: directory {parent} does not exist")
-    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        check_sqlite_directory(parsed.database)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT_SECONDS}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event below issue BEGIN itself (pysqlite's implicit BEGIN is deferred only).
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")  # other processes' writers: wait, don't fail
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, across processes too
-        cursor.execute("PRAGMA synchronous=FULL")  # a 200 means the commit reached the disk
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        configure_sqlite(dbapi_conn)  # the begin event below issues BEGIN itself
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

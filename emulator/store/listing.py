@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Engine, select, tuple_
 
-from emulator.store.retry import SchemaGate, retrying
+from emulator.store.records import ListedModel
+from emulator.store.retry import retrying
+from emulator.store.schema import SchemaGate
 from emulator.store.tables import models
-
-
-@dataclass(frozen=True, slots=True)
-class ListedModel:
-    id: int
-    name: str
-    creation_ms: int
 
 
 class ModelListing:

@@ -8,7 +8,8 @@ Alembic is imported only when there is something to migrate. A server's start-up
 head, or an empty database, which it builds as Alembic's cookbook says ("Building an Up to Date Database from
 Scratch"): create_all from the declared tables, then stamp head. tests/test_migrations.py proves that schema is
 the one the scripts build, and that HEAD is the scripts' head. Importing Alembic (and Mako, and Pygments) was a
-quarter of the start-up.
+quarter of the start-up. On a plain SQLite file those two cases do not reach this module at all
+(emulator/store/sqlite_schema.py).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstrain
 from sqlalchemy.exc import DBAPIError
 
 from emulator.store.engine import DatabaseError, make_engine
+from emulator.store.sqlite_schema import HEAD
 from emulator.store.tables import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
+__all__ = ["HEAD", "current_revision", "head_revision", "migrate_command", "upgrade"]
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-# The newest script's revision; a test holds it equal to what Alembic finds in ./migrations.
-HEAD = "0002"
 # Alembic's own version table, as its migration context creates it.
 VERSION_TABLE = Table(
     "alembic_version",

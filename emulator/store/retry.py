@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from emulator.errors import ServiceUnavailable
-from emulator.store.migrate import upgrade
+from emulator.store.schema import SchemaGate
 
 log = logging.getLogger("emulator.store")
 
@@ -46,31 +44,6 @@ def is_transient(exc: DBAPIError) -> bool:
 def is_missing_table(exc: DBAPIError) -> bool:
     """The schema vanished under a running server (a database dropped and re-created): migrate again."""
     return getattr(exc.orig, "sqlstate", None) == _PG_NO_TABLE or "no such table" in str(exc.orig)
-
-
-class SchemaGate:
-    """Migrates once when first needed; until a migration succeeds every use tries again."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.ready = False
-        self._lock = threading.Lock()
-
-    def ensure(self) -> None:
-        if self.ready:
-            return
-        with self._lock:
-            if not self.ready:
-                upgrade(self.engine)
-                self.ready = True
-
-    def try_now(self) -> bool:
-        """At start-up: migrate, or log why not and leave it to the first request."""
-        try:
-            self.ensure()
-        except (OperationalError, PoolTimeout) as exc:
-            log.error("database unavailable, will retry on the next request: %s", str(exc).splitlines()[0])
-        return self.ready
 
 
 class HasSchema(Protocol):

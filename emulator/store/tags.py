@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
-from emulator.store.retry import SchemaGate, retrying
+from emulator.store.records import ModelMissing, StoredTag, TagLimitReached
+from emulator.store.retry import retrying
+from emulator.store.schema import SchemaGate
 from emulator.store.tables import model_tags, models
 from emulator.store.transactions import Transactions
-
-
-class ModelMissing(Exception):
-    pass
-
-
-class TagLimitReached(Exception):
-    def __init__(self, current: int, added: int) -> None:
-        super().__init__(current, added)
-        self.current = current
-        self.added = added
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTag:
-    key: str
-    value: str
-    position: int
 
 
 def model_id(conn: Connection, *, account_id: str, region: str, name: str, lock: bool = False) -> int:

@@ -20,9 +20,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine
+from emulator.store.database import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 T = TypeVar("T")
 Work = Callable[[Any], Any]  # given a SQLAlchemy Connection, or the driver's for a coroutine's work
@@ -84,9 +87,9 @@ def _wake(batch: list[_Job]) -> None:
 class Transactions:
     """run(work) executes work(conn) in a write transaction and returns its result once it is committed."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.grouped = engine.dialect.name == "sqlite"
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.grouped = database.dialect == "sqlite"
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._conn: Connection | None = None  # the writer thread's own, kept across batches
@@ -99,7 +102,7 @@ class Transactions:
 
     def run(self, work: Callable[[Connection], T]) -> T:
         if not self.grouped:
-            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            with self.database.engine.connect().execution_options(write=True) as conn, conn.begin():
                 return work(conn)
         job = _Job(work)
         self._ensure_writer()
@@ -123,7 +126,7 @@ class Transactions:
         if self._loop_writer is None:
             with self._start_lock:
                 if self._loop_writer is None:
-                    self._loop_writer = LoopWriter(self.engine, loop)
+                    self._loop_writer = LoopWriter(self.database, loop)
         writer = self._loop_writer
         if writer.loop is loop and not self._threaded_jobs:
             done, result = await writer.run(work)
@@ -183,7 +186,7 @@ class Transactions:
     def _commit(self, batch: list[_Job]) -> None:
         try:
             if self._conn is None:
-                self._conn = self.engine.connect().execution_options(write=True)
+                self._conn = self.database.engine.connect().execution_options(write=True)
             conn = self._conn
             with conn.begin():
                 # Savepoints on the driver connection: SQLAlchemy's nested transactions cost more than the writes.
@@ -244,8 +247,8 @@ class LoopWriter:
 
     No savepoint per job (two statements of a create's five): work is atomic itself or fails its batch."""
 
-    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, loop: asyncio.AbstractEventLoop) -> None:
+        self.database = database
         self.loop = loop
         self._conn: sqlite3.Connection | None = None
         # The open transaction's callers, one future each (None: no transaction open). A cancelled caller
@@ -257,10 +260,7 @@ class LoopWriter:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            fairy = self.engine.raw_connection()  # with the engine's pragmas
-            conn = fairy.driver_connection
-            assert isinstance(conn, sqlite3.Connection)
-            fairy.detach()  # ours alone: closing it closes it, and its busy timeout below stays out of the pool
+            conn = self.database.connect_sqlite()  # ours alone, with the engine's pragmas
             conn.execute("PRAGMA busy_timeout=0")  # the loop must never sleep on a lock: BUSY sends the job away
             self._conn = conn
         return self._conn

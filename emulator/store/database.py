@@ -1,0 +1,118 @@
+"""The database a store uses: its URL, SQLite connections straight from the driver, and the SQLAlchemy engine.
+
+Importing SQLAlchemy is a third of the server's start-up, and on a plain SQLite file the start-up path does not
+need it: the schema check (emulator/store/sqlite_schema.py), DescribeModel and CreateModel run driver SQL on
+connections opened here, with the same pragmas the engine gives its own. The engine, and SQLAlchemy with it, is
+made on first use: by the other operations, the admin API, or a schema that Alembic must upgrade. Any other URL
+(PostgreSQL, in-memory or URI-style SQLite) gets its engine at once, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# A connection's pragmas, for the engine's connections and the driver's alike.
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=30000",  # other processes' writers: wait, don't fail
+    "PRAGMA journal_mode=WAL",  # readers never block the writer, across processes too
+    "PRAGMA synchronous=FULL",  # a 200 means the commit reached the disk
+    "PRAGMA foreign_keys=ON",
+)
+# What SQLAlchemy's pysqlite dialect passes to sqlite3.connect for our engine (engine.py's connect_args).
+SQLITE_TIMEOUT_SECONDS = 30
+# sqlite:///path with nothing SQLAlchemy would decode or pass on (%-escapes, ?query, #fragment).
+_PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%]+)")
+
+
+class DatabaseError(Exception):
+    """The database URL cannot be used (a clear message for the CLI, not a traceback)."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """An error of the driver, raised as it is or wrapped by SQLAlchemy (which only code that loaded it raises)."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError)
+
+
+def configure_sqlite(conn: sqlite3.Connection) -> None:
+    # BEGIN is issued by us (or SQLAlchemy's begin event), never implicitly by pysqlite (deferred only).
+    conn.isolation_level = None
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(pragma)
+
+
+def plain_sqlite_file(url: str) -> str | None:
+    """The file of a plain sqlite:///path URL, as written; None for any other URL."""
+    match = _PLAIN_SQLITE_URL.fullmatch(url)
+    if match is None or match.group(1) == ":memory:":
+        return None
+    return match.group(1)
+
+
+def check_sqlite_directory(database: str) -> None:
+    """sqlite3 would say only 'unable to open database file'; name the missing directory instead."""
+    parent = Path(database).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise DatabaseError(f"cannot open database {database}: directory {parent} does not exist")
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30) -> None:
+        self.url = url
+        self.pool_size, self.max_overflow, self.pool_timeout = pool_size, max_overflow, pool_timeout
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        # Absolute, as SQLAlchemy's dialect makes it: a later chdir does not move the database.
+        self.sqlite_file: str | None = None
+        written = plain_sqlite_file(url)
+        if written is not None:
+            check_sqlite_directory(written)
+            self.sqlite_file = os.path.abspath(written)
+            self.dialect = "sqlite"
+        else:
+            self.dialect = self.engine.dialect.name  # raises DatabaseError for a URL we do not serve
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from emulator.store.engine import make_engine
+
+                    self._engine = make_engine(
+                        self.url,
+                        pool_size=self.pool_size,
+                        max_overflow=self.max_overflow,
+                        pool_timeout=self.pool_timeout,
+                    )
+                engine = self._engine
+        return engine
+
+    def connect_sqlite(self) -> sqlite3.Connection:
+        """A SQLite connection of the caller's own (never pooled), with the engine's pragmas."""
+        if self.sqlite_file is not None:
+            conn = sqlite3.connect(self.sqlite_file, timeout=SQLITE_TIMEOUT_SECONDS, check_same_thread=False)
+            configure_sqlite(conn)
+            return conn
+        fairy = self.engine.raw_connection()
+        driver = fairy.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        fairy.detach()  # closing it closes it; settings the caller changes stay out of the pool
+        return driver
+
+    def dispose(self) -> None:
+        """Closes the engine's pooled connections, if there is an engine."""
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,83 @@
+"""A server on a plain SQLite file starts, creates and describes without importing SQLAlchemy (a third of its
+start-up); the first operation that needs SQLAlchemy loads it and sees everything the hot paths wrote."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from emulator.store.database import Database, plain_sqlite_file
+from emulator.store.migrate import HEAD, upgrade
+
+# Run in a fresh interpreter: this test process has SQLAlchemy loaded already.
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    from emulator.app import create_app
+    from emulator.embedded import serving
+    from emulator.settings import Settings
+    from tests.support import sagemaker_client
+
+    settings = Settings(database_url=sys.argv[1], host="127.0.0.1", port=0)
+    app = create_app(settings)
+    loaded = lambda: sorted(m for m in sys.modules if m == "sqlalchemy" or m.startswith("sqlalchemy."))
+    with serving(app, settings) as endpoint:
+        sm = sagemaker_client(endpoint)
+        sm.create_model(ModelName="Hot-Path", PrimaryContainer={"Image": "i"}, Tags=[{"Key": "k", "Value": "v"}])
+        assert sm.describe_model(ModelName="hot-path")["ModelName"] == "Hot-Path"
+        assert loaded() == [], loaded()
+        assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["Hot-Path"]
+        arn = sm.describe_model(ModelName="hot-path")["ModelArn"]
+        assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+        assert "sqlalchemy" in loaded()
+    print("ok")
+    """
+)
+
+
+def run_script(database_url: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_new_sqlite_file_is_served_without_sqlalchemy_until_a_listing(tmp_path: Path) -> None:
+    assert run_script(f"sqlite:///{tmp_path / 'fresh.db'}") == "ok\n"
+
+
+def test_an_existing_sqlite_file_at_head_is_served_without_sqlalchemy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'existing.db'}"
+    database = Database(url)
+    upgrade(database.engine, HEAD)  # at head through Alembic's scripts
+    database.dispose()
+    assert run_script(url) == "ok\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "file"),
+    [
+        ("sqlite:///emulator.db", "emulator.db"),
+        ("sqlite:////var/data/emulator.db", "/var/data/emulator.db"),
+        ("sqlite+pysqlite:///data/e.db", "data/e.db"),
+        # SQLAlchemy decodes, passes on or keeps in memory: these go through its engine.
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///e.db?mode=ro", None),
+        ("sqlite:///my%20models.db", None),
+        ("sqlite:///e.db#x", None),
+        ("postgresql+psycopg://postgres@127.0.0.1/test", None),
+    ],
+)
+def test_which_urls_are_plain_sqlite_files(url: str, file: str | None) -> None:
+    assert plain_sqlite_file(url) == file

@@ -8,10 +8,9 @@ rewritten here: Java's \\d \\s \\w are ASCII-only and its `.` also stops at \\r,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
-
-import regex
 
 
 class Matcher(Protocol):
@@ -124,13 +123,14 @@ def compile_java(pattern: str) -> Matcher:
             return re.compile(for_re)
         except re.error:
             pass
-    full = _HoldingTheGIL(regex.compile(translate(pattern), regex.VERSION1))
+    full = _HoldingTheGIL(pattern)
     ascii_only = translate_ascii(pattern)
     if ascii_only is not None:
         try:
             return _AsciiFirst(re.compile(ascii_only), full)
         except re.error:
             pass
+    full.compile()
     return full
 
 
@@ -178,20 +178,34 @@ class _AsciiFirst:
 
     __slots__ = ("_ascii", "_full")
 
-    def __init__(self, ascii_only: re.Pattern[str], full: Matcher) -> None:
+    def __init__(self, ascii_only: re.Pattern[str], full: _HoldingTheGIL) -> None:
         self._ascii = ascii_only.fullmatch
-        self._full = full.fullmatch
+        self._full = full
 
     def fullmatch(self, string: str) -> Any:
-        return self._ascii(string) if string.isascii() else self._full(string)
+        return self._ascii(string) if string.isascii() else self._full.fullmatch(string)
 
 
 class _HoldingTheGIL:
     """A `regex` pattern that matches without releasing the GIL. `regex` releases it for every match on a str by
     default; a match takes a microsecond, but each release hands the GIL to the SQLite writer thread, and getting
-    it back costs far more (CreateModel spent about a third of its CPU on such hand-offs)."""
+    it back costs far more (CreateModel spent about a third of its CPU on such hand-offs).
 
-    __slots__ = ("fullmatch",)
+    Behind _AsciiFirst it is compiled on the first non-ASCII value, which most servers never see: start-up then
+    neither imports `regex` (about 7 ms here) nor compiles its patterns."""
 
-    def __init__(self, pattern: regex.Pattern[str]) -> None:
-        self.fullmatch = partial(pattern.fullmatch, concurrent=False)
+    __slots__ = ("_match", "_pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self._pattern = pattern
+        self._match: Callable[[str], Any] | None = None
+
+    def compile(self) -> Callable[[str], Any]:
+        if self._match is None:
+            import regex
+
+            self._match = partial(regex.compile(translate(self._pattern), regex.VERSION1).fullmatch, concurrent=False)
+        return self._match
+
+    def fullmatch(self, string: str) -> Any:
+        return (self._match or self.compile())(string)

@@ -22,7 +22,7 @@ from emulator.shapes.generated import (
     ListModelsInput,
     ListModelsOutput,
 )
-from emulator.store.records import ModelExists, ModelLimitReached, NewModel
+from emulator.store.records import ModelExists, ModelLimitReached, ModelQuery, NewModel
 
 # The members of CreateModelInput that make up the model's definition (Describe returns them; Tags it does not).
 DEFINITION_MEMBERS = (
@@ -159,15 +159,17 @@ def list_models(*, request: ListModelsInput, ctx: RequestContext, deps: Deps) ->
             raise ValidationException(INVALID_TOKEN_MESSAGE)
         cursor = (read[0], read[1])
     page, more = deps.store.list_models(
-        account_id=ctx.account_id,
-        region=ctx.region,
-        by_name=by_name,
-        descending=descending,
-        name_contains=name_contains,
-        before_ms=before_ms,
-        from_ms=from_ms,
-        after=cursor,
-        limit=request.get("MaxResults", DEFAULT_PAGE_SIZE),
+        ModelQuery(
+            account_id=ctx.account_id,
+            region=ctx.region,
+            by_name=by_name,
+            descending=descending,
+            name_contains=name_contains,
+            before_ms=before_ms,
+            from_ms=from_ms,
+            after=cursor,
+            limit=request.get("MaxResults", DEFAULT_PAGE_SIZE),
+        )
     )
     out: ListModelsOutput = {
         "Models": [

@@ -14,12 +14,14 @@ import re
 import sqlite3
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+T = TypeVar("T")
 # A connection's pragmas, for the engine's connections and the driver's alike.
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",  # other processes' writers: wait, don't fail
@@ -67,12 +69,29 @@ def check_sqlite_directory(database: str) -> None:
         raise DatabaseError(f"cannot open database {database}: directory {parent} does not exist")
 
 
+class Once(Generic[T]):
+    """A value made on first use, once, whichever thread asks first."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self.value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        value = self.value
+        if value is None:
+            with self._lock:
+                if self.value is None:
+                    self.value = self._make()
+                value = self.value
+        return value
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30) -> None:
         self.url = url
         self.pool_size, self.max_overflow, self.pool_timeout = pool_size, max_overflow, pool_timeout
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+        self._engine = Once(self._make_engine)
         # Absolute, as SQLAlchemy's dialect makes it: a later chdir does not move the database.
         self.sqlite_file: str | None = None
         written = plain_sqlite_file(url)
@@ -83,22 +102,16 @@ class Database:
         else:
             self.dialect = self.engine.dialect.name  # raises DatabaseError for a URL we do not serve
 
+    def _make_engine(self) -> Engine:
+        from emulator.store.engine import make_engine
+
+        return make_engine(
+            self.url, pool_size=self.pool_size, max_overflow=self.max_overflow, pool_timeout=self.pool_timeout
+        )
+
     @property
     def engine(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            with self._lock:
-                if self._engine is None:
-                    from emulator.store.engine import make_engine
-
-                    self._engine = make_engine(
-                        self.url,
-                        pool_size=self.pool_size,
-                        max_overflow=self.max_overflow,
-                        pool_timeout=self.pool_timeout,
-                    )
-                engine = self._engine
-        return engine
+        return self._engine.get()
 
     def connect_sqlite(self) -> sqlite3.Connection:
         """A SQLite connection of the caller's own (never pooled), with the engine's pragmas."""
@@ -114,5 +127,5 @@ class Database:
 
     def dispose(self) -> None:
         """Closes the engine's pooled connections, if there is an engine."""
-        if self._engine is not None:
-            self._engine.dispose()
+        if self._engine.value is not None:
+            self._engine.value.dispose()

@@ -27,6 +27,22 @@ class StoredModel:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelQuery:
+    """A ListModels page: keys are (name, id) or (creation_ms, id), walked by index. before_ms is exclusive,
+    from_ms inclusive; `after` is the key of the last row of the previous page."""
+
+    account_id: str
+    region: str
+    by_name: bool
+    descending: bool
+    name_contains: str | None
+    before_ms: int | None
+    from_ms: int | None
+    after: tuple[str | int, int] | None
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
 class ListedModel:
     id: int
     name: str

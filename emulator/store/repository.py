@@ -12,11 +12,12 @@ import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any
 
-from emulator.store.database import Database, is_database_error
+from emulator.store.database import Database, Once, is_database_error
 from emulator.store.records import (
     ListedModel,
     ModelExists,
     ModelLimitReached,
+    ModelQuery,
     NewModel,
     StoredModel,
     StoredTag,
@@ -80,8 +81,7 @@ class Store:
         # SQLite reads take microseconds: run them on the event loop. Everything else goes to a thread.
         self.inline_reads = database.dialect == "sqlite"
         self._readers = threading.local()
-        self._sql: SqlStore | None = None
-        self._sql_lock = threading.Lock()
+        self._sql = Once(self._load_sql)  # on first use, by any thread
 
     @property
     def engine(self) -> Engine:
@@ -89,16 +89,13 @@ class Store:
 
     @property
     def sql(self) -> SqlStore:
-        """The SQLAlchemy side, loaded on first use (by any thread)."""
-        sql = self._sql
-        if sql is None:
-            with self._sql_lock:
-                if self._sql is None:
-                    from emulator.store.sql_store import SqlStore
+        """The SQLAlchemy side."""
+        return self._sql.get()
 
-                    self._sql = SqlStore(engine=self.engine, schema=self.schema, transactions=self.transactions)
-                sql = self._sql
-        return sql
+    def _load_sql(self) -> SqlStore:
+        from emulator.store.sql_store import SqlStore
+
+        return SqlStore(engine=self.engine, schema=self.schema, transactions=self.transactions)
 
     def close(self) -> None:
         """Stops the writer thread and closes every pooled connection (the process stays up, e.g. a test run)."""
@@ -142,31 +139,9 @@ class Store:
         """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
         return self.sql.delete_model(account_id=account_id, region=region, name=name)
 
-    def list_models(
-        self,
-        *,
-        account_id: str,
-        region: str,
-        by_name: bool,
-        descending: bool,
-        name_contains: str | None,
-        before_ms: int | None,
-        from_ms: int | None,
-        after: tuple[str | int, int] | None,
-        limit: int,
-    ) -> tuple[list[ListedModel], bool]:
+    def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
         """One page and whether more follow (emulator/store/listing.py)."""
-        return self.sql.list_models(
-            account_id=account_id,
-            region=region,
-            by_name=by_name,
-            descending=descending,
-            name_contains=name_contains,
-            before_ms=before_ms,
-            from_ms=from_ms,
-            after=after,
-            limit=limit,
-        )
+        return self.sql.list_models(query)
 
     def add_tags(self, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int) -> None:
         """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""

@@ -14,7 +14,7 @@ from emulator.shapes.generated import (
     ListTagsOutput,
     Tag,
 )
-from emulator.store.records import ModelMissing, TagLimitReached
+from emulator.store.records import ModelMissing, TagLimitReached, TagQuery
 
 # AWS's per-resource tag limit, the same for every SageMaker resource.
 MAX_TAGS_PER_RESOURCE = 50
@@ -85,11 +85,13 @@ def list_tags(*, request: ListTagsInput, ctx: RequestContext, deps: Deps) -> Lis
         after = cursor[0]
     try:
         page, more = deps.store.list_tags(
-            account_id=ctx.account_id,
-            region=ctx.region,
-            name=name,
-            after_position=after,
-            limit=request.get("MaxResults", DEFAULT_TAGS_PAGE_SIZE),
+            TagQuery(
+                account_id=ctx.account_id,
+                region=ctx.region,
+                name=name,
+                after_position=after,
+                limit=request.get("MaxResults", DEFAULT_TAGS_PAGE_SIZE),
+            )
         )
     except ModelMissing:
         raise not_found(ctx, name) from None

@@ -43,6 +43,17 @@ class ModelQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class TagQuery:
+    """A ListTags page: the tags of one model after a position (None: from the first), in the order added."""
+
+    account_id: str
+    region: str
+    name: str
+    after_position: int | None
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
 class ListedModel:
     id: int
     name: str

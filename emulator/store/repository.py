@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from emulator.store.database import Database, Once, is_database_error
+from emulator.store.listing import LIST_TAGS_SQL, list_models_sql, list_tags_params, page_of, tags_page
 from emulator.store.records import (
     ListedModel,
     ModelExists,
@@ -21,6 +22,7 @@ from emulator.store.records import (
     NewModel,
     StoredModel,
     StoredTag,
+    TagQuery,
 )
 from emulator.store.schema import SchemaGate
 from emulator.store.transactions import Transactions
@@ -119,41 +121,45 @@ class Store:
         self.sql.insert_model(model, max_models=max_models)
 
     def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
-        if self.inline_reads and self.schema.ready:
-            try:
-                row = self._reader().execute(GET_MODEL_SQL, (account_id, region, name.lower())).fetchone()
-            except sqlite3.Error:
-                self._readers.conn = None  # the full path below retries, migrates or answers 503
-            else:
-                return None if row is None else StoredModel(name=row[0], creation_ms=row[1], definition=row[2])
-        return self.sql.get_model(account_id=account_id, region=region, name=name)
+        rows = self._read_inline(GET_MODEL_SQL, (account_id, region, name.lower()))
+        if rows is None:
+            return self.sql.get_model(account_id=account_id, region=region, name=name)
+        return StoredModel(name=rows[0][0], creation_ms=rows[0][1], definition=rows[0][2]) if rows else None
 
-    def _reader(self) -> Any:
-        """This thread's own SQLite connection, with the engine's pragmas."""
-        conn = getattr(self._readers, "conn", None)
-        if conn is None:
-            conn = self._readers.conn = self.database.connect_sqlite()
-        return conn
+    def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
+        """One page and whether more follow (emulator/store/listing.py)."""
+        sql, params = list_models_sql(query)
+        rows = self._read_inline(sql, params)
+        return self.sql.list_models(query) if rows is None else page_of(rows, query.limit)
+
+    def _read_inline(self, sql: str, params: Any) -> list[Any] | None:
+        """A read on SQLite as driver SQL, on this thread's own connection: its rows, or None where the full path
+        must run it (not SQLite, no schema yet, or a database error, which the full path retries, migrates or
+        answers with a 503)."""
+        if not (self.inline_reads and self.schema.ready):
+            return None
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        try:
+            if conn is None:
+                conn = self._readers.conn = self.database.connect_sqlite()
+            rows: list[Any] = conn.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            self._readers.conn = None
+            return None
+        return rows
 
     def delete_model(self, *, account_id: str, region: str, name: str) -> bool:
         """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
         return self.sql.delete_model(account_id=account_id, region=region, name=name)
 
-    def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
-        """One page and whether more follow (emulator/store/listing.py)."""
-        return self.sql.list_models(query)
-
     def add_tags(self, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int) -> None:
         """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""
         self.sql.add_tags(account_id=account_id, region=region, name=name, tags=tags, max_tags=max_tags)
 
-    def list_tags(
-        self, *, account_id: str, region: str, name: str, after_position: int | None, limit: int
-    ) -> tuple[list[StoredTag], bool]:
+    def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
         """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
-        return self.sql.list_tags(
-            account_id=account_id, region=region, name=name, after_position=after_position, limit=limit
-        )
+        rows = self._read_inline(LIST_TAGS_SQL, list_tags_params(query))
+        return self.sql.list_tags(query) if rows is None else tags_page(rows, query)
 
     def delete_tags(self, *, account_id: str, region: str, name: str, keys: list[str]) -> None:
         """Removes the keys the model has; others are ignored. Raises ModelMissing."""

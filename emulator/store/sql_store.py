@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from emulator.store.listing import ModelListing
-from emulator.store.records import ModelExists, ModelLimitReached, ModelMissing, NewModel, StoredModel
+from emulator.store.listing import list_models_sql, page_of
+from emulator.store.records import (
+    ListedModel,
+    ModelExists,
+    ModelLimitReached,
+    ModelMissing,
+    ModelQuery,
+    NewModel,
+    StoredModel,
+)
 from emulator.store.repository import insert_sqlite
 from emulator.store.retry import retrying
 from emulator.store.schema import SchemaGate
@@ -18,7 +26,7 @@ from emulator.store.tags import TagStore, model_id
 from emulator.store.transactions import Transactions
 
 
-class SqlStore(ModelListing, TagStore):
+class SqlStore(TagStore):
     """Public methods that touch the database are @retrying: transient errors are retried, an unreachable
     database is a 503, and the schema is created or upgraded on first use if start-up could not do it."""
 
@@ -96,6 +104,13 @@ class SqlStore(ModelListing, TagStore):
         return (
             None if row is None else StoredModel(name=row.name, creation_ms=row.creation_ms, definition=row.definition)
         )
+
+    @retrying
+    def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
+        sql, params = list_models_sql(query)
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), params).all()
+        return page_of(list(rows), query.limit)
 
     @retrying
     def delete_model(self, *, account_id: str, region: str, name: str) -> bool:

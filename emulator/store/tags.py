@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
 
-from emulator.store.records import ModelMissing, StoredTag, TagLimitReached
+from emulator.store.listing import LIST_TAGS_SQL, list_tags_params, tags_page
+from emulator.store.records import ModelMissing, StoredTag, TagLimitReached, TagQuery
 from emulator.store.retry import retrying
 from emulator.store.schema import SchemaGate
 from emulator.store.tables import model_tags, models
@@ -63,19 +64,11 @@ class TagStore:
         self.transactions.run(write)
 
     @retrying
-    def list_tags(
-        self, *, account_id: str, region: str, name: str, after_position: int | None, limit: int
-    ) -> tuple[list[StoredTag], bool]:
+    def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
         """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
         with self.engine.connect() as conn:
-            mid = model_id(conn, account_id=account_id, region=region, name=name)
-            stmt = select(model_tags.c.key, model_tags.c.value, model_tags.c.position).where(
-                model_tags.c.model_id == mid
-            )
-            if after_position is not None:
-                stmt = stmt.where(model_tags.c.position > after_position)
-            rows = conn.execute(stmt.order_by(model_tags.c.position).limit(limit + 1)).all()
-        return [StoredTag(key=r.key, value=r.value, position=r.position) for r in rows[:limit]], len(rows) > limit
+            rows = conn.execute(text(LIST_TAGS_SQL), list_tags_params(query)).all()
+        return tags_page(list(rows), query)
 
     @retrying
     def delete_tags(self, *, account_id: str, region: str, name: str, keys: list[str]) -> None:

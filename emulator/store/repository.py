@@ -1,8 +1,9 @@
 """The store the operations use. Each public method is one transaction; a failed one leaves nothing behind.
 
-DescribeModel and CreateModel on SQLite run here as driver SQL on the event loop, without SQLAlchemy; every other
-operation, and these two on PostgreSQL, run SQLAlchemy statements (emulator/store/sql_store.py), which this
-module loads on first use, so that a server on a SQLite file starts without importing SQLAlchemy.
+On SQLite every operation runs driver SQL: reads and CreateModel on the event loop, the other writes on the
+writer thread. PostgreSQL, and SQLite's fallback when driver SQL could not run, go through SQLAlchemy
+(emulator/store/sql_store.py), which this module loads on first use: a server on a SQLite file never imports it
+to serve the AWS operations.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from emulator.store import writes
 from emulator.store.database import Database, Once, is_database_error
 from emulator.store.listing import LIST_TAGS_SQL, list_models_sql, list_tags_params, page_of, tags_page
 from emulator.store.records import (
@@ -24,7 +27,9 @@ from emulator.store.records import (
     StoredTag,
     TagQuery,
 )
+from emulator.store.retry import retrying
 from emulator.store.schema import SchemaGate
+from emulator.store.statements import DriverStatements, Statements
 from emulator.store.transactions import Transactions
 
 if TYPE_CHECKING:
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
     from emulator.store.sql_store import SqlStore
 
+T = TypeVar("T")
 # The hot paths on SQLite, run on the driver's connection: SQLAlchemy's per-call work is 40x these queries.
 INSERT_MODEL_SQL = (
     "INSERT INTO models (account_id, region, name, name_lower, creation_ms, definition) VALUES (?, ?, ?, ?, ?, ?)"
@@ -76,6 +82,11 @@ def insert_sqlite(raw: sqlite3.Connection, model: NewModel, max_models: int | No
 
 
 class Store:
+    """Every public method is one whole transaction. The full paths are @retrying: transient errors are retried, an
+    unreachable database is a 503, and the schema is created or upgraded on first use if start-up could not do it.
+    The SQLite reads before them (_read_inline) and CreateModel's loop-side write fall back to them on any
+    database error."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
         self.schema = SchemaGate(database)
@@ -97,7 +108,7 @@ class Store:
     def _load_sql(self) -> SqlStore:
         from emulator.store.sql_store import SqlStore
 
-        return SqlStore(engine=self.engine, schema=self.schema, transactions=self.transactions)
+        return SqlStore(engine=self.engine, transactions=self.transactions)
 
     def close(self) -> None:
         """Stops the writer thread and closes every pooled connection (the process stays up, e.g. a test run)."""
@@ -116,21 +127,42 @@ class Store:
                     raise
         await asyncio.to_thread(self.insert_model, model, max_models=max_models)
 
+    @retrying
     def insert_model(self, model: NewModel, *, max_models: int | None) -> None:
         """Raises ModelExists (the unique constraint decided) or ModelLimitReached (the count row decided)."""
-        self.sql.insert_model(model, max_models=max_models)
+        if self.transactions.grouped:
+            self.transactions.run(lambda raw: insert_sqlite(raw, model, max_models))
+        else:
+            self.sql.insert_model(model, max_models=max_models)
 
     def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
         rows = self._read_inline(GET_MODEL_SQL, (account_id, region, name.lower()))
         if rows is None:
-            return self.sql.get_model(account_id=account_id, region=region, name=name)
+            return self._get_model(account_id=account_id, region=region, name=name)
         return StoredModel(name=rows[0][0], creation_ms=rows[0][1], definition=rows[0][2]) if rows else None
+
+    @retrying
+    def _get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
+        return self.sql.get_model(account_id=account_id, region=region, name=name)
 
     def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
         """One page and whether more follow (emulator/store/listing.py)."""
         sql, params = list_models_sql(query)
         rows = self._read_inline(sql, params)
-        return self.sql.list_models(query) if rows is None else page_of(rows, query.limit)
+        return self._list_models(query) if rows is None else page_of(rows, query.limit)
+
+    @retrying
+    def _list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
+        return self.sql.list_models(query)
+
+    def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
+        """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
+        rows = self._read_inline(LIST_TAGS_SQL, list_tags_params(query))
+        return self._list_tags(query) if rows is None else tags_page(rows, query)
+
+    @retrying
+    def _list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
+        return self.sql.list_tags(query)
 
     def _read_inline(self, sql: str, params: Any) -> list[Any] | None:
         """A read on SQLite as driver SQL, on this thread's own connection: its rows, or None where the full path
@@ -148,19 +180,29 @@ class Store:
             return None
         return rows
 
+    def _write(self, work: Callable[[Statements], T]) -> T:
+        """work in a write transaction: on SQLite's driver connection (grouped with others), else SQLAlchemy's."""
+        if self.transactions.grouped:
+            return self.transactions.run(lambda raw: work(DriverStatements(raw)))
+        from emulator.store.sql_store import CoreStatements
+
+        return self.transactions.run(lambda conn: work(CoreStatements(conn)))
+
+    @retrying
     def delete_model(self, *, account_id: str, region: str, name: str) -> bool:
         """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
-        return self.sql.delete_model(account_id=account_id, region=region, name=name)
+        return self._write(lambda db: writes.delete_model(db, account_id=account_id, region=region, name=name))
 
+    @retrying
     def add_tags(self, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int) -> None:
         """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""
-        self.sql.add_tags(account_id=account_id, region=region, name=name, tags=tags, max_tags=max_tags)
+        self._write(
+            lambda db: writes.add_tags(
+                db, account_id=account_id, region=region, name=name, tags=tags, max_tags=max_tags
+            )
+        )
 
-    def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
-        """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
-        rows = self._read_inline(LIST_TAGS_SQL, list_tags_params(query))
-        return self.sql.list_tags(query) if rows is None else tags_page(rows, query)
-
+    @retrying
     def delete_tags(self, *, account_id: str, region: str, name: str, keys: list[str]) -> None:
         """Removes the keys the model has; others are ignored. Raises ModelMissing."""
-        self.sql.delete_tags(account_id=account_id, region=region, name=name, keys=keys)
+        self._write(lambda db: writes.delete_tags(db, account_id=account_id, region=region, name=name, keys=keys))

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
-
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from emulator.errors import ServiceUnavailable
 from emulator.store.schema import SchemaGate
@@ -33,17 +32,44 @@ class DatabaseUnavailable(ServiceUnavailable):
         super().__init__("The service is unavailable because its database cannot be reached. Please try again.")
 
 
-def is_transient(exc: DBAPIError) -> bool:
-    orig = exc.orig
+# SQLAlchemy's exception classes are looked up only once something loaded SQLAlchemy: nothing else raises them,
+# and a SQLite server serves its AWS operations with driver SQL alone.
+
+
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The driver's error: exc itself from sqlite3, the one SQLAlchemy wrapped, or None for any other error."""
+    if isinstance(exc, sqlite3.Error):
+        return exc
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError):
+        orig: BaseException = exc.orig
+        return orig
+    return None
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """An operational failure (cannot connect, disk I/O, locked past every retry): the database is away."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.OperationalError)
+
+
+def is_pool_timeout(exc: BaseException) -> bool:
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.TimeoutError)
+
+
+def is_transient(orig: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in _PG_TRANSIENT:
         return True
     code = getattr(orig, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
-def is_missing_table(exc: DBAPIError) -> bool:
+def is_missing_table(orig: BaseException) -> bool:
     """The schema vanished under a running server (a database dropped and re-created): migrate again."""
-    return getattr(exc.orig, "sqlstate", None) == _PG_NO_TABLE or "no such table" in str(exc.orig)
+    return getattr(orig, "sqlstate", None) == _PG_NO_TABLE or "no such table" in str(orig)
 
 
 class HasSchema(Protocol):
@@ -64,20 +90,23 @@ def retrying(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, 
             try:
                 self.schema.ensure()
                 return method(self, *args, **kwargs)
-            except DBAPIError as exc:
-                if attempt < ATTEMPTS and is_transient(exc):
+            except Exception as exc:
+                orig = driver_error(exc)
+                if orig is None:
+                    if is_pool_timeout(exc):
+                        log.error("no database connection free: %s", exc)
+                        raise DatabaseUnavailable() from exc
+                    raise
+                if attempt < ATTEMPTS and is_transient(orig):
                     time.sleep(random.uniform(0.5, 1.0) * min(0.002 * 2**attempt, 0.2))
                     continue
-                if attempt < ATTEMPTS and is_missing_table(exc) and self.schema.ready:
+                if attempt < ATTEMPTS and is_missing_table(orig) and self.schema.ready:
                     self.schema.ready = False
                     continue
-                if isinstance(exc, OperationalError):
+                if is_unreachable(exc):
                     log.error("database error: %s", str(exc).splitlines()[0])
                     raise DatabaseUnavailable() from exc
                 raise
-            except PoolTimeout as exc:
-                log.error("no database connection free: %s", exc)
-                raise DatabaseUnavailable() from exc
         raise AssertionError("unreachable")
 
     return run

@@ -1,50 +1,53 @@
-"""Every store operation as SQLAlchemy statements: all of them on PostgreSQL, and on SQLite all but the hot paths
-of emulator/store/repository.py, which loads this module (and SQLAlchemy) on first use."""
+"""The store's SQLAlchemy side: PostgreSQL's statements, and SQLite's full path when driver SQL could not run (no
+schema yet, or a database error to retry). emulator/store/repository.py loads this module on first use, and
+retries around every call into it."""
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from emulator.store.listing import list_models_sql, page_of
+from emulator.store.listing import LIST_TAGS_SQL, list_models_sql, list_tags_params, page_of, tags_page
 from emulator.store.records import (
     ListedModel,
     ModelExists,
     ModelLimitReached,
-    ModelMissing,
     ModelQuery,
     NewModel,
     StoredModel,
+    StoredTag,
+    TagQuery,
 )
-from emulator.store.repository import insert_sqlite
-from emulator.store.retry import retrying
-from emulator.store.schema import SchemaGate
+from emulator.store.statements import Params
 from emulator.store.tables import model_counts, model_tags, models
-from emulator.store.tags import TagStore, model_id
 from emulator.store.transactions import Transactions
 
 
-class SqlStore(TagStore):
-    """Public methods that touch the database are @retrying: transient errors are retried, an unreachable
-    database is a 503, and the schema is created or upgraded on first use if start-up could not do it."""
+class CoreStatements:
+    """SQL text (emulator/store/statements.py) on a SQLAlchemy connection."""
 
-    def __init__(self, *, engine: Engine, schema: SchemaGate, transactions: Transactions) -> None:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.locks_rows = conn.dialect.name == "postgresql"
+
+    def rows(self, sql: str, params: Params) -> list[Any]:
+        return list(self.conn.execute(text(sql), params).all())
+
+    def run(self, sql: str, params: Params | list[Params]) -> None:
+        self.conn.execute(text(sql), params)
+
+
+class SqlStore:
+    def __init__(self, *, engine: Engine, transactions: Transactions) -> None:
         self.engine = engine
-        self.schema = schema
         self.transactions = transactions
-        self.sqlite = engine.dialect.name == "sqlite"
 
-    @retrying
     def insert_model(self, model: NewModel, *, max_models: int | None) -> None:
-        """Raises ModelExists (the unique constraint decided) or ModelLimitReached (the count row decided)."""
+        """PostgreSQL. Raises ModelExists (the unique constraint decided) or ModelLimitReached (the count row)."""
 
         def write(conn: Connection) -> None:
-            if self.sqlite:
-                raw = conn.connection.driver_connection
-                assert isinstance(raw, sqlite3.Connection)
-                return insert_sqlite(raw, model, max_models)
             try:
                 model_id = conn.execute(
                     insert(models).returning(models.c.id),
@@ -91,7 +94,6 @@ class SqlStore(TagStore):
             # Otherwise the row was committed by another writer between the UPDATE and the SELECT (each statement
             # sees its own snapshot at READ COMMITTED): the UPDATE will find it now.
 
-    @retrying
     def get_model(self, *, account_id: str, region: str, name: str) -> StoredModel | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -105,30 +107,13 @@ class SqlStore(TagStore):
             None if row is None else StoredModel(name=row.name, creation_ms=row.creation_ms, definition=row.definition)
         )
 
-    @retrying
     def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
         sql, params = list_models_sql(query)
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), params).all()
         return page_of(list(rows), query.limit)
 
-    @retrying
-    def delete_model(self, *, account_id: str, region: str, name: str) -> bool:
-        """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
-
-        def write(conn: Connection) -> bool:
-            try:
-                mid = model_id(conn, account_id=account_id, region=region, name=name, lock=True)
-            except ModelMissing:
-                return False
-            # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
-            conn.execute(delete(model_tags).where(model_tags.c.model_id == mid))
-            conn.execute(delete(models).where(models.c.id == mid))
-            conn.execute(
-                update(model_counts)
-                .where(model_counts.c.account_id == account_id, model_counts.c.region == region)
-                .values(count=model_counts.c.count - 1)
-            )
-            return True
-
-        return self.transactions.run(write)
+    def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(LIST_TAGS_SQL), list_tags_params(query)).all()
+        return tags_page(list(rows), query)

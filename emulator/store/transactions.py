@@ -20,16 +20,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from emulator.store.database import Database
 
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
 T = TypeVar("T")
-Work = Callable[[Any], Any]  # given a SQLAlchemy Connection, or the driver's for a coroutine's work
-# A coroutine's work: driver SQL on the sqlite3 connection, inside a transaction it must not end.
+# Given the sqlite3 connection on SQLite, a SQLAlchemy Connection on PostgreSQL; inside a transaction it must not end.
+Work = Callable[[Any], Any]
+# A coroutine's work (SQLite only): driver SQL on the sqlite3 connection.
 RawWork = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 64
@@ -41,15 +39,13 @@ GATHER_SECONDS = 0.0005
 
 
 class _Job:
-    """One caller's work, and how to wake the caller: a thread waits on an Event, a coroutine awaits a future.
-    `raw` work takes the driver connection (a coroutine's, sent here when the loop could not take the lock)."""
+    """One caller's work, and how to wake the caller: a thread waits on an Event, a coroutine awaits a future."""
 
-    __slots__ = ("done", "error", "future", "raw", "result", "work")
+    __slots__ = ("done", "error", "future", "result", "work")
 
-    def __init__(self, work: Work, future: asyncio.Future[Any] | None = None, *, raw: bool = False) -> None:
+    def __init__(self, work: Work, future: asyncio.Future[Any] | None = None) -> None:
         self.work = work
         self.future = future
-        self.raw = raw
         self.done = threading.Event() if future is None else None
         self.result: Any = None
         self.error: BaseException | None = None
@@ -92,7 +88,7 @@ class Transactions:
         self.grouped = database.dialect == "sqlite"
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
-        self._conn: Connection | None = None  # the writer thread's own, kept across batches
+        self._conn: sqlite3.Connection | None = None  # the writer thread's own, kept across batches
         self._last_batch = 1
         self._start_lock = threading.Lock()
         self._loop_writer: LoopWriter | None = None
@@ -100,7 +96,7 @@ class Transactions:
         # loop, which takes the lock without waiting, cannot starve a thread that waits for it.
         self._threaded_jobs = 0
 
-    def run(self, work: Callable[[Connection], T]) -> T:
+    def run(self, work: Callable[[Any], T]) -> T:
         if not self.grouped:
             with self.database.engine.connect().execution_options(write=True) as conn, conn.begin():
                 return work(conn)
@@ -134,7 +130,7 @@ class Transactions:
                 return cast(T, result)
         future: asyncio.Future[T] = loop.create_future()
         self._ensure_writer()
-        self._queue.put(_Job(work, future, raw=True))
+        self._queue.put(_Job(work, future))
         return await future
 
     def _ensure_writer(self) -> None:
@@ -186,20 +182,23 @@ class Transactions:
     def _commit(self, batch: list[_Job]) -> None:
         try:
             if self._conn is None:
-                self._conn = self.database.engine.connect().execution_options(write=True)
+                self._conn = self.database.connect_sqlite()
             conn = self._conn
-            with conn.begin():
-                # Savepoints on the driver connection: SQLAlchemy's nested transactions cost more than the writes.
-                raw = conn.connection.driver_connection
-                assert raw is not None
+            conn.execute("BEGIN IMMEDIATE")  # waits for the write lock (busy_timeout)
+            try:
                 for job in batch:
-                    raw.execute("SAVEPOINT job")
+                    conn.execute("SAVEPOINT job")
                     try:
-                        job.result = job.work(raw if job.raw else conn)
+                        job.result = job.work(conn)
                     except Exception as exc:  # noqa: BLE001 - the job's own failure, handed to its caller
                         job.error = exc
-                        raw.execute("ROLLBACK TO job")
-                    raw.execute("RELEASE job")
+                        conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         except BaseException as exc:  # noqa: BLE001 - BEGIN or COMMIT failed: nothing of the batch is stored
             for job in batch:
                 job.result, job.error = None, exc
@@ -213,8 +212,8 @@ class Transactions:
         if conn is not None:
             try:
                 conn.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
-                pass
+            except sqlite3.Error:
+                pass  # a broken connection may fail to close; it is dropped either way
 
 
 class CleanFailure(Exception):

@@ -25,6 +25,7 @@ from emulator.operations.context import Deps, RequestContext
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
+from emulator.running_loop import running_loop
 from emulator.shapes.validate import RequestValidator
 
 Scope = MutableMapping[str, Any]
@@ -159,7 +160,7 @@ class AwsJsonApp:
             self.validator.validate(operation, request)
             if operation in self.threaded:
                 call = functools.partial(handler, request=request, ctx=ctx, deps=self.deps)
-                result = await asyncio.get_running_loop().run_in_executor(self.executor, call)
+                result = await running_loop().run_in_executor(self.executor, call)
             else:
                 result = handler(request=request, ctx=ctx, deps=self.deps)
                 if inspect.isawaitable(result):

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from emulator.running_loop import running_loop
 from emulator.store.database import Database
 
 T = TypeVar("T")
@@ -118,7 +119,7 @@ class Transactions:
     async def submit(self, work: RawWork[T]) -> T:
         """run() for a coroutine on the event loop (SQLite only), with driver SQL: no thread waits for the commit.
         On the loop's own connection when it can take the write lock at once, else queued for the writer thread."""
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
         if self._loop_writer is None:
             with self._start_lock:
                 if self._loop_writer is None:

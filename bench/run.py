@@ -182,7 +182,7 @@ def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerRep
 def bench_list(kind: str, scenario: str, size: int, options: Options, report: ServerReport, stack: ExitStack) -> None:
     database = None
     if kind == "emulator":
-        database = options.workdir / f"emulator-{size}.db"
+        database = options.workdir / f"emulator-{scenario}-{size}.db"  # one store per run, even at equal sizes
         seconds = seed_sqlite(database, size)
         report.extra[f"seed_{size}_s"] = round(seconds, 2)
     server = start(kind, workdir=options.workdir, database=database)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 
 from emulator.faults import FaultInjector
 from emulator.operations.context import Deps
@@ -12,7 +11,7 @@ from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
 from emulator.protocol.wire import ASGIApp, AwsJsonApp, Receive, Scope, Send
 from emulator.settings import Settings
-from emulator.store.database import Database, DatabaseError
+from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
 from emulator.store.repository import Store
 
 
@@ -36,8 +35,8 @@ def database_failure(exc: Exception) -> str | None:
     """The first line of a database error, worded as SQLAlchemy words the driver's; None for other errors."""
     if isinstance(exc, sqlite3.Error):
         return f"({type(exc).__module__}.{type(exc).__name__}) {exc}"
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # loaded if the schema went through Alembic
-    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.SQLAlchemyError):
+    errors = sqlalchemy_errors()  # loaded if the schema went through Alembic
+    if errors is not None and isinstance(exc, errors.SQLAlchemyError):
         return str(exc).splitlines()[0]
     return None
 

@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -39,12 +40,21 @@ class DatabaseError(Exception):
     """The database URL cannot be used (a clear message for the CLI, not a traceback)."""
 
 
-def is_database_error(exc: BaseException) -> bool:
-    """An error of the driver, raised as it is or wrapped by SQLAlchemy (which only code that loaded it raises)."""
+def sqlalchemy_errors() -> ModuleType | None:
+    """sqlalchemy.exc if something loaded SQLAlchemy, else None: only code that loaded it raises its errors, so a
+    check for them need not import it."""
+    return sys.modules.get("sqlalchemy.exc")
+
+
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The driver's error: exc itself from sqlite3, the one SQLAlchemy wrapped, or None for any other error."""
     if isinstance(exc, sqlite3.Error):
-        return True
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError)
+        return exc
+    errors = sqlalchemy_errors()
+    if errors is not None and isinstance(exc, errors.DBAPIError):
+        orig: BaseException = exc.orig
+        return orig
+    return None
 
 
 def configure_sqlite(conn: sqlite3.Connection) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.store import writes
-from emulator.store.database import Database, Once, is_database_error
+from emulator.store.database import Database, Once, driver_error
 from emulator.store.listing import LIST_TAGS_SQL, list_models_sql, list_tags_params, page_of, tags_page
 from emulator.store.records import (
     ListedModel,
@@ -123,7 +123,7 @@ class Store:
             try:
                 return await self.transactions.submit(lambda raw: insert_sqlite(raw, model, max_models))
             except Exception as exc:
-                if not is_database_error(exc):
+                if driver_error(exc) is None:
                     raise
         await asyncio.to_thread(self.insert_model, model, max_models=max_models)
 

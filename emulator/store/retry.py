@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from emulator.errors import ServiceUnavailable
+from emulator.store.database import driver_error, sqlalchemy_errors
 from emulator.store.schema import SchemaGate
 
 log = logging.getLogger("emulator.store")
@@ -32,32 +32,17 @@ class DatabaseUnavailable(ServiceUnavailable):
         super().__init__("The service is unavailable because its database cannot be reached. Please try again.")
 
 
-# SQLAlchemy's exception classes are looked up only once something loaded SQLAlchemy: nothing else raises them,
-# and a SQLite server serves its AWS operations with driver SQL alone.
-
-
-def driver_error(exc: BaseException) -> BaseException | None:
-    """The driver's error: exc itself from sqlite3, the one SQLAlchemy wrapped, or None for any other error."""
-    if isinstance(exc, sqlite3.Error):
-        return exc
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError):
-        orig: BaseException = exc.orig
-        return orig
-    return None
-
-
 def is_unreachable(exc: BaseException) -> bool:
     """An operational failure (cannot connect, disk I/O, locked past every retry): the database is away."""
     if isinstance(exc, sqlite3.OperationalError):
         return True
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.OperationalError)
+    errors = sqlalchemy_errors()
+    return errors is not None and isinstance(exc, errors.OperationalError)
 
 
 def is_pool_timeout(exc: BaseException) -> bool:
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    return sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.TimeoutError)
+    errors = sqlalchemy_errors()
+    return errors is not None and isinstance(exc, errors.TimeoutError)
 
 
 def is_transient(orig: BaseException) -> bool:

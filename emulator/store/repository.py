@@ -29,7 +29,7 @@ from emulator.store.records import (
 )
 from emulator.store.retry import retrying
 from emulator.store.schema import SchemaGate
-from emulator.store.statements import DriverStatements, Statements
+from emulator.store.statements import DriverStatements, Params, Statements
 from emulator.store.transactions import Transactions
 
 if TYPE_CHECKING:
@@ -147,22 +147,20 @@ class Store:
 
     def list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
         """One page and whether more follow (emulator/store/listing.py)."""
-        sql, params = list_models_sql(query)
-        rows = self._read_inline(sql, params)
-        return self._list_models(query) if rows is None else page_of(rows, query.limit)
-
-    @retrying
-    def _list_models(self, query: ModelQuery) -> tuple[list[ListedModel], bool]:
-        return self.sql.list_models(query)
+        return page_of(self._read(*list_models_sql(query)), query.limit)
 
     def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
         """One page of tags in the order they were first added, and whether more follow. Raises ModelMissing."""
-        rows = self._read_inline(LIST_TAGS_SQL, list_tags_params(query))
-        return self._list_tags(query) if rows is None else tags_page(rows, query)
+        return tags_page(self._read(LIST_TAGS_SQL, list_tags_params(query)), query)
+
+    def _read(self, sql: str, params: Params) -> list[Any]:
+        """SQL text's rows: inline on SQLite, else (or on a database error there) on the retrying full path."""
+        rows = self._read_inline(sql, params)
+        return self._read_full(sql, params) if rows is None else rows
 
     @retrying
-    def _list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
-        return self.sql.list_tags(query)
+    def _read_full(self, sql: str, params: Params) -> list[Any]:
+        return self.sql.rows(sql, params)
 
     def _read_inline(self, sql: str, params: Any) -> list[Any] | None:
         """A read on SQLite as driver SQL, on this thread's own connection: its rows, or None where the full path

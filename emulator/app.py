@@ -1,4 +1,4 @@
-"""create_app(settings) builds everything: database, schema (migrated to head), store, the AWS wire app, the admin API."""
+"""create_app(settings) builds everything: database, schema (at head), store, the AWS wire app, the admin API."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """ListModels and ListTags pages in the database: filters and a keyset cursor on an index, so every page costs the
 same.
 
-One SQL text per listing serves both stores: SQLite runs it on the driver's connection (named parameters are sqlite3's own),
-PostgreSQL through SQLAlchemy's text() (emulator/store/sql_store.py).
+One SQL text per listing serves both stores: SQLite runs it on the driver's connection (named parameters are
+sqlite3's own style), PostgreSQL through SQLAlchemy's text() (emulator/store/sql_store.py).
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def profile_under_load(server: Server, scenario: str, options: Options, report: 
 
 def count_models(database: Path) -> int:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        return int(conn.execute("SELECT count(*) FROM models").fetchone()[0])
+        return int(conn.execute("SELECT count(*) FROM resources").fetchone()[0])
 
 
 def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerReport], stack: ExitStack) -> None:

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import insert
 
 from bench.workload import ACCOUNT_ID, CREATE_REQUEST, REGION, seeded_name
-from emulator.operations.models import DEFINITION_MEMBERS
-from emulator.store.engine import make_engine
+from emulator.resources.model import MODEL
+from emulator.store.database import make_engine
 from emulator.store.migrate import upgrade
-from emulator.store.tables import model_counts, models
+from emulator.store.tables import resource_counts, resources
 
 BATCH = 10_000
 AUTHORIZATION = (
@@ -27,7 +27,7 @@ AUTHORIZATION = (
 
 def stored_definition() -> str:
     """The definition column exactly as CreateModel stores the bench's request."""
-    definition = {k: CREATE_REQUEST[k] for k in DEFINITION_MEMBERS if k in CREATE_REQUEST}
+    definition = {k: CREATE_REQUEST[k] for k in MODEL.definition_members if k in CREATE_REQUEST}
     return json.dumps(definition, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -41,20 +41,25 @@ def seed_sqlite(path: Path, count: int) -> float:
     with engine.begin() as conn:
         for start in range(0, count, BATCH):
             conn.execute(
-                insert(models),
+                insert(resources),
                 [
                     {
+                        "kind": MODEL.arn_type,
                         "account_id": ACCOUNT_ID,
                         "region": REGION,
                         "name": seeded_name(i),
                         "name_lower": seeded_name(i).lower(),
                         "creation_ms": base_ms + i,
+                        "modified_ms": base_ms + i,
                         "definition": definition,
                     }
                     for i in range(start, min(start + BATCH, count))
                 ],
             )
-        conn.execute(insert(model_counts), {"account_id": ACCOUNT_ID, "region": REGION, "count": count})
+        conn.execute(
+            insert(resource_counts),
+            {"kind": MODEL.arn_type, "account_id": ACCOUNT_ID, "region": REGION, "count": count},
+        )
     engine.dispose()
     return time.perf_counter() - started
 

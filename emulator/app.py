@@ -1,34 +1,73 @@
-"""create_app(settings) builds everything: database, schema (at head), store, the AWS wire app, the admin API."""
+"""create_app(settings): the FastAPI application. AWS requests go straight to the awsJson1.1 app (the hot path never
+enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI routes, with its OpenAPI schema at
+/_emulator/openapi.json and docs at /_emulator/docs."""
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable, Sequence
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from emulator import __version__
+from emulator.admin import ADMIN_PREFIX, admin_router
+from emulator.errors import AwsError
 from emulator.faults import FaultInjector
+from emulator.operations import handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
+from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
-from emulator.protocol.wire import ASGIApp, AwsJsonApp, Receive, Scope, Send
+from emulator.protocol.wire import AwsJsonApp, error_body
+from emulator.resources import KINDS
+from emulator.resources.kind import ResourceKind
 from emulator.settings import Settings
+from emulator.shapes.validate import RequestValidator
+from emulator.store import open_store
 from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
-from emulator.store.repository import Store
 
 
-class LazyAdmin:
-    """The admin API, built on its first request: importing FastAPI is a third of the server's start-up, and an
-    SDK's first call should not wait for it."""
+class EmulatorApp(FastAPI):
+    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it."""
 
-    def __init__(self, deps: Deps, settings: Settings) -> None:
-        self.deps, self.settings = deps, settings
-        self.app: ASGIApp | None = None
+    def __init__(self, *, aws: AwsJsonApp) -> None:
+        super().__init__(
+            title="sagemaker-emulator admin API",
+            version=__version__,
+            openapi_url=f"{ADMIN_PREFIX}/openapi.json",
+            docs_url=f"{ADMIN_PREFIX}/docs",
+            redoc_url=None,
+        )
+        self.aws = aws
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.app is None:
-            from emulator.admin import create_admin_api
+        if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
+            await self.aws(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
-            self.app = create_admin_api(self.deps, settings=self.settings)
-        await self.app(scope, receive, send)
+    def close(self) -> None:
+        """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.aws.deps.store.close()
+
+
+async def aws_error(_request: Request, exc: Exception) -> Response:
+    """Admin errors in the AWS shape, serialized as the wire does."""
+    assert isinstance(exc, AwsError)
+    return Response(error_body(exc), status_code=exc.status, media_type="application/json")
+
+
+async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """A bad admin request: the first problem in one line, never pydantic's dump with the server's internals."""
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    return JSONResponse({"__type": "ValidationException", "message": message}, status_code=400)
 
 
 def database_failure(exc: Exception) -> str | None:
@@ -41,7 +80,15 @@ def database_failure(exc: Exception) -> str | None:
     return None
 
 
-def create_app(settings: Settings) -> AwsJsonApp:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    kinds: Sequence[ResourceKind] = KINDS,
+    validator: RequestValidator | None = None,
+) -> EmulatorApp:
+    """clock: the time source of creation times. kinds and validator: the resources served and the API model their
+    requests are checked against (the generated one by default; a test may serve a kind of its own)."""
     # Configuration errors first, before anything touches the database.
     credentials = settings.credentials()
     limits = settings.limits()  # a bad limits file fails before a database file is created
@@ -52,11 +99,11 @@ def create_app(settings: Settings) -> AwsJsonApp:
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
     )
-    store = Store(database)
+    store = open_store(database)
     if database.dialect == "sqlite":
         # A local file that cannot be opened is a configuration error, not an outage: fail at start-up.
         try:
-            store.schema.ensure_at_start()
+            store.schema.ensure()
         except Exception as exc:
             reason = database_failure(exc)
             if reason is None:
@@ -65,22 +112,37 @@ def create_app(settings: Settings) -> AwsJsonApp:
     else:
         # An unreachable server does not stop ours: requests answer 503 until it is back, then it migrates.
         store.schema.try_now()
-    deps = Deps(store=store, limits=limits, tokens=PageTokens(settings.token_key), faults=faults)
-    resolve_caller = make_caller_resolver(
-        credentials,
-        default_account=settings.account_id,
-        default_region=settings.region,
-        clock=deps.clock,
+    deps = Deps(
+        store=store,
+        limits=limits,
+        clock=clock,
+        tokens=PageTokens(settings.token_key),
+        faults=faults,
+        kinds={kind.arn_type: kind for kind in kinds},
     )
-    return AwsJsonApp(
+    validator = validator or RequestValidator()
+    handlers = handlers_for(kinds)
+    aws = AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        fallback=LazyAdmin(deps, settings),
-        resolve_caller=resolve_caller,
+        resolve_caller=make_caller_resolver(
+            # Signatures are checked against the wall clock whatever clock creation times come from.
+            credentials,
+            default_account=settings.account_id,
+            default_region=settings.region,
+            clock=time.time,
+        ),
         request_limits=RequestLimits(
             max_body_bytes=settings.max_request_bytes,
             max_json_depth=settings.max_json_depth,
             body_timeout=settings.request_body_timeout,
         ),
+        handlers=handlers,
+        validator=validator,
     )
+    app = EmulatorApp(aws=aws)
+    app.add_exception_handler(AwsError, aws_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.include_router(admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers)))
+    return app

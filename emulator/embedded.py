@@ -10,14 +10,13 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from emulator.app import create_app
-from emulator.protocol.wire import AwsJsonApp
+from emulator.app import EmulatorApp, create_app
 from emulator.server import uvicorn_config
 from emulator.settings import Settings
 
 
 @contextmanager
-def serving(app: AwsJsonApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
+def serving(app: EmulatorApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
     """Serves `app` on settings.host and settings.port (0: a free one) until the block ends; yields the URL.
 
     On exit the server stops and the app's database connections are closed, so nothing outlives the block.

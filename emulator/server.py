@@ -10,10 +10,9 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from emulator.app import create_app
+from emulator.app import EmulatorApp, create_app
 from emulator.logs import configure_logging
 from emulator.protocol import serving
-from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
 from emulator.store.database import Database
 from emulator.store.schema import SchemaGate
@@ -22,7 +21,7 @@ from emulator.store.schema import SchemaGate
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
 
 
-def app_factory() -> AwsJsonApp:
+def app_factory() -> EmulatorApp:
     """The app of one worker process (uvicorn calls this by its import string)."""
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
     configure_logging(level=settings.log_level, log_format=settings.log_format)

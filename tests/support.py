@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import subprocess
 import sys
@@ -38,9 +37,7 @@ def running_server(settings: Settings, *, clock: Callable[[], float] | None = No
 
     `clock` replaces the server's time source (creation times), for tests that need equal or exact times.
     """
-    app = create_app(settings)
-    if clock is not None:
-        app.deps = dataclasses.replace(app.deps, clock=clock)
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
     with serving(app, settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as url:
         yield url
 

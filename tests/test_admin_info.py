@@ -13,7 +13,7 @@ from emulator.admin.info import settings_in_force
 from emulator.operations import HANDLERS
 from emulator.operations.context import Deps
 from emulator.settings import Limits, Settings
-from emulator.store.engine import make_engine
+from emulator.store.database import make_engine
 from tests.support import aws_post, running_server
 
 
@@ -26,7 +26,7 @@ def test_not_ready_when_the_database_lost_its_schema(make_settings: Any, databas
     with running_server(make_settings()) as endpoint:
         engine = make_engine(database_url)
         with engine.begin() as db:
-            db.exec_driver_sql("DROP TABLE model_counts")
+            db.exec_driver_sql("DROP TABLE resource_counts")
         engine.dispose()
         response = httpx.get(f"{endpoint}/_emulator/ready")
         health = httpx.get(f"{endpoint}/_emulator/health")
@@ -86,12 +86,39 @@ def test_settings_never_show_a_database_password() -> None:
     assert "s3cret" not in str(shown)
 
 
-def test_unknown_admin_paths_keep_the_aws_error_shape(endpoint: str) -> None:
+def test_unknown_admin_paths_are_a_plain_404(endpoint: str) -> None:
+    # Not an AWS answer: nothing under /_emulator is an AWS operation, so no SDK parses these.
     response = httpx.get(f"{endpoint}/_emulator/nothing-here")
-    assert (response.status_code, response.json()) == (404, {"__type": "ValidationException", "message": "Not Found"})
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
     wrong_method = httpx.delete(f"{endpoint}/_emulator/state")
-    assert wrong_method.status_code == 405
-    assert wrong_method.json()["__type"] == "ValidationException"
+    assert (wrong_method.status_code, wrong_method.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+def test_the_admin_api_publishes_its_openapi_schema_and_docs(endpoint: str) -> None:
+    schema = httpx.get(f"{endpoint}/_emulator/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {
+        "/_emulator/health",
+        "/_emulator/ready",
+        "/_emulator/state",
+        "/_emulator/reset",
+        "/_emulator/faults",
+    } <= set(paths)
+    assert set(paths["/_emulator/state"]) == {"get", "put"}
+    assert all(path.startswith("/_emulator/") for path in paths)  # the AWS path is not a FastAPI route
+    docs = httpx.get(f"{endpoint}/_emulator/docs")
+    assert docs.status_code == 200
+    assert "/_emulator/openapi.json" in docs.text
+
+
+def test_a_bad_admin_request_is_one_line_without_internals(endpoint: str) -> None:
+    response = httpx.put(f"{endpoint}/_emulator/faults", json={"rules": [{"action": "explode"}]})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["__type"] == "ValidationException"
+    assert body["message"].startswith("rules.0.action: Input should be ")
+    assert ".py" not in response.text and "pydantic" not in response.text
 
 
 def test_an_aws_target_cannot_reach_the_admin_prefix(endpoint: str) -> None:

@@ -171,12 +171,12 @@ def test_describe_is_case_insensitive_and_keeps_the_callers_case(sm: Any) -> Non
 
 
 def test_internal_failure_is_a_500_without_traceback(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.store.repository import Store
+    from emulator.store.store import Store
 
-    def broken(*_a: Any, **_k: Any) -> None:
+    async def broken(*_a: Any, **_k: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Store, "get_model", broken)
+    monkeypatch.setattr(Store, "get", broken)
     response = aws_post(endpoint, "DescribeModel", {"ModelName": "x"})
     assert response.status_code == 500
     assert response.json() == {

@@ -59,13 +59,13 @@ def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> 
 
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT name FROM models")).scalars().all()
+        stored = conn.execute(text("SELECT name FROM resources")).scalars().all()
         tag_counts = conn.execute(
             text(
-                "SELECT m.name, COUNT(t.key) FROM models m LEFT JOIN model_tags t ON t.model_id = m.id GROUP BY m.name"
+                "SELECT r.name, COUNT(t.key) FROM resources r LEFT JOIN tags t ON t.resource_id = r.id GROUP BY r.name"
             )
         ).all()
-        counted = conn.execute(text("SELECT count FROM model_counts")).scalar_one()
+        counted = conn.execute(text("SELECT count FROM resource_counts")).scalar_one()
     engine.dispose()
     assert set(acknowledged) <= set(stored)
     # At most the creates in flight at the kill may have committed without their answer reaching the client.

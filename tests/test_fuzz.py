@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, select
 
 from emulator.operations import HANDLERS
-from emulator.operations.models import DEFINITION_MEMBERS
+from emulator.resources.model import MODEL
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.store.tables import metadata
 from tests.fuzz_strategies import ANY_JSON, ModelStrategies
@@ -146,7 +146,7 @@ def test_operation_never_breaks(live: Live, operation: str) -> None:
             assert got.pop("ModelArn") == orjson.loads(response.content)["ModelArn"]
             assert isinstance(got.pop("CreationTime"), float)
             kept = strip_to_model(request, input_shape)
-            assert got == {k: kept[k] for k in DEFINITION_MEMBERS if k in kept}
+            assert got == {k: kept[k] for k in MODEL.definition_members if k in kept}
 
     run()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, select
 
-from emulator.store.tables import model_tags
+from emulator.store.tables import tags
 from tests.support import aws_post
 
 
@@ -24,6 +24,6 @@ def test_duplicate_tag_keys_in_create_model_are_one_tag_not_an_internal_failure(
     )
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        rows = conn.execute(select(model_tags.c.key, model_tags.c.value).order_by(model_tags.c.position)).all()
+        rows = conn.execute(select(tags.c.key, tags.c.value).order_by(tags.c.position)).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [("0", "last"), ("team", "a")]

@@ -17,10 +17,9 @@ from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, inspect, text
 
 from emulator.settings import Settings
-from emulator.store.database import Database
-from emulator.store.engine import make_engine
+from emulator.store.database import Database, make_engine
 from emulator.store.migrate import HEAD, current_revision, head_revision, upgrade
-from emulator.store.sqlite_schema import ensure_at_head
+from emulator.store.schema import ensure_at_head
 from emulator.store.tables import metadata
 from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
@@ -44,15 +43,23 @@ def insert_old_model(conn: Any, region: str, name: str, tags: list[tuple[str, st
     return model_id
 
 
-def test_a_first_release_database_upgrades_with_its_rows(database_url: str) -> None:
+@pytest.mark.parametrize("release", ["0001", "0002"])
+def test_a_database_of_an_older_release_upgrades_with_its_rows(database_url: str, release: str) -> None:
+    """0001: models and tags; 0002 added the count rows; 0003 moved everything into the tables of every kind."""
     engine = make_engine(database_url)
-    upgrade(engine, "0001")
-    assert current_revision(engine) == "0001"
-    assert not inspect(engine).has_table("model_counts")
+    upgrade(engine, release)
+    assert current_revision(engine) == release
     with engine.begin() as conn:
         first = insert_old_model(conn, "us-east-1", "Old-One", [("team", "a"), ("env", "prod")])
         insert_old_model(conn, "us-east-1", "old-two", [])
         third = insert_old_model(conn, "eu-west-1", "Old-One", [("team", "b")])
+        if release == "0002":
+            conn.execute(
+                text(
+                    "INSERT INTO model_counts (account_id, region, count) VALUES (:a, 'us-east-1', 2), (:a, 'eu-west-1', 1)"
+                ),
+                {"a": "123456789012"},
+            )
     engine.dispose()
 
     # The server upgrades at start-up; the limit of 3 models per scope counts the 2 old ones in us-east-1.
@@ -66,18 +73,32 @@ def test_a_first_release_database_upgrades_with_its_rows(database_url: str) -> N
         assert sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="OLD-ONE")["ModelName"] == (
             "Old-One"
         )
+        assert sm.list_tags(ResourceArn=described["ModelArn"])["Tags"] == [
+            {"Key": "team", "Value": "a"},
+            {"Key": "env", "Value": "prod"},
+        ]
+        # A new model gets an id of its own (on PostgreSQL the sequence was moved past the kept ids).
         sm.create_model(ModelName="new-one", PrimaryContainer={"Image": "i"})
         with pytest.raises(ClientError) as raised:
             sm.create_model(ModelName="new-two", PrimaryContainer={"Image": "i"})
         assert raised.value.response["Error"]["Code"] == "ResourceLimitExceeded"
         assert "with current utilization of 3 Models" in raised.value.response["Error"]["Message"]
+        assert [m["ModelName"] for m in sm.list_models(SortBy="Name", SortOrder="Ascending")["Models"]] == [
+            "Old-One",
+            "new-one",
+            "old-two",
+        ]
 
     engine = make_engine(database_url)
     assert current_revision(engine) == head_revision()
+    assert not {"models", "model_tags", "model_counts"} & set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        counts = conn.execute(text("SELECT account_id, region, count FROM model_counts ORDER BY region")).all()
-        tags = conn.execute(text("SELECT model_id, key, value, position FROM model_tags ORDER BY model_id, position"))
-        assert [tuple(r) for r in counts] == [("123456789012", "eu-west-1", 1), ("123456789012", "us-east-1", 3)]
+        counts = conn.execute(text("SELECT kind, account_id, region, count FROM resource_counts ORDER BY region")).all()
+        tags = conn.execute(text("SELECT resource_id, key, value, position FROM tags ORDER BY resource_id, position"))
+        assert [tuple(r) for r in counts] == [
+            ("model", "123456789012", "eu-west-1", 1),
+            ("model", "123456789012", "us-east-1", 3),
+        ]
         assert [tuple(r) for r in tags] == [
             (first, "team", "a", 0),
             (first, "env", "prod", 1),
@@ -122,7 +143,7 @@ def test_an_empty_database_built_at_head_has_the_schema_the_scripts_build(backen
         upgrade(make_engine(migrated), HEAD)  # a named revision always runs the scripts
         assert schema_of(built) == schema_of(migrated)
         assert schema_of(built)["version"] == [HEAD]
-        assert set(schema_of(built)) == {"alembic_version", "models", "model_tags", "model_counts", "version"}
+        assert set(schema_of(built)) == {"alembic_version", "resources", "tags", "resource_counts", "version"}
 
 
 def sqlite_master(path: Path) -> list[tuple[str, str, str, str | None]]:
@@ -172,13 +193,14 @@ def test_the_migrations_build_the_schema_the_code_declares(database_url: str) ->
 
 def test_a_database_made_before_migrations_is_adopted_not_rebuilt(database_url: str) -> None:
     engine = make_engine(database_url)
-    metadata.create_all(engine)  # how versions before migrations made the schema
+    upgrade(engine, "0002")
     with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # how versions before migrations left the schema
         insert_old_model(conn, "us-east-1", "kept", [])
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT name FROM models")).scalars().all() == ["kept"]
+        assert conn.execute(text("SELECT kind, name FROM resources")).all() == [("model", "kept")]
     engine.dispose()
 
 
@@ -187,13 +209,13 @@ def test_migrate_command_creates_then_reports_the_schema(database_url: str) -> N
     first = subprocess.run(command, capture_output=True, text=True, timeout=60)
     second = subprocess.run(command, capture_output=True, text=True, timeout=60)
     shown = make_engine(database_url).url.render_as_string(hide_password=True)
-    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0002\n")
-    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0002 (the newest)\n")
+    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0003\n")
+    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0003 (the newest)\n")
     assert set(inspect(create_engine(database_url)).get_table_names()) == {
         "alembic_version",
-        "models",
-        "model_tags",
-        "model_counts",
+        "resources",
+        "tags",
+        "resource_counts",
     }
 
 
@@ -209,3 +231,12 @@ def test_migrate_command_fails_clearly_when_the_database_cannot_be_reached() -> 
         "sagemaker-emulator: cannot migrate database postgresql+psycopg://postgres@127.0.0.1:1/x: connection failed:"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_the_sqlite_ddl_matches_a_fresh_run_of_its_generator() -> None:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "generate_sqlite_ddl.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr

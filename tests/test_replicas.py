@@ -100,8 +100,8 @@ def check_outcome(results: list[tuple[str, str]], endpoints: list[str], database
 
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT name FROM models")).scalars().all()
-        count = conn.execute(text("SELECT count FROM model_counts")).scalars().all()
+        stored = conn.execute(text("SELECT name FROM resources")).scalars().all()
+        count = conn.execute(text("SELECT count FROM resource_counts")).scalars().all()
     engine.dispose()
     assert sorted(stored) == sorted(created)
     assert count == [LIMIT]

@@ -34,25 +34,29 @@ class Probe:
             assert raw is not None
             raw.execute("PRAGMA busy_timeout=0")  # on the driver: SQLAlchemy would begin a transaction first
             with conn.begin():
-                conn.execute(text("UPDATE model_counts SET count = count + 1"))
+                conn.execute(text("UPDATE resource_counts SET count = count + 1"))
 
     @retrying
     def bump_serializable(self, interfere: Engine) -> None:
         """On PostgreSQL: read, let another transaction change the row on the first attempt, then write."""
         self.attempts += 1
         with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
-            seen = conn.execute(text("SELECT count FROM model_counts")).scalar_one()
+            seen = conn.execute(text("SELECT count FROM resource_counts")).scalar_one()
             if self.attempts == 1:
                 with interfere.begin() as other:
-                    other.execute(text("UPDATE model_counts SET count = count + 100"))
-            conn.execute(text("UPDATE model_counts SET count = :n"), {"n": seen + 1})
+                    other.execute(text("UPDATE resource_counts SET count = count + 100"))
+            conn.execute(text("UPDATE resource_counts SET count = :n"), {"n": seen + 1})
 
 
 def seeded(url: str) -> Database:
     database = Database(url)
     SchemaGate(database).ensure()
     with database.engine.begin() as conn:
-        conn.execute(text("INSERT INTO model_counts (account_id, region, count) VALUES ('123456789012', 'r', 0)"))
+        conn.execute(
+            text(
+                "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', '123456789012', 'r', 0)"
+            )
+        )
     return database
 
 
@@ -67,7 +71,7 @@ def lock_sqlite(path: Path, seconds: float) -> threading.Timer:
 
 def count(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count FROM model_counts")).scalar_one())
+        return int(conn.execute(text("SELECT count FROM resource_counts")).scalar_one())
 
 
 def test_sqlite_busy_is_retried_until_the_lock_is_free(tmp_path: Path) -> None:

@@ -17,16 +17,15 @@ import pytest
 
 from emulator.settings import Settings
 from emulator.store.database import Database
-from emulator.store.records import NewModel
-from emulator.store.repository import Store
-from emulator.store.transactions import CleanFailure, RawWork, RolledBack
+from emulator.store.records import CleanFailure, NewResource, Scope
+from emulator.store.sqlite_store import SqliteStore
+from emulator.store.transactions import RawWork, RolledBack
 from tests.support import running_server, sagemaker_client
 
 
-def new_model(name: str) -> NewModel:
-    return NewModel(
-        account_id="123456789012",
-        region="us-east-1",
+def new_model(name: str) -> NewResource:
+    return NewResource(
+        scope=Scope(kind="model", account_id="123456789012", region="us-east-1"),
         name=name,
         creation_ms=1_700_000_000_000,
         definition='{"PrimaryContainer":{"Image":"i"}}',
@@ -35,8 +34,8 @@ def new_model(name: str) -> NewModel:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(Database(f"sqlite:///{tmp_path / 'emulator.db'}"))
+def store(tmp_path: Path) -> SqliteStore:
+    store = SqliteStore(Database(f"sqlite:///{tmp_path / 'emulator.db'}"))
     store.schema.ensure()
     return store
 
@@ -67,7 +66,7 @@ def test_a_create_waits_while_another_connection_holds_the_write_lock(tmp_path: 
         creating.join(timeout=30)
         assert answers == ["arn:aws:sagemaker:us-east-1:123456789012:model/second"]
         assert sm.describe_model(ModelName="second")["ModelName"] == "second"
-    assert rows(database, "SELECT account_id, region, count FROM model_counts") == [("123456789012", "us-east-1", 2)]
+    assert rows(database, "SELECT account_id, region, count FROM resource_counts") == [("123456789012", "us-east-1", 2)]
 
 
 class Refused(CleanFailure):
@@ -75,14 +74,18 @@ class Refused(CleanFailure):
 
 
 def test_a_job_failing_midway_rolls_back_its_batch_and_the_others_are_told_to_retry(
-    store: Store, tmp_path: Path
+    store: SqliteStore, tmp_path: Path
 ) -> None:
     def half_done(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES ('111111111111', 'r', 1)")
+        conn.execute(
+            "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', '111111111111', 'r', 1)"
+        )
         raise TypeError("a bug after a write")
 
     def innocent(conn: sqlite3.Connection) -> str:
-        conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES ('222222222222', 'r', 1)")
+        conn.execute(
+            "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', '222222222222', 'r', 1)"
+        )
         return "done"
 
     def refused(conn: sqlite3.Connection) -> None:
@@ -103,21 +106,23 @@ def test_a_job_failing_midway_rolls_back_its_batch_and_the_others_are_told_to_re
         assert isinstance(rolled_back, RolledBack)
         # Refused against a state that was rolled back: retried too, not reported.
         assert isinstance(refused_then, RolledBack)
-        assert rows(tmp_path / "emulator.db", "SELECT * FROM model_counts") == []
+        assert rows(tmp_path / "emulator.db", "SELECT * FROM resource_counts") == []
     finally:
         store.close()
 
 
-def test_a_create_in_a_rolled_back_batch_is_retried_and_stored(store: Store, tmp_path: Path) -> None:
+def test_a_create_in_a_rolled_back_batch_is_retried_and_stored(store: SqliteStore, tmp_path: Path) -> None:
     def half_done(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES ('111111111111', 'r', 1)")
+        conn.execute(
+            "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', '111111111111', 'r', 1)"
+        )
         raise TypeError("a bug after a write")
 
     async def batch() -> list[object]:
         return await asyncio.gather(
             store.transactions.submit(half_done),
-            store.insert_model_async(new_model("kept"), max_models=None),
-            store.insert_model_async(new_model("KEPT"), max_models=None),
+            store.create(new_model("kept"), limit=None),
+            store.create(new_model("KEPT"), limit=None),
             return_exceptions=True,
         )
 
@@ -125,22 +130,24 @@ def test_a_create_in_a_rolled_back_batch_is_retried_and_stored(store: Store, tmp
         failed, *creates = asyncio.run(batch())
         assert isinstance(failed, TypeError)
         # Both were retried on their own; the database decided which one is the duplicate.
-        assert sorted(type(c).__name__ for c in creates) == ["ModelExists", "NoneType"]
+        assert sorted(type(c).__name__ for c in creates) == ["NoneType", "ResourceExists"]
         winner = "kept" if creates[0] is None else "KEPT"
         database = tmp_path / "emulator.db"
-        assert rows(database, "SELECT name FROM models") == [(winner,)]
-        assert rows(database, "SELECT key, value FROM model_tags") == [("team", "a")]
-        assert rows(database, "SELECT account_id, count FROM model_counts") == [("123456789012", 1)]
+        assert rows(database, "SELECT name FROM resources") == [(winner,)]
+        assert rows(database, "SELECT key, value FROM tags") == [("team", "a")]
+        assert rows(database, "SELECT account_id, count FROM resource_counts") == [("123456789012", 1)]
     finally:
         store.close()
 
 
-def test_a_cancelled_caller_leaves_its_batch_to_commit(store: Store, tmp_path: Path) -> None:
+def test_a_cancelled_caller_leaves_its_batch_to_commit(store: SqliteStore, tmp_path: Path) -> None:
     """Cancelling one caller (a client that went away) cancels only its wait: the batch commits, its writes too."""
 
     def count_row(account: str) -> RawWork[None]:
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES (?, 'r', 1)", (account,))
+            conn.execute(
+                "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', ?, 'r', 1)", (account,)
+            )
 
         return work
 
@@ -155,7 +162,7 @@ def test_a_cancelled_caller_leaves_its_batch_to_commit(store: Store, tmp_path: P
         gone, kept = asyncio.run(batch())
         assert isinstance(gone, asyncio.CancelledError)
         assert kept is None
-        assert rows(tmp_path / "emulator.db", "SELECT account_id FROM model_counts ORDER BY 1") == [
+        assert rows(tmp_path / "emulator.db", "SELECT account_id FROM resource_counts ORDER BY 1") == [
             ("111111111111",),
             ("222222222222",),
         ]
@@ -163,15 +170,17 @@ def test_a_cancelled_caller_leaves_its_batch_to_commit(store: Store, tmp_path: P
         store.close()
 
 
-def test_a_failed_commit_reaches_every_caller_and_stores_nothing(store: Store, tmp_path: Path) -> None:
+def test_a_failed_commit_reaches_every_caller_and_stores_nothing(store: SqliteStore, tmp_path: Path) -> None:
     """A COMMIT that fails (here: a deferred foreign key broken by the batch) is every caller's error."""
 
     def orphan_tag(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA defer_foreign_keys=ON")  # checked at COMMIT, not at the INSERT
-        conn.execute("INSERT INTO model_tags (model_id, key, value, position) VALUES (424242, 'k', 'v', 0)")
+        conn.execute("INSERT INTO tags (resource_id, key, value, position) VALUES (424242, 'k', 'v', 0)")
 
     def count_row(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO model_counts (account_id, region, count) VALUES ('222222222222', 'r', 1)")
+        conn.execute(
+            "INSERT INTO resource_counts (kind, account_id, region, count) VALUES ('model', '222222222222', 'r', 1)"
+        )
 
     async def batch() -> list[object]:
         return list(
@@ -185,10 +194,10 @@ def test_a_failed_commit_reaches_every_caller_and_stores_nothing(store: Store, t
         assert [type(r) for r in results] == [sqlite3.IntegrityError, sqlite3.IntegrityError]
         assert "FOREIGN KEY constraint failed" in str(results[0])
         database = tmp_path / "emulator.db"
-        assert rows(database, "SELECT * FROM model_tags") == []
-        assert rows(database, "SELECT * FROM model_counts") == []
+        assert rows(database, "SELECT * FROM tags") == []
+        assert rows(database, "SELECT * FROM resource_counts") == []
         # The writer goes on, on a fresh connection.
         assert asyncio.run(store.transactions.submit(count_row)) is None
-        assert rows(database, "SELECT account_id FROM model_counts") == [("222222222222",)]
+        assert rows(database, "SELECT account_id FROM resource_counts") == [("222222222222",)]
     finally:
         store.close()

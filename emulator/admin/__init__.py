@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
+from fastapi import APIRouter
 
 from emulator import __version__
 from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
 from emulator.admin.state import state_router
-from emulator.errors import AwsError
 from emulator.operations.context import Deps
-from emulator.protocol.wire import ADMIN_PREFIX
 from emulator.settings import Settings
+from emulator.shapes.validate import RequestValidator
+
+# The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
+ADMIN_PREFIX = "/_emulator"
 
 
-def health_router() -> APIRouter:
-    router = APIRouter()
+def admin_router(deps: Deps, *, settings: Settings, validator: RequestValidator, operations: list[str]) -> APIRouter:
+    router = APIRouter(prefix=ADMIN_PREFIX)
 
-    @router.get("/health")
-    def health() -> dict[str, str]:
+    @router.get("/health", tags=["info"])
+    async def health() -> dict[str, str]:
+        """200 while the process serves requests (readiness, which asks the database, is /ready)."""
         return {"status": "ok", "version": __version__}
 
+    router.include_router(faults_router(deps.faults))
+    router.include_router(info_router(deps, settings, operations))
+    router.include_router(state_router(deps, settings, validator))
     return router
-
-
-def create_admin_api(deps: Deps, *, settings: Settings) -> FastAPI:
-    admin = FastAPI(
-        title="sagemaker-emulator admin", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
-    )
-
-    async def error(_request: Request, exc: Exception) -> JSONResponse:
-        # FastAPI's own 404/422 bodies never reach a client: errors keep the AWS shape here too.
-        status = exc.status_code if isinstance(exc, HTTPException) else 400
-        detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
-        return JSONResponse({"__type": "ValidationException", "message": str(detail)}, status_code=status)
-
-    async def aws_error(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, AwsError)
-        body = {"__type": exc.code} if exc.message is None else {"__type": exc.code, "message": exc.message}
-        return JSONResponse(body, status_code=exc.status)
-
-    admin.add_exception_handler(HTTPException, error)
-    admin.add_exception_handler(RequestValidationError, error)
-    admin.add_exception_handler(AwsError, aws_error)
-    admin.include_router(health_router(), prefix=ADMIN_PREFIX)
-    admin.include_router(faults_router(deps.faults), prefix=ADMIN_PREFIX)
-    admin.include_router(info_router(deps, settings), prefix=ADMIN_PREFIX)
-    admin.include_router(state_router(deps, settings), prefix=ADMIN_PREFIX)
-    return admin

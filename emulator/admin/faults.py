@@ -10,7 +10,7 @@ from emulator.faults import FaultConfig, FaultInjector
 
 
 def faults_router(injector: FaultInjector) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(tags=["faults"])
 
     def current() -> dict[str, Any]:
         return {**injector.config.model_dump(exclude_none=True), "counters": injector.counters()}

@@ -6,17 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from emulator import __version__
-from emulator.admin.snapshot_format import VERSION as SNAPSHOT_VERSION
-from emulator.operations import HANDLERS
+from emulator.admin.snapshot import VERSION as SNAPSHOT_VERSION
 from emulator.operations.context import Deps
 from emulator.settings import Settings
 from emulator.shapes.generated import BOTOCORE_VERSION
-from emulator.store.tables import model_counts
 
 # Setting names that could hold a credential: shown as "***" whatever their value.
 _SECRET_WORDS = ("secret", "password", "token", "credential")
@@ -27,23 +22,23 @@ def settings_in_force(settings: Settings, deps: Deps) -> dict[str, Any]:
     for name in shown:
         if any(word in name for word in _SECRET_WORDS) and shown[name] is not None:
             shown[name] = "***"
+    from sqlalchemy.engine import make_url  # here: a server on a SQLite file does not load SQLAlchemy to start
+
     shown["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
     shown["admin_writes"] = settings.admin_writes_allowed()
     shown["limits"] = deps.limits.model_dump()
     return shown
 
 
-def info_router(deps: Deps, settings: Settings) -> APIRouter:
-    router = APIRouter()
+def info_router(deps: Deps, settings: Settings, operations: list[str]) -> APIRouter:
+    router = APIRouter(tags=["info"])
 
     @router.get("/ready")
-    def ready() -> JSONResponse:
+    async def ready() -> JSONResponse:
         """200 once the database answers a query on our schema; 503 (AWS-shaped) while it does not."""
-        try:
-            with deps.store.engine.connect() as conn:
-                conn.execute(select(model_counts.c.count).limit(1)).all()
-        except SQLAlchemyError as exc:
-            message = f"The database is not available: {type(getattr(exc, 'orig', None) or exc).__name__}."
+        error = await deps.store.check()
+        if error is not None:
+            message = f"The database is not available: {error}."
             return JSONResponse({"__type": "ServiceUnavailable", "message": message}, status_code=503)
         return JSONResponse({"status": "ready"})
 
@@ -52,7 +47,7 @@ def info_router(deps: Deps, settings: Settings) -> APIRouter:
         return {
             "version": __version__,
             "api_model": f"botocore {BOTOCORE_VERSION}, sagemaker 2017-07-24",
-            "operations": sorted(HANDLERS),
+            "operations": operations,
             "snapshot_version": SNAPSHOT_VERSION,
         }
 

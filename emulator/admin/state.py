@@ -1,4 +1,5 @@
-"""Reset, export and import of the stored state: test isolation and seeding a stack from a file."""
+"""Reset, export and import of the stored state: test isolation and seeding a stack from a file. All of it goes
+through the store's write path, so it never blocks the event loop and a database outage is a 503 like anywhere."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import time
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from emulator.admin.snapshot_format import from_document, to_document
+from emulator.admin.snapshot import from_document, to_document
 from emulator.errors import AccessDeniedException, ValidationException
 from emulator.operations.context import Deps
 from emulator.settings import Settings
-from emulator.store import snapshot
+from emulator.shapes.validate import RequestValidator
 
 WRITES_DISABLED = (
     "Reset and import are disabled on this listener (it is not a loopback address);"
@@ -19,40 +20,47 @@ WRITES_DISABLED = (
 )
 
 
-def state_router(deps: Deps, settings: Settings) -> APIRouter:
+def state_router(deps: Deps, settings: Settings, validator: RequestValidator) -> APIRouter:
     writes_allowed = settings.admin_writes_allowed()
 
     def require_writes() -> None:
         if not writes_allowed:
             raise AccessDeniedException(WRITES_DISABLED)
 
-    router = APIRouter()
+    router = APIRouter(tags=["state"])
 
     @router.post("/reset", dependencies=[Depends(require_writes)])
-    def reset(account_id: str | None = None, region: str | None = None) -> dict[str, int]:
-        """Deletes the models of one account and/or region, or of every scope when neither is given."""
-        return {"deleted_models": snapshot.reset(deps.store.engine, account_id=account_id, region=region)}
+    async def reset(account_id: str | None = None, region: str | None = None) -> dict[str, int]:
+        """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
+        each kind (`deleted_models`, ...)."""
+        deleted = await deps.store.reset(account_id=account_id, region=region)
+        return {f"deleted_{kind.snake}s": deleted.get(kind.arn_type, 0) for kind in deps.kinds.values()}
 
     @router.get("/state")
-    def export_state() -> Response:
-        document = to_document(snapshot.export_models(deps.store.engine))
+    async def export_state() -> Response:
+        """The whole state as a snapshot document (README: Admin API)."""
+        document = to_document(await deps.store.export(), kinds=deps.kinds)
         return Response(orjson.dumps(document), media_type="application/json")
 
     @router.put("/state", dependencies=[Depends(require_writes)])
     async def import_state(request: Request) -> dict[str, int]:
-        """Replaces the whole state with a snapshot; nothing changes if any model in it is invalid."""
+        """Replaces the whole state with a snapshot; nothing changes if any resource in it is invalid."""
         try:
             document = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             raise ValidationException("The snapshot is not valid JSON.") from None
-        models = from_document(
+        resources = from_document(
             document,
             deps=deps,
+            validator=validator,
             default_account=settings.account_id,
             default_region=settings.region,
             now=time.time(),
         )
-        snapshot.replace_all(deps.store.engine, models)
-        return {"imported_models": len(models)}
+        await deps.store.replace_all(resources)
+        imported = {kind.arn_type: 0 for kind in deps.kinds.values()}
+        for resource in resources:
+            imported[resource.scope.kind] += 1
+        return {f"imported_{kind.snake}s": imported[kind.arn_type] for kind in deps.kinds.values()}
 
     return router

@@ -1,24 +1,43 @@
-"""One typed function per AWS operation: validated input in, output out, no HTTP types."""
+"""One typed coroutine per AWS operation: validated input in, output out, no HTTP types.
+
+The operation table is derived: each kind of resource (emulator/resources/) brings its Create, Describe, List and
+Delete, written once in emulator/operations/resources.py; the tag operations serve every kind. Every handler is a
+coroutine and every store method too, so where database work runs is the store's decision, never the table's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from emulator.operations import models, tags
+from emulator.operations import resources, tags
+from emulator.resources import KINDS
+from emulator.resources.kind import ResourceKind
 
-Handler = Callable[..., Any]
+Handler = Callable[..., Awaitable[Any]]
 
-# Operation name -> function(*, request, ctx, deps). Every operation here is served on the wire.
-HANDLERS: dict[str, Handler] = {
-    "CreateModel": models.create_model,
-    "DescribeModel": models.describe_model,
-    "ListModels": models.list_models,
-    "DeleteModel": models.delete_model,
+_GENERIC = {
+    "create": resources.create,
+    "describe": resources.describe,
+    "list": resources.list_page,
+    "delete": resources.delete,
+}
+TAG_OPERATIONS: dict[str, Handler] = {
     "AddTags": tags.add_tags,
     "ListTags": tags.list_tags,
     "DeleteTags": tags.delete_tags,
 }
 
-# Operations that write: on SQLite they run off the event loop, so their commits can be grouped (store/transactions).
-WRITES = frozenset({"CreateModel", "DeleteModel", "AddTags", "DeleteTags"})
+
+def handlers_for(kinds: Iterable[ResourceKind]) -> dict[str, Handler]:
+    """Operation name -> handler(*, request, ctx, deps) for these kinds and the tag operations."""
+    table: dict[str, Handler] = {}
+    for kind in kinds:
+        for operation, action in kind.operations().items():
+            table[operation] = functools.partial(_GENERIC[action], kind)
+    return {**table, **TAG_OPERATIONS}
+
+
+# Every operation served on the wire.
+HANDLERS = handlers_for(KINDS)

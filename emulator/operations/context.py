@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from emulator.faults import FaultInjector
 from emulator.operations.tokens import PageTokens
+from emulator.resources import KINDS
+from emulator.resources.kind import ResourceKind
 from emulator.settings import Limits
-from emulator.store.repository import Store
+from emulator.store.records import Scope
+from emulator.store.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +20,12 @@ class RequestContext:
     account_id: str
     region: str
     request_id: str
+
+    def scope(self, kind: ResourceKind) -> Scope:
+        return Scope(kind=kind.arn_type, account_id=self.account_id, region=self.region)
+
+    def arn(self, kind: ResourceKind, name: str) -> str:
+        return kind.arn(account_id=self.account_id, region=self.region, name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +36,5 @@ class Deps:
     # create_app passes the key from settings; the default only serves Deps built by hand.
     tokens: PageTokens = field(default_factory=lambda: PageTokens(b""))
     faults: FaultInjector = field(default_factory=FaultInjector)
-
-
-def model_arn(ctx: RequestContext, name: str) -> str:
-    # AWS lower-cases the name in the ARN; ModelName keeps the caller's case.
-    return f"arn:aws:sagemaker:{ctx.region}:{ctx.account_id}:model/{name.lower()}"
+    # The kinds served, by ARN resource type: the tag operations find a resource's kind from its ARN.
+    kinds: Mapping[str, ResourceKind] = field(default_factory=lambda: {k.arn_type: k for k in KINDS})

@@ -1,10 +1,11 @@
-"""AddTags, ListTags and DeleteTags on models, addressed by ARN."""
+"""AddTags, ListTags and DeleteTags on any kind of resource, addressed by ARN."""
 
 from __future__ import annotations
 
 from emulator.errors import ValidationException
-from emulator.operations.context import Deps, RequestContext, model_arn
+from emulator.operations.context import Deps, RequestContext
 from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
+from emulator.resources.kind import ResourceKind
 from emulator.shapes.generated import (
     AddTagsInput,
     AddTagsOutput,
@@ -14,11 +15,11 @@ from emulator.shapes.generated import (
     ListTagsOutput,
     Tag,
 )
-from emulator.store.records import ModelMissing, TagLimitReached, TagQuery
+from emulator.store.records import ResourceMissing, TagLimitReached, TagQuery
 
 # AWS's per-resource tag limit, the same for every SageMaker resource.
 MAX_TAGS_PER_RESOURCE = 50
-# ListTags' MaxResults has a minimum of 50 and no documented default; 50 returns every tag of a model.
+# ListTags' MaxResults has a minimum of 50 and no documented default; 50 returns every tag of a resource.
 DEFAULT_TAGS_PAGE_SIZE = 50
 RESERVED_PREFIX_MESSAGE = "Tag keys starting with 'aws:' are reserved for AWS use."
 
@@ -37,8 +38,8 @@ def distinct_tags(tags: list[Tag]) -> list[tuple[str, str]]:
     return list(merged.items())
 
 
-def model_name_of(arn: str, ctx: RequestContext) -> str:
-    """The model name a well-formed ARN (the input pattern already held) addresses in the caller's scope."""
+def resource_of(arn: str, ctx: RequestContext, deps: Deps) -> tuple[ResourceKind, str]:
+    """The kind and name a well-formed ARN (the input pattern already held) addresses in the caller's scope."""
     # arn:<partition>:sagemaker:<region>:<account>:<resource>, the resource possibly holding more colons.
     _, partition, _, region, account, resource = arn.split(":", 5)
     if region != ctx.region:
@@ -47,36 +48,35 @@ def model_name_of(arn: str, ctx: RequestContext) -> str:
         raise ValidationException("ARN should be scoped to correct partition: aws")
     if account != ctx.account_id:
         raise ValidationException(f"ARN should be scoped to correct account: {ctx.account_id}")
-    kind, slash, name = resource.partition("/")
-    if kind != "model" or not slash:
+    arn_type, slash, name = resource.partition("/")
+    kind = deps.kinds.get(arn_type)
+    if kind is None or not slash:
         raise ValidationException(f'Could not find resource "{arn}".')
-    return name
+    return kind, name
 
 
-def not_found(ctx: RequestContext, name: str) -> ValidationException:
-    return ValidationException(f'Could not find model "{model_arn(ctx, name)}".')
+def not_found(kind: ResourceKind, ctx: RequestContext, name: str) -> ValidationException:
+    return ValidationException(kind.missing_message(ctx.arn(kind, name)))
 
 
-def add_tags(*, request: AddTagsInput, ctx: RequestContext, deps: Deps) -> AddTagsOutput:
-    name = model_name_of(request["ResourceArn"], ctx)
+async def add_tags(*, request: AddTagsInput, ctx: RequestContext, deps: Deps) -> AddTagsOutput:
+    kind, name = resource_of(request["ResourceArn"], ctx, deps)
     tags = distinct_tags(request["Tags"])
     try:
-        deps.store.add_tags(
-            account_id=ctx.account_id, region=ctx.region, name=name, tags=tags, max_tags=MAX_TAGS_PER_RESOURCE
-        )
-    except ModelMissing:
-        raise not_found(ctx, name) from None
+        await deps.store.add_tags(ctx.scope(kind), name, tags, max_tags=MAX_TAGS_PER_RESOURCE)
+    except ResourceMissing:
+        raise not_found(kind, ctx, name) from None
     except TagLimitReached as exc:
         raise ValidationException(
-            f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags: {model_arn(ctx, name)} has {exc.current}"
+            f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags: {ctx.arn(kind, name)} has {exc.current}"
             f" and the request adds {exc.added} new keys."
         ) from None
     return {"Tags": [{"Key": k, "Value": v} for k, v in tags]}
 
 
-def list_tags(*, request: ListTagsInput, ctx: RequestContext, deps: Deps) -> ListTagsOutput:
-    name = model_name_of(request["ResourceArn"], ctx)
-    query = ("ListTags", ctx.account_id, ctx.region, name.lower())
+async def list_tags(*, request: ListTagsInput, ctx: RequestContext, deps: Deps) -> ListTagsOutput:
+    kind, name = resource_of(request["ResourceArn"], ctx, deps)
+    query = ("ListTags", ctx.account_id, ctx.region, kind.arn_type, name.lower())
     after: int | None = None
     if request.get("NextToken"):
         cursor = deps.tokens.read(request["NextToken"], query=query)
@@ -84,27 +84,26 @@ def list_tags(*, request: ListTagsInput, ctx: RequestContext, deps: Deps) -> Lis
             raise ValidationException(INVALID_TOKEN_MESSAGE)
         after = cursor[0]
     try:
-        page, more = deps.store.list_tags(
+        page, more = await deps.store.list_tags(
             TagQuery(
-                account_id=ctx.account_id,
-                region=ctx.region,
+                scope=ctx.scope(kind),
                 name=name,
                 after_position=after,
                 limit=request.get("MaxResults", DEFAULT_TAGS_PAGE_SIZE),
             )
         )
-    except ModelMissing:
-        raise not_found(ctx, name) from None
+    except ResourceMissing:
+        raise not_found(kind, ctx, name) from None
     out: ListTagsOutput = {"Tags": [{"Key": t.key, "Value": t.value} for t in page]}
     if more:
         out["NextToken"] = deps.tokens.issue(query=query, cursor=[page[-1].position])
     return out
 
 
-def delete_tags(*, request: DeleteTagsInput, ctx: RequestContext, deps: Deps) -> DeleteTagsOutput:
-    name = model_name_of(request["ResourceArn"], ctx)
+async def delete_tags(*, request: DeleteTagsInput, ctx: RequestContext, deps: Deps) -> DeleteTagsOutput:
+    kind, name = resource_of(request["ResourceArn"], ctx, deps)
     try:
-        deps.store.delete_tags(account_id=ctx.account_id, region=ctx.region, name=name, keys=request["TagKeys"])
-    except ModelMissing:
-        raise not_found(ctx, name) from None
+        await deps.store.delete_tags(ctx.scope(kind), name, request["TagKeys"])
+    except ResourceMissing:
+        raise not_found(kind, ctx, name) from None
     return {}

@@ -1,42 +1,29 @@
 """awsJson1.1 on the wire: target routing, JSON in and out, request ids, and the one place errors are serialized.
 
 This is a plain ASGI app, not a FastAPI route: the AWS path is the hot path, and FastAPI's request machinery would
-cost more than everything else a request does. Anything not under the admin prefix is an AWS request.
+cost more than everything else a request does. The application (emulator/app.py) sends it every request outside
+the admin prefix.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import itertools
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import orjson
 
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
-from emulator.operations import HANDLERS, WRITES, Handler
+from emulator.operations import HANDLERS, Handler
 from emulator.operations.context import Deps, RequestContext
+from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
-from emulator.protocol.request_log import CONTEXT_KEY, log_request
-from emulator.running_loop import running_loop
+from emulator.protocol.request_log import CONTEXT_KEY, TARGET_PREFIX, log_request
 from emulator.shapes.validate import RequestValidator
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-TARGET_PREFIX = "SageMaker."
-# The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
-ADMIN_PREFIX = "/_emulator"
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 
 log = logging.getLogger("emulator.request")
@@ -69,9 +56,10 @@ class AwsJsonApp:
         deps: Deps,
         default_region: str,
         default_account: str,
-        fallback: ASGIApp,
         resolve_caller: CallerResolver | None = None,
         request_limits: RequestLimits | None = None,
+        handlers: dict[str, Handler] | None = None,
+        validator: RequestValidator | None = None,
     ) -> None:
         self.deps = deps
         self.limits = request_limits or RequestLimits()
@@ -79,26 +67,11 @@ class AwsJsonApp:
         self.resolve_caller = resolve_caller or PermissiveAuth(
             accounts={}, default_account=default_account, default_region=default_region
         )
-        self.fallback = fallback
-        self.validator = RequestValidator()
-        self.handlers: dict[str, Handler] = dict(HANDLERS)
-        # Operations that would block the event loop on the database run on threads: writes always (on SQLite
-        # they wait for a grouped commit), reads too where the database is across a network.
-        # Coroutine handlers await the database themselves.
-        blocking = WRITES if deps.store.inline_reads else frozenset(HANDLERS)
-        self.threaded = frozenset(op for op in blocking if not inspect.iscoroutinefunction(self.handlers[op]))
+        self.validator = validator or RequestValidator()
+        self.handlers: dict[str, Handler] = HANDLERS if handlers is None else handlers
         self.request_ids = RequestIds()
-        self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="emulator-op")
-
-    def close(self) -> None:
-        """Releases threads and database connections, for servers that stop inside a longer-lived process."""
-        self.executor.shutdown(wait=True)
-        self.deps.store.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
-            await self.fallback(scope, receive, send)
-            return
         started = time.perf_counter()
         request_id = self.request_ids()
         code: str | None
@@ -158,13 +131,7 @@ class AwsJsonApp:
                 if delay:
                     await asyncio.sleep(delay)
             self.validator.validate(operation, request)
-            if operation in self.threaded:
-                call = functools.partial(handler, request=request, ctx=ctx, deps=self.deps)
-                result = await running_loop().run_in_executor(self.executor, call)
-            else:
-                result = handler(request=request, ctx=ctx, deps=self.deps)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = await handler(request=request, ctx=ctx, deps=self.deps)
             return 200, orjson.dumps(result if result is not None else {}), None
         except AwsError as error:
             if error.status >= 500:

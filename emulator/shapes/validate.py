@@ -296,9 +296,11 @@ def format_errors(errors: list[str]) -> str:
 class RequestValidator:
     """Validates the body of each served operation; built once per application."""
 
-    def __init__(self, shapes: dict[str, dict[str, Any]] = SHAPES) -> None:
+    def __init__(
+        self, shapes: dict[str, dict[str, Any]] = SHAPES, operations: dict[str, dict[str, str]] = OPERATIONS
+    ) -> None:
         compiler = Compiler(shapes)
-        self._checks = {op: compiler.check(io["input"]) for op, io in OPERATIONS.items() if "input" in io}
+        self._checks = {op: compiler.check(io["input"]) for op, io in operations.items() if "input" in io}
 
     def validate(self, operation: str, body: Any) -> None:
         errors: list[str] = []

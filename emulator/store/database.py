@@ -1,10 +1,10 @@
 """The database a store uses: its URL, SQLite connections straight from the driver, and the SQLAlchemy engine.
 
-Importing SQLAlchemy is a third of the server's start-up, and on a plain SQLite file the start-up path does not
-need it: the schema check (emulator/store/sqlite_schema.py), DescribeModel and CreateModel run driver SQL on
-connections opened here, with the same pragmas the engine gives its own. The engine, and SQLAlchemy with it, is
-made on first use: by the other operations, the admin API, or a schema that Alembic must upgrade. Any other URL
-(PostgreSQL, in-memory or URI-style SQLite) gets its engine at once, as before.
+Importing SQLAlchemy is a third of the server's start-up, and a plain SQLite file never needs it: the schema check
+(emulator/store/schema.py) and every store operation run driver SQL on connections opened here, with the same
+pragmas the engine gives its own. The engine, and SQLAlchemy with it, is made on first use: by a schema that
+Alembic must upgrade. Any other URL (PostgreSQL, in-memory or URI-style SQLite) gets its engine at once. SQLAlchemy
+is imported inside the functions that need it, for the same reason.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
 T = TypeVar("T")
 # A connection's pragmas, for the engine's connections and the driver's alike.
@@ -30,8 +31,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",  # a 200 means the commit reached the disk
     "PRAGMA foreign_keys=ON",
 )
-# What SQLAlchemy's pysqlite dialect passes to sqlite3.connect for our engine (engine.py's connect_args).
+# What SQLAlchemy's pysqlite dialect passes to sqlite3.connect for our engine (make_engine's connect_args).
 SQLITE_TIMEOUT_SECONDS = 30
+# PostgreSQL: fail a connection attempt to a vanished host fast enough to answer 503, not hang the request.
+PG_CONNECT_TIMEOUT_SECONDS = 5
 # sqlite:///path with nothing SQLAlchemy would decode or pass on (%-escapes, ?query, #fragment).
 _PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%]+)")
 
@@ -113,8 +116,6 @@ class Database:
             self.dialect = self.engine.dialect.name  # raises DatabaseError for a URL we do not serve
 
     def _make_engine(self) -> Engine:
-        from emulator.store.engine import make_engine
-
         return make_engine(
             self.url, pool_size=self.pool_size, max_overflow=self.max_overflow, pool_timeout=self.pool_timeout
         )
@@ -139,3 +140,50 @@ class Database:
         """Closes the engine's pooled connections, if there is an engine."""
         if self._engine.value is not None:
             self._engine.value.dispose()
+
+
+def parse_database_url(url: str) -> URL:
+    """sqlite:///path, or PostgreSQL through psycopg 3 (postgresql://, postgres:// and postgresql+psycopg://)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"bad database URL {url!r}: expected sqlite:///path or postgresql+psycopg://...") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise DatabaseError(
+            f"unsupported database URL {parsed.render_as_string(hide_password=True)}:"
+            " expected sqlite:///path or postgresql+psycopg://..."
+        )
+    return parsed
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    parsed = parse_database_url(url)
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
+    if parsed.get_backend_name() != "sqlite":
+        # READ COMMITTED (the default) suffices: the conditional UPDATE re-checks its WHERE on the locked row.
+        # pre_ping replaces connections that died with a database restart before a request uses them.
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}, **pool
+        )
+    if parsed.database and parsed.database != ":memory:":
+        check_sqlite_directory(parsed.database)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT_SECONDS}, **pool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        configure_sqlite(dbapi_conn)  # the begin event below issues BEGIN itself
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so a read-then-write inside one transaction cannot race, and no
+        # transaction fails with SQLITE_BUSY_SNAPSHOT when it upgrades from reading to writing.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine

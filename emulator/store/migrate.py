@@ -9,7 +9,7 @@ head, or an empty database, which it builds as Alembic's cookbook says ("Buildin
 Scratch"): create_all from the declared tables, then stamp head. tests/test_migrations.py proves that schema is
 the one the scripts build, and that HEAD is the scripts' head. Importing Alembic (and Mako, and Pygments) was a
 quarter of the start-up. On a plain SQLite file those two cases do not reach this module at all
-(emulator/store/sqlite_schema.py).
+(emulator/store/schema.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from emulator.store.engine import DatabaseError, make_engine
-from emulator.store.sqlite_schema import HEAD
+from emulator.store.database import DatabaseError, make_engine
+from emulator.store.sqlite_ddl import HEAD
 from emulator.store.tables import metadata
 
 if TYPE_CHECKING:

@@ -1,38 +1,48 @@
-"""What the store takes and returns, and the refusals it raises: plain values, importable without SQLAlchemy."""
+"""What the store takes and returns, and the refusals it raises: plain values, importable without SQLAlchemy.
+
+Every value names its kind (the ARN's resource type: model, endpoint-config, ...) and its scope (account, region):
+the store is the same for every kind.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.store.transactions import CleanFailure
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: str
+    account_id: str
+    region: str
 
 
 @dataclass(frozen=True, slots=True)
-class NewModel:
-    """A model to insert: its scope, name, creation time (ms), definition JSON and tags in order."""
+class NewResource:
+    """A resource to insert: its scope, name, creation time (ms), definition JSON and tags in order."""
 
-    account_id: str
-    region: str
+    scope: Scope
     name: str
     creation_ms: int
     definition: str
     tags: list[tuple[str, str]]
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class StoredModel:
+class StoredResource:
     name: str
     creation_ms: int
     definition: str
+    status: str | None
+    modified_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class ModelQuery:
-    """A ListModels page: keys are (name, id) or (creation_ms, id), walked by index. before_ms is exclusive,
-    from_ms inclusive; `after` is the key of the last row of the previous page."""
+class ListQuery:
+    """A List page: keys are (name, id) or (creation_ms, id), walked by index. before_ms is exclusive, from_ms
+    inclusive; `after` is the key of the last row of the previous page."""
 
-    account_id: str
-    region: str
+    scope: Scope
     by_name: bool
     descending: bool
     name_contains: str | None
@@ -43,21 +53,20 @@ class ModelQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class TagQuery:
-    """A ListTags page: the tags of one model after a position (None: from the first), in the order added."""
-
-    account_id: str
-    region: str
-    name: str
-    after_position: int | None
-    limit: int
-
-
-@dataclass(frozen=True, slots=True)
-class ListedModel:
+class ListedResource:
     id: int
     name: str
     creation_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagQuery:
+    """A ListTags page: the tags of one resource after a position (None: from the first), in the order added."""
+
+    scope: Scope
+    name: str
+    after_position: int | None
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +76,38 @@ class StoredTag:
     position: int
 
 
-class ModelExists(CleanFailure):
+@dataclass(frozen=True, slots=True)
+class ExportedResource:
+    """A resource of any kind with everything a snapshot keeps."""
+
+    scope: Scope
+    name: str
+    creation_ms: int
+    definition: str
+    tags: list[tuple[str, str]]
+
+
+class CleanFailure(Exception):
+    """A refusal raised by a write after undoing its own writes (or before making any): the transaction it ran in
+    may still commit the writes of others. Any other exception from a write may leave writes behind, so the
+    transaction around it is rolled back (emulator/store/transactions.py)."""
+
+
+class ResourceExists(CleanFailure):
     pass
 
 
-class ModelLimitReached(CleanFailure):
+class ResourceMissing(CleanFailure):
+    pass
+
+
+class LimitReached(CleanFailure):
     def __init__(self, current: int) -> None:
         super().__init__(current)
         self.current = current
 
 
-class ModelMissing(Exception):
-    pass
-
-
-class TagLimitReached(Exception):
+class TagLimitReached(CleanFailure):
     def __init__(self, current: int, added: int) -> None:
         super().__init__(current, added)
         self.current = current

@@ -1,5 +1,7 @@
-"""SQL text that runs on either store: on a sqlite3 connection as it is (named parameters are sqlite3's own
-style), on a SQLAlchemy connection through text() (emulator/store/sql_store.py's CoreStatements)."""
+"""How the store's SQL text runs: one protocol, and its implementation on SQLite's driver connection.
+
+The SQL of every operation is written once (emulator/store/reads.py and writes.py) with named parameters: sqlite3's
+own style, and SQLAlchemy text()'s, which PostgreSQL's implementation uses (emulator/store/postgres.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +18,18 @@ class Statements(Protocol):
 
     def rows(self, sql: str, params: Params) -> list[Any]: ...
 
-    def run(self, sql: str, params: Params | list[Params]) -> None: ...
+    def run(self, sql: str, params: Params) -> int:
+        """Runs one statement; the number of rows it changed."""
+        ...
+
+    def run_many(self, sql: str, params: list[Params]) -> None: ...
 
 
 class DriverStatements:
     """On SQLite's driver connection, inside the transaction its caller opened."""
 
     locks_rows = False
+    __slots__ = ("conn",)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -30,8 +37,8 @@ class DriverStatements:
     def rows(self, sql: str, params: Params) -> list[Any]:
         return self.conn.execute(sql, params).fetchall()
 
-    def run(self, sql: str, params: Params | list[Params]) -> None:
-        if isinstance(params, list):
-            self.conn.executemany(sql, params)
-        else:
-            self.conn.execute(sql, params)
+    def run(self, sql: str, params: Params) -> int:
+        return self.conn.execute(sql, params).rowcount
+
+    def run_many(self, sql: str, params: list[Params]) -> None:
+        self.conn.executemany(sql, params)

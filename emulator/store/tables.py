@@ -1,4 +1,8 @@
-"""The database schema. Invariants live here: a unique name per account and region, one count row per scope.
+"""The database schema, the one declaration of it: the SQLite DDL at start-up (emulator/store/sqlite_ddl.py) is
+generated from it, and tests hold the Alembic scripts equal to it.
+
+Every kind of SageMaker resource lives in one table, told apart by `kind`: a new kind needs no table and no
+migration. Invariants live here: a unique name per kind, account and region; one count row per kind and scope.
 
 SQLAlchemy Core tables rather than ORM classes: nothing here maps rows to objects, and importing the ORM was a
 tenth of the server's start-up."""
@@ -9,37 +13,43 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData,
 
 metadata = MetaData()
 
-models = Table(
-    "models",
+resources = Table(
+    "resources",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # The ARN's resource type: model, endpoint-config, endpoint, ...
+    Column("kind", String(32), nullable=False),
     Column("account_id", String(12), nullable=False),
     Column("region", String(64), nullable=False),
     Column("name", String(63), nullable=False),
     Column("name_lower", String(63), nullable=False),
     Column("creation_ms", BigInteger, nullable=False),
-    # Every member of the CreateModel definition as sent (after dropping unknown and null members), as JSON.
+    # For kinds with a lifecycle (endpoints): the stored status and when it last changed. NULL for the others.
+    Column("status", String(32), nullable=True),
+    Column("modified_ms", BigInteger, nullable=True),
+    # What Describe returns beyond name, ARN and times: the create request's members as sent, as JSON.
     Column("definition", Text, nullable=False),
-    # Names are unique per account and region, case-insensitively: the database decides a duplicate.
-    UniqueConstraint("account_id", "region", "name_lower", name="uq_models_scope_name"),
-    Index("ix_models_scope_time", "account_id", "region", "creation_ms", "id"),
-    Index("ix_models_scope_name", "account_id", "region", "name", "id"),
+    # Names are unique per kind, account and region, case-insensitively: the database decides a duplicate.
+    UniqueConstraint("kind", "account_id", "region", "name_lower", name="uq_resources_scope_name"),
+    Index("ix_resources_scope_time", "kind", "account_id", "region", "creation_ms", "id"),
+    Index("ix_resources_scope_name", "kind", "account_id", "region", "name", "id"),
 )
 
-model_tags = Table(
-    "model_tags",
+tags = Table(
+    "tags",
     metadata,
-    Column("model_id", Integer, ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("resource_id", Integer, ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
     # Keeps tags in the order they were first added, which is the order ListTags returns.
     Column("position", Integer, nullable=False),
 )
 
-# How many models a scope holds: a conditional UPDATE on this row enforces the limit without a race.
-model_counts = Table(
-    "model_counts",
+# How many resources of a kind a scope holds: a conditional UPDATE on this row enforces the limit without a race.
+resource_counts = Table(
+    "resource_counts",
     metadata,
+    Column("kind", String(32), primary_key=True),
     Column("account_id", String(12), primary_key=True),
     Column("region", String(64), primary_key=True),
     Column("count", Integer, nullable=False),

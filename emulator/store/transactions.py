@@ -1,13 +1,13 @@
-"""Write transactions: one per call on PostgreSQL, grouped into one commit per batch on SQLite.
+"""SQLite's write transactions, grouped into one commit per batch.
 
 A durable SQLite commit waits for the disk (fsync). Writes that arrive together therefore share one transaction
 and one commit, and every caller gets its answer only after the commit that holds its writes has reached the disk;
-a request that fails (a duplicate name, a limit) leaves nothing of its own behind. PostgreSQL groups concurrent
-commits itself, so there each call is simply its own transaction on a pooled connection.
+a request that fails (a duplicate name, a limit) leaves nothing of its own behind. (PostgreSQL groups concurrent
+commits itself: emulator/store/postgres.py gives each write a transaction of its own.)
 
-On SQLite two paths do this. Coroutines on the event loop (CreateModel) run their statements and the COMMIT on
-the loop itself (LoopWriter); their work is atomic by itself. Calls from threads queue for one writer thread,
-which runs each in a savepoint. Statements take microseconds, but the sqlite3 module releases the GIL around each
+Writes from the event loop run their statements and the COMMIT on the loop itself (LoopWriter) when they can take
+the write lock at once; a write is atomic by itself (emulator/store/writes.py). Otherwise, and for calls from
+threads and heavy work (admin imports), they queue for one writer thread, which runs each in a savepoint. Statements take microseconds, but the sqlite3 module releases the GIL around each
 one, and a writer thread that gives the GIL up a dozen times per request to a busy event loop spends more on
 getting it back than on the writes.
 """
@@ -24,11 +24,11 @@ from typing import Any, TypeVar, cast
 
 from emulator.running_loop import running_loop
 from emulator.store.database import Database
+from emulator.store.records import CleanFailure
 
 T = TypeVar("T")
-# Given the sqlite3 connection on SQLite, a SQLAlchemy Connection on PostgreSQL; inside a transaction it must not end.
-Work = Callable[[Any], Any]
-# A coroutine's work (SQLite only): driver SQL on the sqlite3 connection.
+# Driver SQL on the sqlite3 connection, inside a transaction it must not end.
+Work = Callable[[sqlite3.Connection], Any]
 RawWork = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 64
@@ -86,21 +86,18 @@ class Transactions:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.grouped = database.dialect == "sqlite"
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None  # the writer thread's own, kept across batches
         self._last_batch = 1
         self._start_lock = threading.Lock()
         self._loop_writer: LoopWriter | None = None
-        # Jobs from threads queued or running: while there are any, the loop's writes queue behind them, so the
-        # loop, which takes the lock without waiting, cannot starve a thread that waits for it.
+        # Jobs queued for the writer thread or running there: while there are any, the loop's writes queue behind
+        # them, so the loop, which takes the lock without waiting, cannot starve the thread that waits for it.
         self._threaded_jobs = 0
 
-    def run(self, work: Callable[[Any], T]) -> T:
-        if not self.grouped:
-            with self.database.engine.connect().execution_options(write=True) as conn, conn.begin():
-                return work(conn)
+    def run(self, work: RawWork[T]) -> T:
+        """From a thread: work in the writer thread's next batch; its result once committed."""
         job = _Job(work)
         self._ensure_writer()
         with self._start_lock:
@@ -116,23 +113,29 @@ class Transactions:
             raise job.error
         return job.result  # type: ignore[no-any-return]
 
-    async def submit(self, work: RawWork[T]) -> T:
-        """run() for a coroutine on the event loop (SQLite only), with driver SQL: no thread waits for the commit.
-        On the loop's own connection when it can take the write lock at once, else queued for the writer thread."""
+    async def submit(self, work: RawWork[T], *, on_loop: bool = True) -> T:
+        """run() for a coroutine on the event loop: no thread waits for the commit. On the loop's own connection when
+        it can take the write lock at once (and on_loop: work of microseconds), else queued for the writer thread."""
         loop = running_loop()
-        if self._loop_writer is None:
+        if on_loop and self._loop_writer is None:
             with self._start_lock:
                 if self._loop_writer is None:
                     self._loop_writer = LoopWriter(self.database, loop)
         writer = self._loop_writer
-        if writer.loop is loop and not self._threaded_jobs:
+        if on_loop and writer is not None and writer.loop is loop and not self._threaded_jobs:
             done, result = await writer.run(work)
             if done:
                 return cast(T, result)
         future: asyncio.Future[T] = loop.create_future()
         self._ensure_writer()
-        self._queue.put(_Job(work, future))
-        return await future
+        with self._start_lock:
+            self._threaded_jobs += 1  # the loop's own writes queue behind this one too, so it is not starved
+        try:
+            self._queue.put(_Job(work, future))
+            return await future
+        finally:
+            with self._start_lock:
+                self._threaded_jobs -= 1
 
     def _ensure_writer(self) -> None:
         if self._writer is None:
@@ -217,11 +220,6 @@ class Transactions:
                 pass  # a broken connection may fail to close; it is dropped either way
 
 
-class CleanFailure(Exception):
-    """Raised by a coroutine's work after undoing its own writes (or before making any): the batch commits without
-    it. Any other exception from such work may leave writes behind, so its whole batch is rolled back."""
-
-
 class RolledBack(sqlite3.OperationalError):
     """What the other jobs of a rolled-back batch get: nothing of theirs is stored, and their caller retries."""
 
@@ -234,18 +232,13 @@ class LoopWriter:
     How many: a callback scheduled with call_soon runs in the next iteration, after its I/O poll but before the
     requests that poll read, which are queued behind it. So the COMMIT waits for at least one such poll's requests
     (GATHER_MIN_ITERATIONS), and then for as long as the batch still grew in the last iteration, up to
-    GATHER_MAX_ITERATIONS. One client's create waits for two polls that find nothing (microseconds). Eight clients
-    no longer split into two groups that take turns with the disk (each group's next requests arriving while the
-    other's commit flushed): batches went from about 4 creates to 8; against the same COMMIT without the wait,
-    1,840 creates/s instead of 1,330 and 433 µs of CPU each instead of 516.
+    GATHER_MAX_ITERATIONS: concurrent clients share one disk flush instead of taking turns with it, while one
+    client's write waits only for two polls that find nothing.
 
-    The COMMIT blocks the loop while the disk flushes (the sqlite3 module lets go of the GIL meanwhile), and the
-    requests that arrive during the flush are read together after it. Handing the COMMIT to a thread let the loop
-    work on during the flush, but cost more than it won: on two cores shared with the clients, the committing
-    thread waited to be scheduled (0.2 ms at the median, 1.3 ms at p90) and again for the GIL after the flush, at
-    every commit, and the hand-offs cost CPU of their own (docs/decisions.md has the figures).
+    The COMMIT blocks the loop while the disk flushes (the sqlite3 module lets go of the GIL meanwhile): on two
+    cores that costs less than handing it to a thread (docs/decisions.md, "Concurrency and the hot path").
 
-    No savepoint per job (two statements of a create's five): work is atomic itself or fails its batch."""
+    No savepoint per job: each write is atomic itself (emulator/store/writes.py) or fails its batch."""
 
     def __init__(self, database: Database, loop: asyncio.AbstractEventLoop) -> None:
         self.database = database

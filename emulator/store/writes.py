@@ -1,67 +1,176 @@
-"""DeleteModel, AddTags and DeleteTags as SQL text for both stores, each inside one write transaction of its
-caller. Tags keep the order they were first added; a model holds at most a fixed number."""
+"""The store's writes as SQL text, each written once for both databases and run inside one write transaction of
+its caller (emulator/store/transactions.py on SQLite, emulator/store/postgres.py).
+
+A refusal (ResourceExists, LimitReached, ...) is raised before the write has changed anything, or after it undid
+what it changed: on SQLite other writes of the same transaction commit all the same.
+"""
 
 from __future__ import annotations
 
-from emulator.store.records import ModelMissing, TagLimitReached
+from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
+from emulator.store.records import (
+    ExportedResource,
+    LimitReached,
+    NewResource,
+    ResourceExists,
+    ResourceMissing,
+    Scope,
+    TagLimitReached,
+)
 from emulator.store.statements import Params, Statements
 
-_MODEL_ID_SQL = "SELECT id FROM models WHERE account_id = :account_id AND region = :region AND name_lower = :name_lower"
+# A duplicate name inserts nothing and returns no row: the unique constraint decides, without an error that would
+# abort a PostgreSQL transaction.
+INSERT_SQL = (
+    "INSERT INTO resources (kind, account_id, region, name, name_lower, creation_ms, status, modified_ms, definition)"
+    " VALUES (:kind, :account_id, :region, :name, :name_lower, :creation_ms, :status, :creation_ms, :definition)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+INSERT_TAG_SQL = 'INSERT INTO tags (resource_id, "key", value, position) VALUES (:id, :k, :v, :p)'
+# A conditional increment (a limit of -1 is none): concurrent creates queue on the row's lock, so none passes the
+# last slot twice.
+COUNT_ONE_MORE_SQL = f"UPDATE resource_counts SET count = count + 1 WHERE {IN_SCOPE} AND (:limit < 0 OR count < :limit)"
+COUNT_ONE_LESS_SQL = f"UPDATE resource_counts SET count = count - 1 WHERE {IN_SCOPE}"
+COUNT_SQL = f"SELECT count FROM resource_counts WHERE {IN_SCOPE}"
+NEW_COUNT_SQL = (
+    "INSERT INTO resource_counts (kind, account_id, region, count) VALUES (:kind, :account_id, :region, 0)"
+    " ON CONFLICT DO NOTHING"
+)
+ID_SQL = f"SELECT id FROM resources WHERE {BY_NAME}"
+DELETE_SQL = "DELETE FROM resources WHERE id = :id"
+TAGS_OF_SQL = 'SELECT "key", value, position FROM tags WHERE resource_id = :id'
+DELETE_TAGS_OF_SQL = "DELETE FROM tags WHERE resource_id = :id"
+# The rounds a create may wait for a count row that concurrent writers are making or changing (PostgreSQL).
+_COUNT_ROUNDS = 100
 
 
-def model_id(db: Statements, *, account_id: str, region: str, name: str) -> int:
-    """The model's id, its row locked where the database locks rows: concurrent AddTags on one model queue here,
-    so none counts tags another is about to add, and a concurrent delete waits. Raises ModelMissing."""
-    sql = _MODEL_ID_SQL + " FOR UPDATE" if db.locks_rows else _MODEL_ID_SQL
-    found = db.rows(sql, {"account_id": account_id, "region": region, "name_lower": name.lower()})
+def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
+    """Raises ResourceExists (the unique constraint decided) or LimitReached (the count row decided); AWS reports a
+    duplicate before the limit."""
+    scope = scope_params(resource.scope)
+    found = db.rows(
+        INSERT_SQL,
+        {
+            **scope,
+            "name": resource.name,
+            "name_lower": resource.name.lower(),
+            "creation_ms": resource.creation_ms,
+            "status": resource.status,
+            "definition": resource.definition,
+        },
+    )
     if not found:
-        raise ModelMissing(name)
+        raise ResourceExists(resource.name)
+    resource_id = found[0][0]
+    try:
+        count_one_more(db, scope, limit=-1 if limit is None else limit)
+    except LimitReached:
+        db.run(DELETE_SQL, {"id": resource_id})
+        raise
+    if resource.tags:  # distinct keys of a new resource: nothing here can conflict
+        db.run_many(
+            INSERT_TAG_SQL, [{"id": resource_id, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(resource.tags)]
+        )
+
+
+def count_one_more(db: Statements, scope: Params, *, limit: int) -> None:
+    params = {**scope, "limit": limit}
+    for _ in range(_COUNT_ROUNDS):
+        if db.run(COUNT_ONE_MORE_SQL, params) == 1:
+            return
+        current = db.rows(COUNT_SQL, scope)
+        if not current:
+            db.run(NEW_COUNT_SQL, scope)  # the scope's first: another writer may make the row first, either will do
+        elif 0 <= limit <= current[0][0]:
+            raise LimitReached(current[0][0])
+        # Otherwise another writer committed the row between the UPDATE and the SELECT (each statement sees its own
+        # snapshot at READ COMMITTED): the UPDATE finds it now.
+    raise RuntimeError("the count row kept changing under this create")
+
+
+def resource_id(db: Statements, scope: Scope, name: str) -> int:
+    """The resource's id, its row locked where the database locks rows: concurrent AddTags on one resource queue
+    here, so none counts tags another is about to add, and a concurrent delete waits. Raises ResourceMissing."""
+    found = db.rows(ID_SQL + " FOR UPDATE" if db.locks_rows else ID_SQL, named(scope, name))
+    if not found:
+        raise ResourceMissing(name)
     return int(found[0][0])
 
 
-def delete_model(db: Statements, *, account_id: str, region: str, name: str) -> bool:
-    """Removes the model, its tags and one from the scope's count, together; False if there was no model."""
+def delete(db: Statements, scope: Scope, name: str) -> bool:
+    """Removes the resource, its tags and one from the scope's count, together; False if there was none."""
     try:
-        mid = model_id(db, account_id=account_id, region=region, name=name)
-    except ModelMissing:
+        rid = resource_id(db, scope, name)
+    except ResourceMissing:
         return False
     # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
-    db.run("DELETE FROM model_tags WHERE model_id = :id", {"id": mid})
-    db.run("DELETE FROM models WHERE id = :id", {"id": mid})
-    db.run(
-        "UPDATE model_counts SET count = count - 1 WHERE account_id = :account_id AND region = :region",
-        {"account_id": account_id, "region": region},
-    )
+    db.run(DELETE_TAGS_OF_SQL, {"id": rid})
+    db.run(DELETE_SQL, {"id": rid})
+    db.run(COUNT_ONE_LESS_SQL, scope_params(scope))
     return True
 
 
-def add_tags(
-    db: Statements, *, account_id: str, region: str, name: str, tags: list[tuple[str, str]], max_tags: int
-) -> None:
-    """Adds or overwrites by key (keys must be distinct). Raises ModelMissing or TagLimitReached."""
-    mid = model_id(db, account_id=account_id, region=region, name=name)
-    existing = {
-        key: (value, position)
-        for key, value, position in db.rows(
-            'SELECT "key", value, position FROM model_tags WHERE model_id = :id', {"id": mid}
-        )
-    }
+def add_tags(db: Statements, scope: Scope, name: str, tags: list[tuple[str, str]], *, max_tags: int) -> None:
+    """Adds or overwrites by key (keys must be distinct). Raises ResourceMissing or TagLimitReached."""
+    rid = resource_id(db, scope, name)
+    existing = {key: (value, position) for key, value, position in db.rows(TAGS_OF_SQL, {"id": rid})}
     new = [(k, v) for k, v in tags if k not in existing]
     if len(existing) + len(new) > max_tags:
         raise TagLimitReached(len(existing), len(new))
-    changed: list[Params] = [{"id": mid, "k": k, "v": v} for k, v in tags if k in existing and existing[k][0] != v]
+    changed = [{"id": rid, "k": k, "v": v} for k, v in tags if k in existing and existing[k][0] != v]
     if changed:
-        db.run('UPDATE model_tags SET value = :v WHERE model_id = :id AND "key" = :k', changed)
+        db.run_many('UPDATE tags SET value = :v WHERE resource_id = :id AND "key" = :k', changed)
     if new:
         start = max((p for _, p in existing.values()), default=-1) + 1
-        db.run(
-            'INSERT INTO model_tags (model_id, "key", value, position) VALUES (:id, :k, :v, :p)',
-            [{"id": mid, "k": k, "v": v, "p": start + i} for i, (k, v) in enumerate(new)],
-        )
+        db.run_many(INSERT_TAG_SQL, [{"id": rid, "k": k, "v": v, "p": start + i} for i, (k, v) in enumerate(new)])
 
 
-def delete_tags(db: Statements, *, account_id: str, region: str, name: str, keys: list[str]) -> None:
-    """Removes the keys the model has; others are ignored. Raises ModelMissing."""
-    mid = model_id(db, account_id=account_id, region=region, name=name)
+def delete_tags(db: Statements, scope: Scope, name: str, keys: list[str]) -> None:
+    """Removes the keys the resource has; others are ignored. Raises ResourceMissing."""
+    rid = resource_id(db, scope, name)
     if keys:
-        db.run('DELETE FROM model_tags WHERE model_id = :id AND "key" = :k', [{"id": mid, "k": k} for k in keys])
+        db.run_many('DELETE FROM tags WHERE resource_id = :id AND "key" = :k', [{"id": rid, "k": k} for k in keys])
+
+
+def _where(account_id: str | None, region: str | None) -> tuple[str, Params]:
+    conditions, params = ["1 = 1"], {}
+    if account_id is not None:
+        conditions.append("account_id = :account_id")
+        params["account_id"] = account_id
+    if region is not None:
+        conditions.append("region = :region")
+        params["region"] = region
+    return " AND ".join(conditions), params
+
+
+def reset(db: Statements, *, account_id: str | None, region: str | None) -> dict[str, int]:
+    """Deletes every resource (with tags and counts) of an account and/or region, None matching all; how many of
+    each kind. The count rows are locked first: a concurrent create in the scope then waits, and recreates its count
+    row after this commits, so its resource and its count stay in step (PostgreSQL; SQLite writers take turns)."""
+    where, params = _where(account_id, region)
+    db.rows(f"SELECT kind FROM resource_counts WHERE {where}" + (" FOR UPDATE" if db.locks_rows else ""), params)
+    deleted = {
+        kind: n for kind, n in db.rows(f"SELECT kind, COUNT(*) FROM resources WHERE {where} GROUP BY kind", params)
+    }
+    db.run(f"DELETE FROM tags WHERE resource_id IN (SELECT id FROM resources WHERE {where})", params)
+    db.run(f"DELETE FROM resources WHERE {where}", params)
+    db.run(f"DELETE FROM resource_counts WHERE {where}", params)
+    return deleted
+
+
+def replace_all(db: Statements, resources: list[ExportedResource]) -> None:
+    """The whole state becomes these resources (names already unique per kind and scope; the constraint still
+    guards it), with counts to match."""
+    reset(db, account_id=None, region=None)
+    for resource in resources:
+        insert(
+            db,
+            NewResource(
+                scope=resource.scope,
+                name=resource.name,
+                creation_ms=resource.creation_ms,
+                definition=resource.definition,
+                tags=resource.tags,
+            ),
+            limit=None,
+        )

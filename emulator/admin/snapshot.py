@@ -1,0 +1,153 @@
+"""The snapshot document: the whole state as JSON, versioned so a file written by one release imports into later ones.
+
+Version 1:
+    {"format": "sagemaker-emulator-snapshot", "version": 1, "emulator_version": "0.1.0",
+     "models": [{"account_id": "123456789012", "region": "us-east-1", "model_name": "m",
+                 "creation_time": 1763918257.123, "definition": {<CreateModel members but ModelName and Tags>},
+                 "tags": [{"Key": "k", "Value": "v"}]}]}
+
+Every kind of resource has a list of its own, named for the kind (`models`, `endpoint_configs`, ...), whose entries
+name it with `<kind>_name` (`model_name`, ...). On import, account_id, region, creation_time and tags may be left
+out (the listener's account and region, now, no tags), so a seed file is short to write. Each entry must be a valid
+create request of its kind: it is checked with the same validator and rules as the wire, so a seeded resource is
+one AWS could have stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from emulator import __version__
+from emulator.errors import AwsError, ValidationException
+from emulator.operations.context import Deps
+from emulator.resources.kind import ResourceKind
+from emulator.shapes.validate import RequestValidator
+from emulator.store.records import ExportedResource, Scope
+
+FORMAT = "sagemaker-emulator-snapshot"
+VERSION = 1
+# Upgrades of older documents, each from version N to N+1; add one whenever VERSION grows.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def to_document(resources: list[ExportedResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
+    document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "emulator_version": __version__}
+    for kind in kinds.values():
+        document[f"{kind.snake}s"] = [
+            {
+                "account_id": r.scope.account_id,
+                "region": r.scope.region,
+                f"{kind.snake}_name": r.name,
+                "creation_time": r.creation_ms / 1000,
+                "definition": json.loads(r.definition),
+                "tags": [{"Key": k, "Value": v} for k, v in r.tags],
+            }
+            for r in resources
+            if r.scope.kind == kind.arn_type
+        ]
+    return document
+
+
+def upgrade(document: Any) -> dict[str, Any]:
+    """The document in the current version, or ValidationException."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValidationException(f'A snapshot is a JSON object with "format": "{FORMAT}".')
+    version = document.get("version")
+    if type(version) is not int or version < 1:
+        raise ValidationException('A snapshot needs "version", a positive integer.')
+    if version > VERSION:
+        raise ValidationException(
+            f"Snapshot version {version} is newer than this emulator ({__version__}) reads; it reads up to {VERSION}."
+        )
+    current: dict[str, Any] = document
+    while version < VERSION:
+        current = UPGRADES[version](current)
+        version += 1
+    return current
+
+
+def from_document(
+    document: Any, *, deps: Deps, validator: RequestValidator, default_account: str, default_region: str, now: float
+) -> list[ExportedResource]:
+    """The resources of a snapshot, each checked as its create operation would check it; ValidationException names
+    the first bad one."""
+    document = upgrade(document)
+    parsed: list[ExportedResource] = []
+    for kind in deps.kinds.values():
+        key = f"{kind.snake}s"
+        entries = document.get(key, [])
+        if not isinstance(entries, list):
+            raise ValidationException(f'"{key}" must be a list.')
+        seen: set[tuple[str, str, str]] = set()
+        for i, entry in enumerate(entries):
+            try:
+                resource = _resource(
+                    kind,
+                    entry,
+                    deps=deps,
+                    validator=validator,
+                    default_account=default_account,
+                    default_region=default_region,
+                    now=now,
+                )
+            except AwsError as error:
+                raise ValidationException(f"{key}[{i}]: {error.message or error.code}") from None
+            scope = resource.scope
+            if (scope.account_id, scope.region, resource.name.lower()) in seen:
+                raise ValidationException(
+                    f'{key}[{i}]: {kind.label} "{resource.name}" appears twice in account {scope.account_id},'
+                    f" region {scope.region}."
+                )
+            seen.add((scope.account_id, scope.region, resource.name.lower()))
+            parsed.append(resource)
+    return parsed
+
+
+def _resource(
+    kind: ResourceKind,
+    entry: Any,
+    *,
+    deps: Deps,
+    validator: RequestValidator,
+    default_account: str,
+    default_region: str,
+    now: float,
+) -> ExportedResource:
+    if not isinstance(entry, dict):
+        raise ValidationException(f"each {kind.label} must be a JSON object.")
+    account_id = entry.get("account_id", default_account)
+    region = entry.get("region", default_region)
+    creation_time = entry.get("creation_time", now)
+    definition = entry.get("definition", {})
+    if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
+        raise ValidationException("account_id must be 12 digits.")
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise ValidationException("region must be a region name such as us-east-1.")
+    if type(creation_time) not in (int, float) or creation_time < 0:
+        raise ValidationException("creation_time must be a non-negative number of seconds since the epoch.")
+    if not isinstance(definition, dict):
+        raise ValidationException("definition must be a JSON object.")
+    extra = sorted(set(definition) - set(kind.definition_members))
+    if extra:
+        create = next(op for op, action in kind.operations().items() if action == "create")
+        raise ValidationException(f"definition has members {create} does not store: {', '.join(extra)}.")
+    request: dict[str, Any] = {kind.name_member: entry.get(f"{kind.snake}_name"), **definition}
+    if "tags" in entry:
+        request["Tags"] = entry["tags"]
+    # The same checks as the wire, in the same order: types and constraints, then the kind's own rules.
+    validator.validate(f"Create{kind.noun}", request)
+    kind.rules(request, deps.limits)
+    kept = {k: request[k] for k in kind.definition_members if k in request}
+    return ExportedResource(
+        scope=Scope(kind=kind.arn_type, account_id=account_id, region=region),
+        name=request[kind.name_member],
+        creation_ms=round(creation_time * 1000),
+        definition=json.dumps(kept, separators=(",", ":"), ensure_ascii=False),
+        tags=[(t["Key"], t["Value"]) for t in request.get("Tags", [])],
+    )

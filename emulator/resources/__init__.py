@@ -1,0 +1,8 @@
+"""The kinds of SageMaker resource the emulator serves, by ARN resource type."""
+
+from __future__ import annotations
+
+from emulator.resources.kind import ResourceKind
+from emulator.resources.model import MODEL
+
+KINDS: tuple[ResourceKind, ...] = (MODEL,)

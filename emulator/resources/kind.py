@@ -1,0 +1,75 @@
+"""What a kind of SageMaker resource is: the declaration the generic operations (emulator/operations/resources.py)
+and the admin snapshot read. A new kind is one module with one of these (docs/adding-a-resource.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.settings import Limits
+
+
+def no_rules(request: dict[str, Any], limits: Limits) -> None:
+    """A kind whose API model constraints are all its rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKind:
+    # The ARN's resource type (arn:aws:sagemaker:<region>:<account>:<arn_type>/<name>), also the store's kind.
+    arn_type: str
+    # Operation and member names: Create<noun>, Describe<noun>, Delete<noun>, List<plural>; <noun>Name, <noun>Arn.
+    noun: str
+    plural: str
+    # How AWS's texts name it: 'Could not find <label> "<arn>".'
+    label: str
+    # The create request's members that Describe returns as sent (not the name, not Tags).
+    definition_members: tuple[str, ...]
+    # AWS's rules beyond the API model's constraints: raise the AWS error for a request that breaks one.
+    rules: Callable[[dict[str, Any], Limits], None] = no_rules
+    # The Limits field that caps how many a scope may hold (None: no cap), and how AWS's limit text names it.
+    limit_field: str | None = None
+    limit_name: str = ""
+
+    @property
+    def name_member(self) -> str:
+        return f"{self.noun}Name"
+
+    @property
+    def arn_member(self) -> str:
+        return f"{self.noun}Arn"
+
+    @property
+    def snake(self) -> str:
+        """model, endpoint_config: the snapshot's names for the kind."""
+        return self.arn_type.replace("-", "_")
+
+    def operations(self) -> dict[str, str]:
+        """Operation name -> what it does (create, describe, list, delete)."""
+        return {
+            f"Create{self.noun}": "create",
+            f"Describe{self.noun}": "describe",
+            f"List{self.plural}": "list",
+            f"Delete{self.noun}": "delete",
+        }
+
+    def arn(self, *, account_id: str, region: str, name: str) -> str:
+        # AWS lower-cases the name in the ARN; the name member keeps the caller's case.
+        return f"arn:aws:sagemaker:{region}:{account_id}:{self.arn_type}/{name.lower()}"
+
+    def exists_message(self, arn: str) -> str:
+        return f'Cannot create already existing {self.label} "{arn}".'
+
+    def missing_message(self, arn: str) -> str:
+        return f'Could not find {self.label} "{arn}".'
+
+    def limit(self, limits: Limits) -> int | None:
+        return None if self.limit_field is None else getattr(limits, self.limit_field)
+
+
+def limit_message(name: str, *, limit: int, current: int, delta: int, unit: str) -> str:
+    """AWS's text for a resource limit, the same template for every kind and quota."""
+    return (
+        f"The account-level service limit '{name}' is {limit} {unit}, with current utilization of {current} {unit}"
+        f" and a request delta of {delta} {unit}. Please contact AWS support to request an increase for this limit."
+    )

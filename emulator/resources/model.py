@@ -1,0 +1,70 @@
+"""Models: CreateModel, DescribeModel, ListModels, DeleteModel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.errors import ResourceLimitExceeded, ValidationException
+from emulator.resources.kind import ResourceKind, limit_message
+from emulator.settings import Limits
+
+
+def environment_bytes(container: dict[str, Any]) -> int:
+    return sum(len(k.encode()) + len(v.encode()) for k, v in container.get("Environment", {}).items())
+
+
+def model_rules(request: dict[str, Any], limits: Limits) -> None:
+    """The rules AWS applies after the API model's constraints. AWS publishes no texts for these."""
+    primary, containers = request.get("PrimaryContainer"), request.get("Containers")
+    if primary is not None and containers is not None:
+        raise ValidationException("Only one of PrimaryContainer or Containers can be specified, not both.")
+    if primary is None and not containers:
+        raise ValidationException("Either PrimaryContainer or Containers must be specified.")
+    mode = request.get("InferenceExecutionConfig", {}).get("Mode")
+    if mode is not None and containers is None:
+        raise ValidationException("InferenceExecutionConfig can only be specified with Containers.")
+    if mode == "Direct" and containers is not None:
+        for i, container in enumerate(containers, 1):
+            if not container.get("ContainerHostname"):
+                raise ValidationException(
+                    f"ContainerHostname must be specified for every container when InferenceExecutionConfig Mode"
+                    f" is Direct; container {i} has none."
+                )
+    if containers is not None and len(containers) > limits.max_containers_per_model:
+        raise ResourceLimitExceeded(
+            limit_message(
+                "Number of containers per model",
+                limit=limits.max_containers_per_model,
+                current=0,
+                delta=len(containers),
+                unit="Containers",
+            )
+        )
+    for label, container in ([("PrimaryContainer", primary)] if primary else []) + [
+        (f"Containers.{i}", c) for i, c in enumerate(containers or [], 1)
+    ]:
+        size = environment_bytes(container)
+        if size > limits.max_environment_bytes:
+            raise ValidationException(
+                f"The total size of the Environment of {label} is {size} bytes, which exceeds the maximum of"
+                f" {limits.max_environment_bytes} bytes for all keys and values together."
+            )
+
+
+MODEL = ResourceKind(
+    arn_type="model",
+    noun="Model",
+    plural="Models",
+    label="model",
+    definition_members=(
+        "PrimaryContainer",
+        "Containers",
+        "InferenceExecutionConfig",
+        "ExecutionRoleArn",
+        "VpcConfig",
+        "EnableNetworkIsolation",
+    ),
+    rules=model_rules,
+    limit_field="max_models",
+    limit_name="Number of models",
+)

@@ -1,0 +1,117 @@
+"""The store: the one interface the operations and the admin API use, for every kind of resource.
+
+Each method is one whole transaction; a failed one leaves nothing behind. Every method is a coroutine: the store
+decides where its SQL runs, so no caller can block the event loop on the database by running it in the wrong
+place. The SQL is written once (emulator/store/reads.py, writes.py); the two databases differ only in how it runs:
+SqliteStore (emulator/store/sqlite_store.py) and PostgresStore (emulator/store/postgres_store.py) implement
+`_rows` and `_write`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import emulator.store.reads as reads
+import emulator.store.writes as writes
+from emulator.running_loop import running_loop
+from emulator.store.database import Database
+from emulator.store.records import (
+    ExportedResource,
+    ListedResource,
+    ListQuery,
+    NewResource,
+    Scope,
+    StoredResource,
+    StoredTag,
+    TagQuery,
+)
+from emulator.store.schema import SchemaGate
+from emulator.store.statements import Params, Statements
+
+T = TypeVar("T")
+# Threads for the database work that does not run on the event loop; more than the connection pool, so a request
+# waiting for a connection never holds up one that has its answer.
+THREADS = 64
+
+
+class Store:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.schema = SchemaGate(database)
+        self.executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="emulator-store")
+
+    async def create(self, resource: NewResource, *, limit: int | None) -> None:
+        """Raises ResourceExists or LimitReached (at most `limit` of the kind per scope; None: no limit)."""
+        await self._write(functools.partial(writes.insert, resource=resource, limit=limit))
+
+    async def get(self, scope: Scope, name: str) -> StoredResource | None:
+        return reads.stored(await self._rows(reads.GET_SQL, reads.named(scope, name)))
+
+    async def list_page(self, query: ListQuery) -> tuple[list[ListedResource], bool]:
+        """One page and whether more follow."""
+        sql, params = reads.list_sql(query)
+        return reads.list_page(await self._rows(sql, params), query.limit)
+
+    async def delete(self, scope: Scope, name: str) -> bool:
+        """Removes the resource and its tags; False if there was none."""
+        return await self._write(functools.partial(writes.delete, scope=scope, name=name))
+
+    async def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
+        """One page of tags in the order they were first added, and whether more follow. Raises ResourceMissing."""
+        return reads.tags_page(await self._rows(reads.LIST_TAGS_SQL, reads.list_tags_params(query)), query)
+
+    async def add_tags(self, scope: Scope, name: str, tags: list[tuple[str, str]], *, max_tags: int) -> None:
+        """Adds or overwrites by key (keys must be distinct). Raises ResourceMissing or TagLimitReached."""
+        await self._write(functools.partial(writes.add_tags, scope=scope, name=name, tags=tags, max_tags=max_tags))
+
+    async def delete_tags(self, scope: Scope, name: str, keys: list[str]) -> None:
+        """Removes the keys the resource has; others are ignored. Raises ResourceMissing."""
+        await self._write(functools.partial(writes.delete_tags, scope=scope, name=name, keys=keys))
+
+    async def reset(self, *, account_id: str | None, region: str | None) -> dict[str, int]:
+        """Deletes everything of an account and/or region (None matches all); how many of each kind."""
+        work = functools.partial(writes.reset, account_id=account_id, region=region)
+        return await self._write(work, heavy=True)
+
+    async def export(self) -> list[ExportedResource]:
+        """Every resource with its tags, read in one transaction (the write path's, so it is one snapshot)."""
+        return await self._write(_export, heavy=True)
+
+    async def replace_all(self, resources: list[ExportedResource]) -> None:
+        """Replaces the whole state atomically: on any failure nothing changes."""
+        await self._write(functools.partial(writes.replace_all, resources=resources), heavy=True)
+
+    async def check(self) -> str | None:
+        """None when the database answers a query on our schema; else the name of the error it gave."""
+        try:
+            await self._in_thread(self._check)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; its name is the answer
+            return type(getattr(exc, "orig", None) or exc).__name__
+        return None
+
+    def close(self) -> None:
+        """Releases threads and connections (the process stays up, e.g. a test run)."""
+        self.executor.shutdown(wait=True)
+        self.database.dispose()
+
+    async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        return await running_loop().run_in_executor(self.executor, call, *args)
+
+    # What each database implements.
+    async def _rows(self, sql: str, params: Params) -> list[Any]:
+        """The rows of one read."""
+        raise NotImplementedError
+
+    async def _write(self, work: Callable[[Statements], T], *, heavy: bool = False) -> T:
+        """work in a write transaction; its result once committed. heavy: may take long (never on the loop)."""
+        raise NotImplementedError
+
+    def _check(self) -> None:
+        raise NotImplementedError
+
+
+def _export(db: Statements) -> list[ExportedResource]:
+    return reads.exported(db.rows(reads.EXPORT_SQL, {}), db.rows(reads.EXPORT_TAGS_SQL, {}))

@@ -1,0 +1,174 @@
+"""A kind of resource declared only here, in the test: it gets create, describe, list, delete, tags, limits and the
+admin snapshot from the generic operations and the store, without a line of its own under emulator/store/ or
+emulator/operations/ (docs/adding-a-resource.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.app import create_app
+from emulator.embedded import serving
+from emulator.errors import ValidationException
+from emulator.resources import KINDS
+from emulator.resources.kind import ResourceKind
+from emulator.settings import Limits
+from emulator.shapes.generated import OPERATIONS, SHAPES
+from emulator.shapes.validate import RequestValidator
+from tests.support import aws_post, sagemaker_client
+
+
+def widget_rules(request: dict[str, Any], limits: Limits) -> None:
+    if request.get("Color") == "invisible":
+        raise ValidationException("A widget must be visible.")
+
+
+WIDGET = ResourceKind(
+    arn_type="widget",
+    noun="Widget",
+    plural="Widgets",
+    label="widget",
+    definition_members=("Color",),
+    rules=widget_rules,
+    limit_field="max_models",  # the test's limit setting; a real kind declares a Limits field of its own
+    limit_name="Number of widgets",
+)
+# The API model a real kind gets from the generator (scripts/generate_shapes.py), written out by hand here.
+WIDGET_SHAPES: dict[str, dict[str, Any]] = {
+    "CreateWidgetInput": {
+        "type": "structure",
+        "required": ["WidgetName", "Color"],
+        "members": {"WidgetName": {"shape": "ModelName"}, "Color": {"shape": "String"}, "Tags": {"shape": "TagList"}},
+    },
+    "DescribeWidgetInput": {
+        "type": "structure",
+        "required": ["WidgetName"],
+        "members": {"WidgetName": {"shape": "ModelName"}},
+    },
+    "DeleteWidgetInput": {
+        "type": "structure",
+        "required": ["WidgetName"],
+        "members": {"WidgetName": {"shape": "ModelName"}},
+    },
+    "ListWidgetsInput": SHAPES["ListModelsInput"],
+}
+WIDGET_OPERATIONS = {
+    f"{verb}Widget{'s' if verb == 'List' else ''}": {"input": f"{verb}Widget{'s' if verb == 'List' else ''}Input"}
+    for verb in ("Create", "Describe", "List", "Delete")
+}
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:widget/"
+
+
+@pytest.fixture
+def endpoint(make_settings: Any) -> Iterator[str]:
+    validator = RequestValidator({**SHAPES, **WIDGET_SHAPES}, {**OPERATIONS, **WIDGET_OPERATIONS})
+    app = create_app(make_settings(max_models=2), kinds=(*KINDS, WIDGET), validator=validator)
+    with serving(app, make_settings(host="127.0.0.1", port=0)) as url:
+        yield url
+
+
+def call(endpoint: str, operation: str, body: dict[str, Any]) -> tuple[int, Any]:
+    response = aws_post(endpoint, operation, body)
+    return response.status_code, response.json()
+
+
+def test_a_kind_declared_in_a_test_is_created_described_listed_and_deleted(endpoint: str) -> None:
+    assert call(endpoint, "CreateWidget", {"WidgetName": "Blue-One", "Color": "blue"}) == (
+        200,
+        {"WidgetArn": ARN + "blue-one"},
+    )
+    status, described = call(endpoint, "DescribeWidget", {"WidgetName": "blue-one"})
+    assert status == 200
+    assert {k: v for k, v in described.items() if k != "CreationTime"} == {
+        "WidgetName": "Blue-One",
+        "Color": "blue",
+        "WidgetArn": ARN + "blue-one",
+    }
+    call(endpoint, "CreateWidget", {"WidgetName": "red", "Color": "red"})
+    status, listed = call(endpoint, "ListWidgets", {"SortBy": "Name", "SortOrder": "Ascending", "MaxResults": 1})
+    assert status == 200
+    assert [w["WidgetName"] for w in listed["Widgets"]] == ["Blue-One"]
+    status, rest = call(
+        endpoint, "ListWidgets", {"SortBy": "Name", "SortOrder": "Ascending", "NextToken": listed["NextToken"]}
+    )
+    assert [w["WidgetName"] for w in rest["Widgets"]] == ["red"]
+    assert call(endpoint, "DeleteWidget", {"WidgetName": "RED"}) == (200, {})
+    assert call(endpoint, "DescribeWidget", {"WidgetName": "red"}) == (
+        400,
+        {"__type": "ValidationException", "message": f'Could not find widget "{ARN}red".'},
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ({"WidgetName": "w", "Color": "invisible"}, "ValidationException", "A widget must be visible."),
+        (
+            {"WidgetName": "w"},
+            "ValidationException",
+            "1 validation error detected: Value null at 'color' failed to satisfy constraint: Member must not be null",
+        ),
+    ],
+)
+def test_a_kind_declared_in_a_test_keeps_its_rules_and_constraints(
+    endpoint: str, body: dict[str, Any], code: str, message: str
+) -> None:
+    assert call(endpoint, "CreateWidget", body) == (400, {"__type": code, "message": message})
+    assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})
+
+
+def test_names_and_limits_are_per_kind(endpoint: str) -> None:
+    sm = sagemaker_client(endpoint)
+    sm.create_model(ModelName="same", PrimaryContainer={"Image": "i"})
+    assert (
+        call(endpoint, "CreateWidget", {"WidgetName": "same", "Color": "c"})[0] == 200
+    )  # a model's name is no widget's
+    assert call(endpoint, "CreateWidget", {"WidgetName": "SAME", "Color": "c"}) == (
+        400,
+        {"__type": "ValidationException", "message": f'Cannot create already existing widget "{ARN}same".'},
+    )
+    assert call(endpoint, "CreateWidget", {"WidgetName": "two", "Color": "c"})[0] == 200
+    assert call(endpoint, "CreateWidget", {"WidgetName": "three", "Color": "c"}) == (
+        400,
+        {
+            "__type": "ResourceLimitExceeded",
+            "message": "The account-level service limit 'Number of widgets' is 2 Widgets, with current utilization of 2"
+            " Widgets and a request delta of 1 Widgets. Please contact AWS support to request an increase for this"
+            " limit.",
+        },
+    )
+    sm.create_model(ModelName="other", PrimaryContainer={"Image": "i"})  # the models' count is their own
+
+
+def test_tags_work_on_a_kind_declared_in_a_test(endpoint: str) -> None:
+    sm = sagemaker_client(endpoint)
+    call(endpoint, "CreateWidget", {"WidgetName": "tagged", "Color": "c", "Tags": [{"Key": "team", "Value": "a"}]})
+    sm.add_tags(ResourceArn=ARN + "tagged", Tags=[{"Key": "env", "Value": "prod"}])
+    assert sm.list_tags(ResourceArn=ARN + "tagged")["Tags"] == [
+        {"Key": "team", "Value": "a"},
+        {"Key": "env", "Value": "prod"},
+    ]
+    sm.delete_tags(ResourceArn=ARN + "tagged", TagKeys=["team"])
+    assert sm.list_tags(ResourceArn=ARN + "tagged")["Tags"] == [{"Key": "env", "Value": "prod"}]
+    with pytest.raises(ClientError) as raised:
+        sm.list_tags(ResourceArn=ARN + "missing")
+    assert raised.value.response["Error"]["Message"] == f'Could not find widget "{ARN}missing".'
+
+
+def test_the_admin_snapshot_and_reset_cover_a_kind_declared_in_a_test(endpoint: str) -> None:
+    call(endpoint, "CreateWidget", {"WidgetName": "kept", "Color": "green", "Tags": [{"Key": "k", "Value": "v"}]})
+    document = httpx.get(f"{endpoint}/_emulator/state").json()
+    assert [(w["widget_name"], w["definition"], w["tags"]) for w in document["widgets"]] == [
+        ("kept", {"Color": "green"}, [{"Key": "k", "Value": "v"}])
+    ]
+    assert httpx.post(f"{endpoint}/_emulator/reset").json() == {"deleted_models": 0, "deleted_widgets": 1}
+    assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})
+    assert httpx.put(f"{endpoint}/_emulator/state", json=document).json() == {
+        "imported_models": 0,
+        "imported_widgets": 1,
+    }
+    assert call(endpoint, "DescribeWidget", {"WidgetName": "kept"})[1]["Color"] == "green"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 from typing import Any
@@ -20,6 +21,7 @@ from emulator.store.schema import SchemaGate
 
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
+log = logging.getLogger("emulator")
 
 
 def app_factory() -> AwsJsonApp:
@@ -58,12 +60,18 @@ def check_port(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def log_database(settings: Settings) -> None:
+    """Which data this server keeps, and where: a relative SQLite path depends on the working directory."""
+    log.info("using database %s", settings.database_location())
+
+
 def serve(settings: Settings) -> int:
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     check_port(settings.host, settings.port)
     if settings.workers > 1:
         return serve_workers(settings)
     app = create_app(settings)
+    log_database(settings)
     config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
     server = uvicorn.Server(config)
     server.run()
@@ -75,6 +83,7 @@ def serve_workers(settings: Settings) -> int:
     database = Database(settings.database_url)
     SchemaGate(database).try_now()
     database.dispose()
+    log_database(settings)
     os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
     config = uvicorn_config(
         "emulator.server:app_factory",

@@ -444,7 +444,7 @@ def test_a_missing_date_is_an_incomplete_signature(strict_endpoint: str) -> None
 def test_target_and_body_are_checked_before_authentication(strict_endpoint: str) -> None:
     # The order of AWS's JSON services: an unknown operation or a body that is not JSON says so even unsigned.
     response = aws_post(strict_endpoint, "NoSuchOperation", CREATE)
-    assert (response.status_code, response.json()) == (400, {"__type": "UnknownOperationException"})
+    assert (response.status_code, response.json()["__type"]) == (400, "UnknownOperationException")
     response = aws_post(strict_endpoint, "CreateModel", b"{")
     assert (response.status_code, response.json()) == (400, {"__type": "SerializationException"})
     # ...while validation waits for a valid signature.

@@ -4,8 +4,9 @@ Properties, for every request: no status >= 500; an error body is exactly {"__ty
 absent for SerializationException) with a code AWS uses for that operation; a
 rejected request, and any read, leaves every table unchanged; an accepted CreateModel reads back exactly.
 
-CI runs SAGEMAKER_EMULATOR_FUZZ_EXAMPLES (default 10,000) examples in all, split over the operations and the raw
-request test, derandomized and without an example database. A longer, randomized run is one command:
+Examples in all, split over the operations and the raw request test, derandomized and without an example
+database: 600 by default (about twenty seconds, so the README's test command stays short), 10,000 in the full
+profile that CI runs (SAGEMAKER_EMULATOR_TEST_PROFILE=full, tests/profiles.py). A longer, randomized run:
 
     SAGEMAKER_EMULATOR_FUZZ_EXAMPLES=200000 python -m pytest -q tests/test_fuzz.py
 """
@@ -32,10 +33,12 @@ from emulator.operations.models import DEFINITION_MEMBERS
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.store.tables import metadata
 from tests.fuzz_strategies import ANY_JSON, ModelStrategies
+from tests.profiles import FULL
 from tests.support import server_process
 
 OPERATIONS_SERVED = sorted(HANDLERS)
-TOTAL_EXAMPLES = int(os.environ.get("SAGEMAKER_EMULATOR_FUZZ_EXAMPLES", "10000"))
+DEFAULT_EXAMPLES = 10_000 if FULL else 600
+TOTAL_EXAMPLES = int(os.environ.get("SAGEMAKER_EMULATOR_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 LONG_RUN = "SAGEMAKER_EMULATOR_FUZZ_EXAMPLES" in os.environ
 PER_TEST = math.ceil(TOTAL_EXAMPLES / (len(OPERATIONS_SERVED) + 1))
 

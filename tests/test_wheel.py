@@ -33,6 +33,7 @@ def test_the_built_wheel_installs_in_a_fresh_venv_and_its_plugin_runs_the_exampl
     run(sys.executable, "-m", "build", "--outdir", dist, ROOT, cwd=tmp_path)
     wheel = dist / f"sagemaker_emulator-{__version__}-py3-none-any.whl"
     assert sorted(p.name for p in dist.iterdir()) == [wheel.name, f"sagemaker_emulator-{__version__}.tar.gz"]
+    assert f"/dist/{wheel.name}[pytest]'" in (ROOT / "README.md").read_text()  # the README installs this name
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)

@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -16,7 +17,7 @@ from emulator.logs import configure_logging
 from emulator.protocol import serving
 from emulator.protocol.wire import AwsJsonApp
 from emulator.settings import Settings
-from emulator.store.database import Database
+from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
 
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
@@ -62,7 +63,11 @@ def check_port(host: str, port: int) -> None:
 
 def log_database(settings: Settings) -> None:
     """Which data this server keeps, and where: a relative SQLite path depends on the working directory."""
-    log.info("using database %s", settings.database_location())
+    file = plain_sqlite_file(settings.database_url)
+    if file is not None:  # without SQLAlchemy, which a server on a plain SQLite file never imports
+        log.info("using database sqlite:///%s", Path(file).expanduser().resolve())
+    else:
+        log.info("using database %s", settings.database_location())
 
 
 def serve(settings: Settings) -> int:

@@ -265,6 +265,20 @@ def test_the_start_up_log_names_the_database_file(tmp_path: Path) -> None:
     assert f" INFO emulator using database sqlite:///{tmp_path}/data.db\n" in log.read_text()
 
 
+def test_naming_a_plain_sqlite_file_does_not_import_sqlalchemy(tmp_path: Path) -> None:
+    """Such a server never imports SQLAlchemy (a third of its start-up): the log line must not either."""
+    script = (
+        "import logging, sys\n"
+        "from emulator.cli import parse_args, settings_from_args\n"
+        "from emulator.server import log_database\n"
+        "logging.basicConfig(level='INFO', format='%(name)s %(message)s')\n"
+        "log_database(settings_from_args(parse_args(['serve', '--database-url', 'sqlite:///d.db'])))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (result.stdout, result.stderr) == ("[]\n", f"emulator using database sqlite:///{tmp_path}/d.db\n")
+
+
 def test_the_start_up_log_hides_a_database_password(tmp_path: Path) -> None:
     # An unreachable PostgreSQL is fine: the server starts and answers 503 until the database is back.
     port = free_port()

@@ -34,7 +34,7 @@ def secret_fields(settings_class: type[Settings]) -> set[str]:
     return {name for name, field in settings_class.model_fields.items() if holds_secret(field.annotation)}
 
 
-def add_setting_flag(parser: argparse.ArgumentParser, name: str, field: FieldInfo) -> None:
+def add_setting_flag(parser: argparse.ArgumentParser, *, name: str, field: FieldInfo) -> None:
     """`--kebab-name` for one Settings field; its value stays None unless given, so env vars and defaults apply."""
     kind = field.annotation
     if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: None is the flag left out
@@ -72,13 +72,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     for name, field in Settings.model_fields.items():
         if name not in secrets:
-            add_setting_flag(serve, name, field)
+            add_setting_flag(serve, name=name, field=field)
     migrate = commands.add_parser(
         "migrate",
         help="create or upgrade the database schema, then exit",
         description="Create or upgrade the schema (serve does this at start-up too). Safe while servers run.",
     )
-    add_setting_flag(migrate, "database_url", Settings.model_fields["database_url"])
+    add_setting_flag(migrate, name="database_url", field=Settings.model_fields["database_url"])
     return parser, {"serve": serve, "migrate": migrate}
 
 

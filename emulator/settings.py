@@ -89,10 +89,12 @@ class Settings(BaseSettings):
     )
     max_models: int | None = Field(default=None, ge=0, description="models per account and region (default: no limit)")
     max_containers_per_model: int | None = Field(
-        default=None, ge=1, le=15, description="containers in one model (default 15)"
+        default=None, ge=1, le=15, description=f"containers in one model (default {Limits().max_containers_per_model})"
     )
     max_environment_bytes: int | None = Field(
-        default=None, ge=0, description="UTF-8 bytes of a container's Environment keys and values (default 32768)"
+        default=None,
+        ge=0,
+        description=f"UTF-8 bytes of a container's Environment keys and values (default {Limits().max_environment_bytes})",
     )
     # Env only, as every SecretStr field: a flag would show in `ps`. Unset: derived from the database URL.
     token_secret: SecretStr | None = Field(

@@ -6,12 +6,16 @@ import argparse
 import logging
 import os
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator import __version__
 
 if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
     from emulator.settings import Settings
 
 # pydantic looks for plugins among the entry points of every installed distribution when it builds its first
@@ -20,64 +24,70 @@ if TYPE_CHECKING:
 NO_PYDANTIC_PLUGINS = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def secret_fields(settings_class: type[Settings]) -> set[str]:
+    """Fields that hold a SecretStr: env only, since a command-line flag shows in `ps`."""
+    from pydantic import SecretStr
+
+    def holds_secret(annotation: Any) -> bool:
+        return annotation is SecretStr or any(holds_secret(arg) for arg in typing.get_args(annotation))
+
+    return {name for name, field in settings_class.model_fields.items() if holds_secret(field.annotation)}
+
+
+def add_setting_flag(parser: argparse.ArgumentParser, *, name: str, field: FieldInfo) -> None:
+    """`--kebab-name` for one Settings field; its value stays None unless given, so env vars and defaults apply."""
+    kind = field.annotation
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: None is the flag left out
+        kind = next(t for t in typing.get_args(kind) if t is not type(None))
+    options: dict[str, Any] = {"dest": name, "default": None, "help": field.description}
+    if kind is bool:
+        options["action"] = argparse.BooleanOptionalAction
+    elif typing.get_origin(kind) is typing.Literal:
+        options["choices"] = list(typing.get_args(kind))
+    elif kind in (int, float, Path):
+        options["type"] = kind
+    elif kind is not str:  # the JSON-valued settings, which the Settings class decodes itself
+        options["metavar"] = "JSON"
+    if field.default is not None and not field.default_factory and "(default" not in (field.description or ""):
+        options["help"] = f"{field.description} (default {field.default})"
+    parser.add_argument(f"--{name.replace('_', '-')}", **options)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser and its subcommands' parsers; serve has a flag for every setting that is not a secret."""
+    from emulator.settings import Settings
+
     parser = argparse.ArgumentParser(
         prog="sagemaker-emulator",
         description="A local server that answers Amazon SageMaker's model APIs as AWS does.",
     )
     parser.add_argument("--version", action="version", version=f"sagemaker-emulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    secrets = secret_fields(Settings)
     serve = commands.add_parser(
         "serve",
         help="start the server",
-        description="Start the server. Every flag can also be set as an env var SAGEMAKER_EMULATOR_<FLAG>.",
+        description="Start the server. Every flag can also be set as an env var SAGEMAKER_EMULATOR_<FLAG>; "
+        f"{', '.join(f'SAGEMAKER_EMULATOR_{n.upper()}' for n in sorted(secrets))} are env only (a flag shows in ps).",
     )
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on, 0 for any free port (default 8787)")
-    serve.add_argument(
-        "--database-url",
-        help="sqlite:///path or postgresql+psycopg://... (default: sagemaker-emulator.db in the working directory)",
-    )
-    serve.add_argument("--region", help="region when a request carries no SigV4 credential scope (default us-east-1)")
-    serve.add_argument(
-        "--account-id", help="account of requests whose access key is not mapped to one (default 123456789012)"
-    )
-    serve.add_argument(
-        "--strict-auth",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="require a valid SigV4 signature made with a configured secret key (default: off)",
-    )
-    serve.add_argument(
-        "--credentials-file",
-        type=Path,
-        help="TOML or JSON file mapping access keys to accounts and secret keys (see README)",
-    )
-    serve.add_argument(
-        "--limits-file",
-        type=Path,
-        help="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes",
-    )
-    serve.add_argument("--faults-file", type=Path, help="TOML or JSON file with fault-injection rules (README)")
-    serve.add_argument("--max-models", type=int, help="models per account and region (default: no limit)")
-    serve.add_argument("--log-level", help="critical, error, warning, info or debug (default info)")
-    serve.add_argument("--workers", type=int, help="server processes sharing the port and the database (default 1)")
+    for name, field in Settings.model_fields.items():
+        if name not in secrets:
+            add_setting_flag(serve, name=name, field=field)
     migrate = commands.add_parser(
         "migrate",
         help="create or upgrade the database schema, then exit",
         description="Create or upgrade the schema (serve does this at start-up too). Safe while servers run.",
     )
-    migrate.add_argument("--database-url", help="as for serve")
-    serve.add_argument(
-        "--log-format", choices=["text", "json"], help="one line per request as text or as JSON (default text)"
-    )
-    serve.add_argument(
-        "--admin-writes",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="allow reset and import under /_emulator (default: only when --host is a loopback address)",
-    )
-    return parser
+    add_setting_flag(migrate, name="database_url", field=Settings.model_fields["database_url"])
+    return parser, {"serve": serve, "migrate": migrate}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser, commands = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would blame the top level and print its usage; the subcommand's is the useful one
+        commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -93,8 +103,8 @@ def first_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    os.environ.setdefault(*NO_PYDANTIC_PLUGINS)  # before pydantic is imported; workers inherit it
+    os.environ.setdefault(*NO_PYDANTIC_PLUGINS)  # before pydantic is imported (the flags come from Settings)
+    args = parse_args(argv)
     from pydantic import ValidationError
 
     from emulator.credentials import CredentialsError
@@ -113,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings)
     except ValidationError as exc:
         first = exc.errors()[0]
-        print(
-            f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr
-        )
+        message = first["msg"].removeprefix("Value error, ")  # pydantic's wrapping of a validator's own message
+        print(f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {message}", file=sys.stderr)
     except (LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
         print(f"sagemaker-emulator: {first_line(exc)}", file=sys.stderr)
     except OSError as exc:

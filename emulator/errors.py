@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from emulator import __version__
+
 
 class AwsError(Exception):
     code: str = "InternalFailure"
@@ -22,6 +24,16 @@ class SerializationException(AwsError):
 
 class UnknownOperationException(AwsError):
     code = "UnknownOperationException"
+
+    @classmethod
+    def unserved(cls, target: str) -> UnknownOperationException:
+        """For the X-Amz-Target `target`. AWS sends this code with no message, and an SDK user then sees nothing
+        after the colon: the emulator says that it, not SageMaker, lacks the operation, and where the served ones are."""
+        what = target or "requests without an X-Amz-Target header"
+        return cls(
+            f"sagemaker-emulator {__version__} does not serve {what}; the operations it serves are listed by"
+            " GET /_emulator/version and in its README (Supported operations)"
+        )
 
 
 class ResourceLimitExceeded(AwsError):

@@ -7,7 +7,8 @@
 fresh SQLite file; its URL. `sagemaker_client` (function): a boto3 SageMaker client for it, on a state reset
 before the test. Other settings come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account).
 
-Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
+The fixtures need pytest and boto3, which the package alone does not install: `pip install
+'sagemaker-emulator[pytest]'` brings them. Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
 loads this module.
 """
 
@@ -18,6 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# The extra that brings what the fixtures need (pytest, boto3); named in the errors of a fixture that lacks one.
+INSTALL_HINT = "pip install 'sagemaker-emulator[pytest]' (the same [pytest] extra from a git URL, path or wheel)"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +46,10 @@ def reset_emulator(endpoint: str) -> None:
 @pytest.fixture
 def sagemaker_client(sagemaker_emulator_endpoint: str) -> Any:
     """A boto3 SageMaker client for the session's emulator, which holds no models when the test starts."""
-    import boto3  # type: ignore[import-untyped]
+    try:
+        import boto3  # type: ignore[import-untyped]
+    except ImportError as exc:  # the package's own dependencies leave boto3 out: say how to get it
+        pytest.fail(f"the sagemaker_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
 
     from emulator.settings import Settings
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -14,11 +16,12 @@ from emulator.app import EmulatorApp, create_app
 from emulator.logs import configure_logging
 from emulator.protocol import serving
 from emulator.settings import Settings
-from emulator.store.database import Database
+from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
 
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
+log = logging.getLogger("emulator")
 
 
 def app_factory() -> EmulatorApp:
@@ -57,12 +60,22 @@ def check_port(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def log_database(settings: Settings) -> None:
+    """Which data this server keeps, and where: a relative SQLite path depends on the working directory."""
+    file = plain_sqlite_file(settings.database_url)
+    if file is not None:  # without SQLAlchemy, which a server on a plain SQLite file never imports
+        log.info("using database sqlite:///%s", Path(file).expanduser().resolve())
+    else:
+        log.info("using database %s", settings.database_location())
+
+
 def serve(settings: Settings) -> int:
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     check_port(settings.host, settings.port)
     if settings.workers > 1:
         return serve_workers(settings)
     app = create_app(settings)
+    log_database(settings)
     config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
     server = uvicorn.Server(config)
     server.run()
@@ -74,6 +87,7 @@ def serve_workers(settings: Settings) -> int:
     database = Database(settings.database_url)
     SchemaGate(database).try_now()
     database.dispose()
+    log_database(settings)
     os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
     config = uvicorn_config(
         "emulator.server:app_factory",

@@ -7,14 +7,14 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 from emulator.faults import FaultConfig, load_faults_file
-from emulator.protocol.deadline import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
+from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
 
@@ -50,46 +50,102 @@ def load_limits_file(path: Path) -> dict[str, Any]:
 
 
 class Settings(BaseSettings):
+    """Every setting: an env var SAGEMAKER_EMULATOR_<NAME> and, unless it holds a secret, a `serve --<name>` flag.
+
+    The CLI builds its flags from these fields (emulator/cli.py): a field's description is its flag's help text.
+    """
+
     model_config = SettingsConfigDict(env_prefix="SAGEMAKER_EMULATOR_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8787, ge=0, le=65535)
-    database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
+    host: str = Field(default="127.0.0.1", description="address to listen on")
+    port: int = Field(default=8787, ge=0, le=65535, description="port to listen on; 0 picks a free one")
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATABASE_FILE}",
+        description="sqlite:///file (relative to the working directory) or postgresql+psycopg://user@host:5432/db",
+    )
     # Connections per server process: pool_size kept open, max_overflow more under load, pool_timeout seconds to
     # wait for a free one before answering 503.
-    database_pool_size: int = Field(default=5, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
-    database_pool_timeout: float = Field(default=30, gt=0)
-    workers: int = Field(default=1, ge=1, description="server processes sharing the port")
-    region: str = "us-east-1"
-    account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
-    log_level: str = "info"
-    # One line per request: "text" (key=value, for people) or "json" (one object per line, for log shippers).
-    log_format: Literal["text", "json"] = "text"
+    database_pool_size: int = Field(default=5, ge=1, description="database connections each server process keeps open")
+    database_max_overflow: int = Field(default=10, ge=0, description="extra database connections under load")
+    database_pool_timeout: float = Field(
+        default=30, gt=0, description="seconds to wait for a free connection before answering 503"
+    )
+    workers: int = Field(default=1, ge=1, description="server processes sharing the port and the database")
+    region: str = Field(default="us-east-1", description="region of requests that carry no SigV4 credential scope")
+    account_id: str = Field(
+        default="123456789012",
+        pattern=r"^\d{12}$",
+        description="account of requests whose access key is not mapped to an account",
+    )
+    log_level: str = Field(default="info", description="critical, error, warning, info or debug")
+    # "text" (key=value, for people) or "json" (one object per line, for log shippers).
+    log_format: Literal["text", "json"] = Field(default="text", description="one log line per request, text or JSON")
     # Reset and import through the admin API wipe data: allowed by default only where nobody else can reach them.
-    admin_writes: bool | None = None
-    limits_file: Path | None = None
-    max_models: int | None = Field(default=None, ge=0)
-    max_containers_per_model: int | None = Field(default=None, ge=1, le=15)
-    max_environment_bytes: int | None = Field(default=None, ge=0)
-    # Signs NextTokens; env only (a flag would show in `ps`). Unset: derived from the database URL, see token_key.
-    token_secret: SecretStr | None = None
+    admin_writes: bool | None = Field(
+        default=None, description="allow reset and import under /_emulator (default: only on a loopback host)"
+    )
+    limits_file: Path | None = Field(
+        default=None, description="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes"
+    )
+    max_models: int | None = Field(default=None, ge=0, description="models per account and region (default: no limit)")
+    max_containers_per_model: int | None = Field(
+        default=None, ge=1, le=15, description=f"containers in one model (default {Limits().max_containers_per_model})"
+    )
+    max_environment_bytes: int | None = Field(
+        default=None,
+        ge=0,
+        description=f"UTF-8 bytes of a container's Environment keys and values (default {Limits().max_environment_bytes})",
+    )
+    # Env only, as every SecretStr field: a flag would show in `ps`. Unset: derived from the database URL.
+    token_secret: SecretStr | None = Field(
+        default=None, description="key that signs NextTokens (default: derived from database_url)"
+    )
     # Accounts and signing (see emulator/credentials.py). None: the credentials file decides, else permissive.
-    strict_auth: bool | None = None
-    credentials_file: Path | None = None
+    strict_auth: bool | None = Field(
+        default=None, description="require a valid SigV4 signature made with a configured secret key (default: off)"
+    )
+    credentials_file: Path | None = Field(
+        default=None, description="TOML or JSON file mapping access keys to accounts and secret keys"
+    )
     # Env vars take JSON objects: SAGEMAKER_EMULATOR_ACCESS_KEYS='{"AKID": "111122223333"}'.
-    access_keys: dict[str, str] = Field(default_factory=dict)
-    secret_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    access_keys: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description='JSON object of access key id to account id, {"AKIA...": "111122223333"}'
+    )
+    secret_keys: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict, description='JSON object of access key id to secret access key, {"AKIA...": "..."}'
+    )
     # Request limits (docs/decisions.md): generous enough for any valid request, small enough to protect the server.
-    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
-    max_json_depth: int = Field(default=32, ge=8)
-    request_header_timeout: float = Field(default=DEFAULT_HEADER_TIMEOUT, gt=0)
-    request_body_timeout: float = Field(default=30.0, gt=0)
-    keep_alive_timeout: int = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT, ge=1)
+    max_request_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="larger request bodies get 413, unread"
+    )
+    max_json_depth: int = Field(default=32, ge=8, description="deeper JSON gets SerializationException before parsing")
+    request_header_timeout: float = Field(
+        default=DEFAULT_HEADER_TIMEOUT, gt=0, description="seconds for a request's headers, then the connection closes"
+    )
+    request_body_timeout: float = Field(
+        default=30.0, gt=0, description="seconds for a request's body, then 408 RequestTimeoutException"
+    )
+    keep_alive_timeout: int = Field(
+        default=DEFAULT_KEEP_ALIVE_TIMEOUT, ge=1, description="seconds an idle keep-alive connection stays open"
+    )
     # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
-    faults_file: Path | None = None
-    faults: FaultConfig | None = None
-    fault_seed: int | None = None
+    faults_file: Path | None = Field(default=None, description="TOML or JSON file with fault-injection rules")
+    faults: Annotated[FaultConfig | None, NoDecode] = Field(
+        default=None, description='fault-injection rules as JSON, {"seed": 7, "rules": [...]}'
+    )
+    fault_seed: int | None = Field(default=None, description="seed for probability rules (repeatable faults)")
+
+    @field_validator("access_keys", "secret_keys", "faults", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        # Decoded here rather than by pydantic-settings, whose error for bad JSON is a traceback naming no input:
+        # this way an env var and a flag fail alike, as one "invalid setting" line.
+        if not isinstance(value, str | bytes):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from None
 
     @field_validator("log_level")
     @classmethod
@@ -103,12 +159,16 @@ class Settings(BaseSettings):
         """The NextToken signing key: the same for every replica that serves one database, never random."""
         if self.token_secret is not None:
             return self.token_secret.get_secret_value().encode()
+        return self.database_location(hide_password=False).encode()
+
+    def database_location(self, *, hide_password: bool = True) -> str:
+        """database_url with a SQLite file's path made absolute: where the data is, whatever the working directory."""
         from sqlalchemy.engine import make_url
 
         url = make_url(self.database_url)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             url = url.set(database=str(Path(url.database).expanduser().resolve()))
-        return url.render_as_string(hide_password=False).encode()
+        return url.render_as_string(hide_password=hide_password)
 
     def admin_writes_allowed(self) -> bool:
         """The setting when given, else true only for a loopback listener."""

@@ -1,5 +1,7 @@
-"""How a project tests its SageMaker code with the emulator's pytest plugin: `pip install sagemaker-emulator`,
-then use the fixtures. No conftest.py, no imports from the emulator: the fixtures come with the package."""
+"""How a project tests its SageMaker code with the emulator's pytest plugin. The package is not on PyPI: install it
+with its [pytest] extra from a clone, a git URL or a wheel (README, "Use it in your project"), e.g.
+`pip install '/path/to/sagemaker-emulator[pytest]'`, then use the fixtures. No conftest.py, no imports from the
+emulator: the fixtures come with the package."""
 
 import pytest
 from botocore.exceptions import ClientError

@@ -124,4 +124,5 @@ def test_a_bad_admin_request_is_one_line_without_internals(endpoint: str) -> Non
 def test_an_aws_target_cannot_reach_the_admin_prefix(endpoint: str) -> None:
     # POST / with any target is an AWS request; even a target naming an admin route is just unknown.
     response = aws_post(endpoint, None, {}, **{"X-Amz-Target": "SageMaker._emulator/reset"})
-    assert (response.status_code, response.json()) == (400, {"__type": "UnknownOperationException"})
+    assert (response.status_code, response.json()["__type"]) == (400, "UnknownOperationException")
+    assert response.json()["message"].startswith("sagemaker-emulator 0.1.0 does not serve SageMaker._emulator/reset;")

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from emulator import __version__
+from emulator.cli import parse_args, settings_from_args
+from emulator.settings import Settings
 from tests.support import aws_post, free_port, sagemaker_client, wait_ready
 
 CLI = str(Path(sys.executable).parent / "sagemaker-emulator")
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/secret-image:1"
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command; `env` is added to this process's environment."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SAGEMAKER_EMULATOR_")} | (env or {})
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, cwd=cwd, env=environ)
 
 
 def test_version(tmp_path: Path) -> None:
@@ -29,23 +36,96 @@ def test_version(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, f"sagemaker-emulator {__version__}\n", "")
 
 
-def test_serve_help_names_every_flag(tmp_path: Path) -> None:
+SECRETS = {"token_secret", "secret_keys"}
+
+
+def test_every_setting_has_a_description() -> None:
+    assert [name for name, field in Settings.model_fields.items() if not field.description] == []
+
+
+def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> None:
     result = run_cli("serve", "--help", cwd=tmp_path)
     assert result.returncode == 0
-    for flag in (
-        "--host",
-        "--port",
-        "--database-url",
-        "--region",
-        "--account-id",
-        "--limits-file",
-        "--max-models",
-        "--log-level",
-        "--log-format",
-        "--admin-writes",
-    ):
-        assert flag in result.stdout
-    assert "SAGEMAKER_EMULATOR_" in result.stdout
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", result.stdout)) - {"--help"}
+    expected = {f"--{name.replace('_', '-')}" for name in Settings.model_fields if name not in SECRETS}
+    booleans = {
+        f"--no-{f[2:]}" for f in expected if Settings.model_fields[f[2:].replace("-", "_")].annotation == bool | None
+    }
+    assert flags == expected | booleans
+    assert booleans == {"--no-admin-writes", "--no-strict-auth"}
+    # Each flag's help is its field's description.
+    assert "containers in one model (default 15)" in result.stdout
+    assert "SAGEMAKER_EMULATOR_SECRET_KEYS, SAGEMAKER_EMULATOR_TOKEN_SECRET are env only" in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_every_flag_reaches_its_setting() -> None:
+    """Each generated flag sets its own field, typed as the field is; a flag left out leaves env and defaults."""
+    args = parse_args(
+        [
+            "serve",
+            "--max-containers-per-model=3",
+            "--database-pool-size=7",
+            "--max-request-bytes=4096",
+            "--max-json-depth=9",
+            "--fault-seed=11",
+            "--request-body-timeout=2.5",
+            "--no-admin-writes",
+            "--log-format=json",
+            "--limits-file=l.toml",
+            '--access-keys={"AKIDEXAMPLE": "111122223333"}',
+            '--faults={"rules": [{"action": "throttle"}]}',
+        ]
+    )
+    settings = settings_from_args(args)
+    assert (settings.max_containers_per_model, settings.database_pool_size, settings.max_request_bytes) == (3, 7, 4096)
+    assert (settings.max_json_depth, settings.fault_seed, settings.request_body_timeout) == (9, 11, 2.5)
+    assert (settings.admin_writes, settings.log_format, settings.limits_file) == (False, "json", Path("l.toml"))
+    assert settings.access_keys == {"AKIDEXAMPLE": "111122223333"}
+    assert settings.faults is not None and [r.action for r in settings.faults.rules] == ["throttle"]
+    assert settings_from_args(parse_args(["serve"])) == Settings()
+
+
+def test_the_readme_lists_every_setting() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert [name for name in Settings.model_fields if f"| `{name}` |" not in readme] == []
+
+
+def test_an_unknown_serve_flag_shows_the_usage_of_serve(tmp_path: Path) -> None:
+    result = run_cli("serve", "--bogus", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: sagemaker-emulator serve [-h] [--host HOST]")
+    assert result.stderr.endswith("\nsagemaker-emulator serve: error: unrecognized arguments: --bogus\n")
+
+
+JSON_SETTINGS = ["access_keys", "secret_keys", "faults"]
+
+
+def test_the_json_settings_are_these() -> None:
+    """Every setting whose value is JSON (an object: a dict or a model) is covered by the bad-JSON test below."""
+
+    def is_object(annotation: object) -> bool:
+        if typing.get_origin(annotation) is dict:
+            return True
+        if isinstance(annotation, type):
+            return issubclass(annotation, BaseModel)
+        return any(is_object(arg) for arg in typing.get_args(annotation))  # X | None
+
+    assert [name for name, field in Settings.model_fields.items() if is_object(field.annotation)] == JSON_SETTINGS
+
+
+@pytest.mark.parametrize("value", ["not json", "{bad"])
+@pytest.mark.parametrize("name", JSON_SETTINGS)
+def test_a_json_setting_that_is_not_json_is_one_line(tmp_path: Path, name: str, value: str) -> None:
+    result = run_cli("serve", "--port", "0", cwd=tmp_path, env={f"SAGEMAKER_EMULATOR_{name.upper()}": value})
+    reason = {
+        "not json": "Expecting value: line 1 column 1 (char 0)",
+        "{bad": "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    }[value]
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"sagemaker-emulator: invalid setting {name}: not valid JSON: {reason}\n"
+    assert not list(tmp_path.glob("*.db"))
 
 
 @pytest.fixture
@@ -99,8 +179,19 @@ ERRORS = [
     (
         "bad-log-level",
         ["--log-level", "loud"],
-        "sagemaker-emulator: invalid setting log_level: Value error, log level must be one of critical, error,"
-        " warning, info, debug\n",
+        "sagemaker-emulator: invalid setting log_level: log level must be one of critical, error, warning, info,"
+        " debug\n",
+    ),
+    (
+        "faults-flag-not-json",
+        ["--faults", "{bad"],
+        "sagemaker-emulator: invalid setting faults: not valid JSON: Expecting property name enclosed in double"
+        " quotes: line 1 column 2 (char 1)\n",
+    ),
+    (
+        "access-keys-flag-not-an-object",
+        ["--access-keys", "[1]"],
+        "sagemaker-emulator: invalid setting access_keys: Input should be a valid dictionary\n",
     ),
 ]
 
@@ -166,6 +257,36 @@ def test_text_log_is_the_default(tmp_path: Path) -> None:
         requests[1],
     )
     assert "secret-image" not in log.read_text()
+
+
+def test_the_start_up_log_names_the_database_file(tmp_path: Path) -> None:
+    with serving(tmp_path, "--database-url", "sqlite:///data.db") as (_, log):
+        pass
+    assert f" INFO emulator using database sqlite:///{tmp_path}/data.db\n" in log.read_text()
+
+
+def test_naming_a_plain_sqlite_file_does_not_import_sqlalchemy(tmp_path: Path) -> None:
+    """Such a server never imports SQLAlchemy (a third of its start-up): the log line must not either."""
+    script = (
+        "import logging, sys\n"
+        "from emulator.cli import parse_args, settings_from_args\n"
+        "from emulator.server import log_database\n"
+        "logging.basicConfig(level='INFO', format='%(name)s %(message)s')\n"
+        "log_database(settings_from_args(parse_args(['serve', '--database-url', 'sqlite:///d.db'])))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (result.stdout, result.stderr) == ("[]\n", f"emulator using database sqlite:///{tmp_path}/d.db\n")
+
+
+def test_the_start_up_log_hides_a_database_password(tmp_path: Path) -> None:
+    # An unreachable PostgreSQL is fine: the server starts and answers 503 until the database is back.
+    port = free_port()
+    with serving(tmp_path, "--database-url", f"postgresql+psycopg://alice:s3cret@127.0.0.1:{port}/test") as (_, log):
+        pass
+    lines = log.read_text()
+    assert f" INFO emulator using database postgresql+psycopg://alice:***@127.0.0.1:{port}/test\n" in lines
+    assert "s3cret" not in lines
 
 
 def test_log_level_warning_silences_request_lines(tmp_path: Path) -> None:

@@ -150,3 +150,36 @@ def test_the_schema_check_catches_a_mistake() -> None:
     assert [e.message for e in compose_validator().iter_errors(compose)] == [
         "'intervall' does not match any of the regexes: '^x-'"
     ]
+
+
+APP_STACK = ROOT / "examples" / "compose.with-your-app.yaml"
+
+
+def test_the_example_app_stack_is_valid_and_waits_for_a_healthy_emulator(image: dict[str, Any]) -> None:
+    stack = yaml.safe_load(APP_STACK.read_text())
+    assert [e.message for e in compose_validator().iter_errors(stack)] == []
+    emulator, app = stack["services"]["sagemaker"], stack["services"]["app"]
+    assert emulator["build"]["context"].endswith(".git#main")  # built from the repository, as nothing is published
+    assert emulator["healthcheck"]["test"] == ["CMD", *image["healthcheck"]]
+    assert app["depends_on"] == {"sagemaker": {"condition": "service_healthy"}}
+    assert app["environment"]["AWS_ENDPOINT_URL_SAGEMAKER"] == f"http://sagemaker:{image['expose']}"
+
+
+def test_the_example_app_environment_reaches_the_emulator(started: str, tmp_path: Path) -> None:
+    """The app's environment as boto3 reads it, with the service name resolved as Docker's DNS would (here: the
+    emulator on loopback), and no endpoint in the code."""
+    app = yaml.safe_load(APP_STACK.read_text())["services"]["app"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | app["environment"]
+    env["AWS_ENDPOINT_URL_SAGEMAKER"] = env["AWS_ENDPOINT_URL_SAGEMAKER"].replace("http://sagemaker:8787", started)
+    code = (
+        "import boto3\n"
+        "sm = boto3.client('sagemaker')\n"
+        "sm.create_model(ModelName='from-app', PrimaryContainer={'Image': '1.dkr.ecr.us-east-1.amazonaws.com/x:1'})\n"
+        "print(sm.describe_model(ModelName='from-app')['ModelArn'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout) == (0, "arn:aws:sagemaker:us-east-1:123456789012:model/from-app\n"), (
+        result.stderr
+    )

@@ -52,3 +52,26 @@ def test_the_example_fails_without_the_reset_between_tests(tmp_path: Path) -> No
     result = run_example(tmp_path)
     assert result.returncode == 1
     assert "test_with_plugin.py::test_each_test_starts_with_no_models FAILED" in result.stdout
+
+
+def test_without_boto3_the_client_fixture_says_what_to_install(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "test_with_plugin.py")
+    # As in a venv without boto3: importing it fails (botocore stays importable for the example's own import).
+    (tmp_path / "conftest.py").write_text("import sys\nsys.modules['boto3'] = None\n")
+    result = run_example(tmp_path)
+    assert result.returncode == 1
+    assert "test_with_plugin.py::test_register_model ERROR" in result.stdout
+    assert (
+        "the sagemaker_client fixture needs boto3 (import of boto3 halted; None in sys.modules): pip install"
+        " 'sagemaker-emulator[pytest]' (the same [pytest] extra from a git URL, path or wheel)"
+    ) in result.stdout
+    assert "test_with_plugin.py::test_endpoint_serves_any_sdk PASSED" in result.stdout  # needs no boto3
+
+
+def test_the_pytest_extra_brings_what_the_fixtures_import() -> None:
+    from importlib.metadata import requires
+
+    extra = sorted(
+        r.split(";")[0].split(">")[0].strip() for r in requires("sagemaker-emulator") or [] if 'extra == "pytest"' in r
+    )
+    assert extra == ["boto3", "pytest"]

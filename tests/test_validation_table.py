@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator import __version__
 from tests.support import aws_post, http, running_server, sagemaker_client
 
 ROLE = "arn:aws:iam::123456789012:role/r"
@@ -753,15 +754,24 @@ def test_invalid_request(shared_endpoint: str, operation: str, body: Any, code: 
         assert aws_post(shared_endpoint, "DescribeModel", {"ModelName": name}).status_code == 400
 
 
+def unserved(what: str) -> dict[str, str]:
+    """The emulator's UnknownOperationException, which AWS sends without a message."""
+    return {
+        "__type": "UnknownOperationException",
+        "message": f"sagemaker-emulator {__version__} does not serve {what}; the operations it serves are listed by"
+        " GET /_emulator/version and in its README (Supported operations)",
+    }
+
+
 @pytest.mark.parametrize(
     ("target", "body", "expected"),
     [
-        ("SageMaker.CreateModelX", b"{}", {"__type": "UnknownOperationException"}),
-        ("SageMaker.createModel", b"{}", {"__type": "UnknownOperationException"}),
-        ("Sagemaker.CreateModel", b"{}", {"__type": "UnknownOperationException"}),
-        ("SageMaker.CreateEndpoint", b"{}", {"__type": "UnknownOperationException"}),
-        ("CreateModel", b"{}", {"__type": "UnknownOperationException"}),
-        (None, b"{}", {"__type": "UnknownOperationException"}),
+        ("SageMaker.CreateModelX", b"{}", unserved("SageMaker.CreateModelX")),
+        ("SageMaker.createModel", b"{}", unserved("SageMaker.createModel")),
+        ("Sagemaker.CreateModel", b"{}", unserved("Sagemaker.CreateModel")),
+        ("SageMaker.CreateEndpoint", b"{}", unserved("SageMaker.CreateEndpoint")),
+        ("CreateModel", b"{}", unserved("CreateModel")),
+        (None, b"{}", unserved("requests without an X-Amz-Target header")),
         ("SageMaker.CreateModel", b"{not json", {"__type": "SerializationException"}),
         ("SageMaker.CreateModel", b"", {"__type": "SerializationException"}),
         ("SageMaker.CreateModel", b'"a string"', {"__type": "SerializationException"}),
@@ -802,7 +812,7 @@ def test_wire_errors(shared_endpoint: str, target: str | None, body: bytes, expe
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_other_methods_are_unknown_operations(shared_endpoint: str, method: str) -> None:
     response = http().request(method, shared_endpoint + "/", headers={"X-Amz-Target": "SageMaker.DescribeModel"})
-    assert (response.status_code, response.json()) == (400, {"__type": "UnknownOperationException"})
+    assert (response.status_code, response.json()) == (400, unserved("SageMaker.DescribeModel"))
 
 
 def test_errors_reach_boto3_with_code_and_message(shared_endpoint: str) -> None:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-DEFAULT_HEADER_TIMEOUT = 10.0
-# How long an idle keep-alive connection stays open (uvicorn's timeout_keep_alive).
-DEFAULT_KEEP_ALIVE_TIMEOUT = 5
+from emulator.timeouts import DEFAULT_HEADER_TIMEOUT
 
 
 class _HeaderDeadline:

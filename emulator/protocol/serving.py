@@ -10,7 +10,8 @@ from typing import Any
 
 import uvicorn
 
-from emulator.protocol.deadline import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, fastest_protocol
+from emulator.protocol.deadline import fastest_protocol
+from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 
 def uvicorn_config(

@@ -112,7 +112,7 @@ class AwsJsonApp:
             operation = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
             handler = self.handlers.get(operation)
             if handler is None or scope["method"] != "POST":
-                raise UnknownOperationException()
+                raise UnknownOperationException.unserved(target)
             self.limits.check_depth(body)
             try:
                 request = orjson.loads(body)

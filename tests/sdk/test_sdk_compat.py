@@ -7,7 +7,6 @@ import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from tests.node_sdk import locked_node_modules
 from tests.sdk.scenario import DEFINITION, ScenarioError, check_results, run_scenario
 from tests.support import sagemaker_client
 
@@ -109,15 +109,8 @@ def test_aws_cli(endpoint: str, tmp_path: Path, endpoint_from: str) -> None:
 
 @pytest.fixture(scope="session")
 def js_sdk() -> Path:
-    """tests/sdk/js with its locked node_modules (.ci/run installs them; installed here only when missing)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed: the JavaScript SDK v3 cases need them")
-    # package.json pins the exact version, so `npm ls` fails unless the locked SDK is what is installed.
-    if subprocess.run(["npm", "ls", "--depth=0"], cwd=JS_DIR, capture_output=True, timeout=120).returncode != 0:
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True, capture_output=True, timeout=600
-        )
-    return JS_DIR
+    """tests/sdk/js with its locked node_modules (.ci/run installs them; installed here when missing)."""
+    return locked_node_modules(JS_DIR)
 
 
 @pytest.mark.parametrize("endpoint_from", ["endpoint", "AWS_ENDPOINT_URL_SAGEMAKER"])

@@ -7,8 +7,8 @@ they are not complete within the header timeout. The body has its own timeout in
 still answer with an AWS error because the request has been routed by then.
 
 The classes are module-level (worker processes unpickle them); the timeout travels on the uvicorn Config. Each
-protocol has a module of its own, imported only when it is the one used: importing h11 where httptools serves
-would only lengthen start-up.
+protocol has a module of its own, imported only when it is the one used (serving.py chooses): importing h11 where
+httptools serves would only lengthen start-up. This module imports neither, so they can import it without a cycle.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_KEEP_ALIVE_TIMEOUT = 5
 
 
-class _HeaderDeadline:
+class HeaderDeadline:
     """Mixin over a uvicorn protocol: armed while waiting for headers, disarmed once a request is routed."""
 
     transport: asyncio.Transport
@@ -62,14 +62,3 @@ class _HeaderDeadline:
         waiting = self.cycle is None or self.cycle.response_complete
         if waiting and not self.transport.is_closing():
             self.transport.close()
-
-
-def fastest_protocol() -> type[asyncio.Protocol]:
-    """httptools (C, several times faster than h11) when installed, else h11; both with the header deadline."""
-    try:
-        from emulator.protocol.deadline_httptools import DeadlineHttpToolsProtocol
-    except ImportError:
-        from emulator.protocol.deadline_h11 import DeadlineH11Protocol
-
-        return DeadlineH11Protocol
-    return DeadlineHttpToolsProtocol

@@ -38,6 +38,9 @@ TARGET_PREFIX = "SageMaker."
 # The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
 ADMIN_PREFIX = "/_emulator"
 CONTENT_TYPE = b"application/x-amz-json-1.1"
+# Bodies larger than this are parsed and validated on a thread: a few MB of JSON with thousands of bad values takes
+# tens of milliseconds or more, which the event loop would owe every other request. Smaller ones cost less than a hop.
+THREADED_BODY_BYTES = 64 * 1024
 
 log = logging.getLogger("emulator.request")
 
@@ -140,15 +143,11 @@ class AwsJsonApp:
             handler = self.handlers.get(operation)
             if handler is None or scope["method"] != "POST":
                 raise UnknownOperationException()
-            self.limits.check_depth(body)
-            try:
-                request = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                raise SerializationException() from None
-            if type(request) is not dict:
-                if type(request) is list:
-                    raise SerializationException("Start of list found where not expected")
-                raise SerializationException()
+            large = len(body) > THREADED_BODY_BYTES
+            if large:
+                request = await running_loop().run_in_executor(self.executor, self.decode, body)
+            else:
+                request = self.decode(body)
             # After target and body checks, before validation: the order of AWS's JSON services.
             account_id, region = self.resolve_caller(scope, authorization, body)
             ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
@@ -157,7 +156,10 @@ class AwsJsonApp:
                 delay = self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
                 if delay:
                     await asyncio.sleep(delay)
-            self.validator.validate(operation, request)
+            if large:
+                await running_loop().run_in_executor(self.executor, self.validator.validate, operation, request)
+            else:
+                self.validator.validate(operation, request)
             if operation in self.threaded:
                 call = functools.partial(handler, request=request, ctx=ctx, deps=self.deps)
                 result = await running_loop().run_in_executor(self.executor, call)
@@ -174,3 +176,16 @@ class AwsJsonApp:
             log.exception("request %s %s failed with an internal error", request_id, target)
             failure = InternalFailure("We encountered an internal error. Please try again.")
             return failure.status, error_body(failure), failure.code
+
+    def decode(self, body: bytes) -> dict[str, Any]:
+        """The request's JSON object, or the SerializationException AWS answers for anything else."""
+        self.limits.check_depth(body)
+        try:
+            request = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise SerializationException() from None
+        if type(request) is not dict:
+            if type(request) is list:
+                raise SerializationException("Start of list found where not expected")
+            raise SerializationException()
+        return request

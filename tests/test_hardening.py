@@ -1,0 +1,112 @@
+"""Issue 17: bad input that used to cost the server (a stalled loop, a 500, a forged log line) answers as AWS does."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from emulator.app import create_app
+from emulator.embedded import serving
+from tests.support import aws_post, http
+
+MODEL_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/m"
+TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
+NOT_AN_INTEGER = {"__type": "SerializationException", "message": "NUMBER_VALUE can not be converted to an Integer"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "expected"),
+    [
+        ("ListModels", '{"MaxResults": 10.0}', NOT_AN_INTEGER),
+        ("ListModels", '{"MaxResults": 1e2}', NOT_AN_INTEGER),
+        ("ListModels", '{"MaxResults": 50.0}', NOT_AN_INTEGER),
+        ("ListTags", f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": 50.0}}', NOT_AN_INTEGER),
+        ("ListTags", f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": 1e2}}', NOT_AN_INTEGER),
+        ("ListTags", f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": {2**63 - 1}}}', NOT_AN_INTEGER),
+        (
+            "CreateModel",
+            '{"ModelName": "m", "PrimaryContainer": {"Image": "i", "Environment": {"A": null}}}',
+            {"__type": "SerializationException", "message": "NULL_VALUE can not be converted to a String"},
+        ),
+    ],
+    ids=["list-float", "list-exponent", "list-50.0", "tags-float", "tags-exponent", "tags-long-max", "env-null"],
+)
+def test_what_was_a_500_is_a_serialization_exception_on_every_store(
+    endpoint: str, operation: str, body: str, expected: dict[str, str]
+) -> None:
+    aws_post(endpoint, "CreateModel", {"ModelName": "m", "PrimaryContainer": {"Image": "i"}})
+    response = aws_post(endpoint, operation, body)
+    assert (response.status_code, response.json()) == (400, expected)
+    assert response.headers["x-amzn-errortype"] == "SerializationException"
+    # The whole numbers those clients meant still work, and nothing of the null map was stored.
+    assert aws_post(endpoint, "ListModels", '{"MaxResults": 10}').json()["Models"][0]["ModelName"] == "m"
+    assert aws_post(endpoint, "ListTags", f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": 100}}').json() == {"Tags": []}
+
+
+def bad_keys_body(n: int) -> tuple[bytes, list[str]]:
+    keys = [f"bad!{i}" for i in range(n)]
+    return orjson.dumps({"ResourceArn": MODEL_ARN, "TagKeys": keys}), keys
+
+
+def test_a_large_invalid_body_gets_a_bounded_error(endpoint: str) -> None:
+    body, keys = bad_keys_body(60_000)
+    assert len(body) > 512 * 1024
+    response = aws_post(endpoint, "DeleteTags", body)
+    # Java prints the list whole; the emulator stops after 8192 characters.
+    shown = ("[" + ", ".join(keys) + "]")[:8192] + "..."
+    key_constraints = (
+        "Member must have length less than or equal to 128, Member must have length greater than or equal to 1, "
+        f"Member must satisfy regular expression pattern: {TAG_PATTERN}"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "__type": "ValidationException",
+        "message": f"2 validation errors detected: Value '{shown}' at 'tagKeys' failed to satisfy constraint: "
+        f"Member must have length less than or equal to 50; Value '{shown}' at 'tagKeys' failed to satisfy "
+        f"constraint: Member must satisfy constraint: [{key_constraints}]",
+    }
+    assert len(response.content) < 20_000
+
+
+class SlowValidator:
+    """Wraps the app's validator: validating a large body takes a second, as 60,000 bad values did."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.started = threading.Event()
+
+    def validate(self, operation: str, body: Any) -> None:
+        if operation == "DeleteTags":
+            self.started.set()
+            time.sleep(1.0)  # holds the event loop if it runs there
+        self.inner.validate(operation, body)
+
+
+@pytest.fixture
+def slow_validation(make_settings: Any) -> Iterator[tuple[str, SlowValidator]]:
+    settings = make_settings()
+    app = create_app(settings)
+    slow = SlowValidator(app.validator)
+    app.validator = slow  # type: ignore[assignment]
+    with serving(app, settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as url:
+        yield url, slow
+
+
+def test_validating_a_large_body_leaves_the_event_loop_free(slow_validation: tuple[str, SlowValidator]) -> None:
+    endpoint, slow = slow_validation
+    body, _ = bad_keys_body(20_000)
+    answers: list[int] = []
+    big = threading.Thread(target=lambda: answers.append(aws_post(endpoint, "DeleteTags", body).status_code))
+    big.start()
+    assert slow.started.wait(10)
+    started = time.monotonic()
+    assert http().get(endpoint + "/_emulator/health").status_code == 200
+    assert aws_post(endpoint, "DescribeModel", {"ModelName": "m"}).status_code == 400
+    assert time.monotonic() - started < 0.5  # not the second the validation takes
+    big.join()
+    assert answers == [400]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,7 +18,8 @@ import pytest
 
 from emulator.app import create_app
 from emulator.embedded import serving
-from tests.support import aws_post, http
+from emulator.logs import TextFormatter
+from tests.support import aws_post, free_port, http, stop_server, wait_ready
 
 MODEL_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/m"
 TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
@@ -110,3 +117,61 @@ def test_validating_a_large_body_leaves_the_event_loop_free(slow_validation: tup
     assert time.monotonic() - started < 0.5  # not the second the validation takes
     big.join()
     assert answers == [400]
+
+
+@contextmanager
+def cli_server(tmp_path: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    """`python -m emulator serve` on a free port; yields (endpoint, its stderr file, complete once the block ends)."""
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        cmd = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stderr=err)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_ready(url, proc)
+            yield url, log
+        finally:
+            stop_server(proc)
+
+
+# A tab and a space would each start a field of their own; U+0085 ends a line for Python's splitlines.
+FORGING_TARGET = "SageMaker.DescribeModel\taccount_id=999999999999 region=x\x85status=200"
+ESCAPED_OPERATION = r"DescribeModel\x09account_id=999999999999\x20region=x\x85status=200"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_client_cannot_forge_log_fields(tmp_path: Path, log_format: str) -> None:
+    with cli_server(tmp_path, "--log-format", log_format) as (endpoint, log):
+        response = http().post(
+            endpoint + "/", content=b"{}", headers={"X-Amz-Target": FORGING_TARGET.encode("latin-1")}
+        )
+        assert response.json() == {"__type": "UnknownOperationException"}
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if "emulator.request" in line]
+    assert len(lines) == 1
+    if log_format == "json":
+        fields = json.loads(lines[0])
+        assert (fields["operation"], fields["account_id"], fields["status"]) == (ESCAPED_OPERATION, "-", 400)
+        line = fields["message"]
+    else:
+        line = lines[0].split(" INFO emulator.request ", 1)[1]
+    pairs = [field.split("=", 1) for field in line.split()]
+    assert [key for key, _ in pairs] == [
+        "request_id",
+        "operation",
+        "status",
+        "error",
+        "latency_ms",
+        "account_id",
+        "region",
+    ]
+    assert dict(pairs)["operation"] == ESCAPED_OPERATION
+    assert (dict(pairs)["account_id"], dict(pairs)["status"]) == ("-", "400")
+
+
+def test_text_log_lines_stay_lines() -> None:
+    formatter = TextFormatter("%(message)s")
+    record = logging.LogRecord(
+        "emulator.request", logging.ERROR, __file__, 1, "failed: %s", ("a\nforged\u2028x",), None
+    )
+    assert formatter.format(record) == r"failed: a\x0aforged\u2028x"

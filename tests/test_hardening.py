@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
@@ -19,7 +22,9 @@ import pytest
 from emulator.app import create_app
 from emulator.embedded import serving
 from emulator.logs import TextFormatter
-from tests.support import aws_post, free_port, http, stop_server, wait_ready
+from emulator.settings import Settings
+from tests.support import aws_post, free_port, http, running_server, stop_server, wait_ready
+from tests.test_limits import read_response
 
 MODEL_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/m"
 TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
@@ -175,3 +180,44 @@ def test_text_log_lines_stay_lines() -> None:
         "emulator.request", logging.ERROR, __file__, 1, "failed: %s", ("a\nforged\u2028x",), None
     )
     assert formatter.format(record) == r"failed: a\x0aforged\u2028x"
+
+
+REQUEST_HEAD = b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: SageMaker.ListModels\r\n"
+UNPARSABLE = {
+    "negative-content-length": REQUEST_HEAD + b"Content-Length: -1\r\n\r\n{}",
+    "two-content-lengths": REQUEST_HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "equal-content-lengths": REQUEST_HEAD + b"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    "length-and-chunked": REQUEST_HEAD + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "control-byte-in-header": b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: Sage\x01Maker\r\n\r\n",
+    "not-http": b"GARBAGE\r\n\r\n",
+}
+# h11 (used where httptools is not installed) accepts equal lengths, chunked with a length (chunked wins, as RFC 9112
+# allows) and control bytes in values; what it refuses gets the same answer.
+H11_REFUSES = ("negative-content-length", "two-content-lengths", "not-http")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "case"),
+    [("httptools", case) for case in UNPARSABLE] + [("h11", case) for case in H11_REFUSES],
+)
+def test_an_unparsable_request_gets_an_aws_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, protocol: str, case: str
+) -> None:
+    """Before the app, so the same on every store."""
+    if protocol == "h11":
+        from emulator.protocol.deadline_h11 import DeadlineH11Protocol
+
+        monkeypatch.setattr("emulator.protocol.serving.fastest_protocol", lambda: DeadlineH11Protocol)
+    with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}")) as endpoint:
+        parts = urlsplit(endpoint)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(UNPARSABLE[case])
+            status, headers, body = read_response(sock)  # until the server closes the connection
+    assert (status, json.loads(body)) == (
+        400,
+        {"__type": "SerializationException", "message": "Invalid HTTP request received."},
+    )
+    assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert headers["x-amzn-errortype"] == "SerializationException"
+    assert headers["connection"] == "close"
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", headers["x-amzn-requestid"])

@@ -27,6 +27,7 @@ from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.running_loop import running_loop
 from emulator.shapes.validate import RequestValidator
+from emulator.store.retry import DatabaseUnavailable
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,6 +42,11 @@ CONTENT_TYPE = b"application/x-amz-json-1.1"
 # Bodies larger than this are parsed and validated on a thread: a few MB of JSON with thousands of bad values takes
 # tens of milliseconds or more, which the event loop would owe every other request. Smaller ones cost less than a hop.
 THREADED_BODY_BYTES = 64 * 1024
+# On a networked database (PostgreSQL) no request waits on its thread longer than this; then it is answered 503 as for a
+# database that cannot be reached. The driver's bounds (store/engine.py) end most stalls sooner, but none sees a path
+# that keeps TCP alive and forwards nothing (a frozen proxy). Above the default pool wait (30 s) plus a statement's
+# bound (10 s) and a connect's (5 s), below botocore's 60 s read timeout, so the SDK gets the 503 and retries.
+DATABASE_DEADLINE_SECONDS = 45.0
 
 log = logging.getLogger("emulator.request")
 
@@ -90,6 +96,7 @@ class AwsJsonApp:
         # Coroutine handlers await the database themselves.
         blocking = WRITES if deps.store.inline_reads else frozenset(HANDLERS)
         self.threaded = frozenset(op for op in blocking if not inspect.iscoroutinefunction(self.handlers[op]))
+        self.database_deadline = None if deps.store.inline_reads else DATABASE_DEADLINE_SECONDS
         self.request_ids = RequestIds()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="emulator-op")
 
@@ -162,7 +169,18 @@ class AwsJsonApp:
                 self.validator.validate(operation, request)
             if operation in self.threaded:
                 call = functools.partial(handler, request=request, ctx=ctx, deps=self.deps)
-                result = await running_loop().run_in_executor(self.executor, call)
+                pending = running_loop().run_in_executor(self.executor, call)
+                if self.database_deadline is None:
+                    result = await pending
+                else:
+                    try:
+                        result = await asyncio.wait_for(pending, self.database_deadline)
+                    except TimeoutError:
+                        # The thread stays blocked until the driver's own bounds end the call; the client is free.
+                        log.error(
+                            "request %s: the database did not answer within %gs", request_id, self.database_deadline
+                        )
+                        raise DatabaseUnavailable() from None
             else:
                 result = handler(request=request, ctx=ctx, deps=self.deps)
                 if inspect.isawaitable(result):

@@ -57,6 +57,8 @@ def shorter(n: int) -> str:
 
 
 NOT_NULL = "Member must not be null"
+NOT_AN_INTEGER = "NUMBER_VALUE can not be converted to an Integer"
+MODEL_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/m"
 LONG_NAME = "a" * 64
 LONG_IMAGE = "i" * 256
 BAD_ENV_KEY_MAP = {"1BAD": "v"}
@@ -662,6 +664,73 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         {"ModelName": "bad!", "Tags": [{"Key": 7, "Value": "v"}]},
         "SerializationException",
         "NUMBER_VALUE can not be converted to a String",
+    ),
+    # Numbers an Integer cannot hold, and null map values: malformed, never a 500 (issue 17). Raw bodies keep the
+    # client's spelling of the number (json.dumps would write 1e2 as 100.0).
+    ("int-integral-float", "ListModels", '{"MaxResults": 10.0}', "SerializationException", NOT_AN_INTEGER),
+    ("int-exponent", "ListModels", '{"MaxResults": 1e2}', "SerializationException", NOT_AN_INTEGER),
+    ("int-upper-exponent", "ListModels", '{"MaxResults": 1E1}', "SerializationException", NOT_AN_INTEGER),
+    ("int-over-int-range", "ListModels", '{"MaxResults": 2147483648}', "SerializationException", NOT_AN_INTEGER),
+    ("int-under-int-range", "ListModels", '{"MaxResults": -2147483649}', "SerializationException", NOT_AN_INTEGER),
+    (
+        "int-at-int-max",
+        "ListModels",
+        '{"MaxResults": 2147483647}',
+        "ValidationException",
+        one("2147483647", "maxResults", "Member must have value less than or equal to 100"),
+    ),
+    (
+        "tags-int-float",
+        "ListTags",
+        f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": 50.0}}',
+        "SerializationException",
+        NOT_AN_INTEGER,
+    ),
+    (
+        "tags-int-exponent",
+        "ListTags",
+        f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": 1e2}}',
+        "SerializationException",
+        NOT_AN_INTEGER,
+    ),
+    (
+        "tags-int-long-max",
+        "ListTags",
+        f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": {2**63 - 1}}}',
+        "SerializationException",
+        NOT_AN_INTEGER,
+    ),
+    (
+        "tags-int-past-u64",
+        "ListTags",
+        f'{{"ResourceArn": "{MODEL_ARN}", "MaxResults": {2**64}}}',
+        "SerializationException",
+        NOT_AN_INTEGER,
+    ),
+    (
+        "environment-null-value",
+        "CreateModel",
+        pc(Environment={"A": None}),
+        "SerializationException",
+        "NULL_VALUE can not be converted to a String",
+    ),
+    (
+        "environment-null-value-after-valid",
+        "CreateModel",
+        pc(Environment={"A": "b", "C": None}),
+        "SerializationException",
+        "NULL_VALUE can not be converted to a String",
+    ),
+    # AWS lists the first 10 violations and counts only those.
+    (
+        "violations-capped-at-ten",
+        "CreateModel",
+        {**pc(), "Tags": [{"Key": "", "Value": "v"}] * 12},
+        "ValidationException",
+        "10 validation errors detected: "
+        + "; ".join(
+            f"Value '' at 'tags.{i}.member.key' failed to satisfy constraint: {shorter(1)}" for i in range(1, 11)
+        ),
     ),
     ("describe-name-missing", "DescribeModel", {}, "ValidationException", one(None, "modelName", NOT_NULL)),
     (

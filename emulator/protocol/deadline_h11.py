@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from emulator.protocol.deadline import _HeaderDeadline
+from emulator.protocol.deadline import HeaderDeadline
 
 
-class DeadlineH11Protocol(_HeaderDeadline, H11Protocol):
+class DeadlineH11Protocol(HeaderDeadline, H11Protocol):
     def handle_events(self) -> None:
         super().handle_events()
         if self.cycle is not None and not self.cycle.response_complete:

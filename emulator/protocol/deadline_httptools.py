@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from emulator.protocol.deadline import _HeaderDeadline
+from emulator.protocol.deadline import HeaderDeadline
 
 
-class DeadlineHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
+class DeadlineHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         self._disarm()  # headers are in: the request is the app's now

@@ -6,6 +6,8 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
+from emulator.logs import escape_field
+
 # handle() leaves the request's context in the ASGI scope under this key once it knows the account and region.
 CONTEXT_KEY = "emulator.context"
 TARGET_PREFIX = "SageMaker."
@@ -19,18 +21,19 @@ def log_request(
     target = ""
     for name, value in scope["headers"]:
         if name == b"x-amz-target":
-            # Client-sent: cut short and without spaces so a line stays one line of key=value pairs.
-            target = value.decode("latin-1")[:100].replace(" ", "_")
+            target = value.decode("latin-1")[:100]
             break
     ctx = scope.get(CONTEXT_KEY)
+    # Every text field escaped (emulator/logs.py), the target cut short: a line stays one line of key=value pairs
+    # whatever a client sends. Only the target is the client's own text today, but that may not stay so.
     fields = {
-        "request_id": request_id,
-        "operation": target.removeprefix(TARGET_PREFIX) or "-",
+        "request_id": escape_field(request_id),
+        "operation": escape_field(target.removeprefix(TARGET_PREFIX)) or "-",
         "status": status,
-        "error": error or "-",
+        "error": escape_field(error) if error else "-",
         "latency_ms": round(seconds * 1000, 3),
-        "account_id": ctx.account_id if ctx else "-",
-        "region": ctx.region if ctx else "-",
+        "account_id": escape_field(ctx.account_id) if ctx else "-",
+        "region": escape_field(ctx.region) if ctx else "-",
     }
     log.info(
         "request_id=%s operation=%s status=%s error=%s latency_ms=%.3f account_id=%s region=%s",

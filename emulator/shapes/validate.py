@@ -12,7 +12,7 @@ Each shape is compiled once, at start-up, into a closure `check(value, path, err
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from emulator.errors import SerializationException, ValidationException
@@ -32,24 +32,63 @@ _JAVA_TYPE_NAMES = {
 }
 
 
-def java_str(value: Any) -> str:
-    """A value printed the way AWS's Java validators print it."""
+# AWS lists at most 10 violations and counts only those: "10 validation errors detected: ..." for a request with
+# hundreds (captures from Kinesis and DynamoDB in kinesalite's and dynalite's tests, and real Bedrock errors).
+MAX_VIOLATIONS = 10
+# A value is printed whole up to this many characters, the longest any string member allows (NextToken, 8192);
+# beyond it, cut with "...". AWS prints whole values, but a 7 MB list printed twice made a 14.6 MB error body.
+MAX_SHOWN_CHARS = 8192
+# Integer and Long members take JSON integers in Java's range; anything else cannot be converted.
+_INTEGRAL_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
+def _java_pieces(value: Any) -> Iterator[str]:
     if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(java_str(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
-    return str(value)
+        yield "null"
+    elif value is True:
+        yield "true"
+    elif value is False:
+        yield "false"
+    elif isinstance(value, list):
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ", "
+            yield from _java_pieces(item)
+        yield "]"
+    elif isinstance(value, dict):
+        yield "{"
+        for i, (k, v) in enumerate(value.items()):
+            yield f", {k}=" if i else f"{k}="
+            yield from _java_pieces(v)
+        yield "}"
+    else:
+        yield str(value)
+
+
+def java_str(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A value printed the way AWS's Java validators print it, cut after `limit` characters (and no more work)."""
+    if type(value) is str:
+        return value if len(value) <= limit else value[:limit] + "..."
+    pieces: list[str] = []
+    size = 0
+    for piece in _java_pieces(value):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return "".join(pieces)[:limit] + "..."
+    return "".join(pieces)
 
 
 def violation(value: Any, path: str, constraint: str) -> str:
     shown = "null" if value is None else f"'{java_str(value)}'"
     return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def add(errors: list[str], value: Any, path: str, constraint: str) -> None:
+    """Records a violation; past MAX_VIOLATIONS it is not even formatted, as AWS would not list it."""
+    if len(errors) < MAX_VIOLATIONS:
+        errors.append(violation(value, path, constraint))
 
 
 def json_token(value: Any) -> str:
@@ -98,7 +137,7 @@ def check_size(value: list[Any] | dict[str, Any], path: str, bounds: list[tuple[
     n = len(value)
     for phrase, bound in bounds:
         if (n > bound) if "less" in phrase else (n < bound):
-            errors.append(violation(value, path, phrase))
+            add(errors, value, path, phrase)
 
 
 def scalar_constraints(shape: dict[str, Any]) -> list[str]:
@@ -150,7 +189,7 @@ class Compiler:
                     if member in value:
                         del value[member]  # null is absent
                     if is_required:
-                        errors.append(violation(None, prefix + lname, "Member must not be null"))
+                        add(errors, None, prefix + lname, "Member must not be null")
                     continue
                 child(item, prefix + lname, errors)
 
@@ -175,18 +214,16 @@ class Compiler:
                 bad = False
                 for i, item in enumerate(value, 1):
                     if item is None:
-                        errors.append(violation(None, f"{path}.{i}.member", "Member must not be null"))
+                        add(errors, None, f"{path}.{i}.member", "Member must not be null")
                     elif not item_test(item):
                         bad = True
                 if bad:
-                    errors.append(
-                        violation(value, path, f"Member must satisfy constraint: [{', '.join(item_phrases)}]")
-                    )
+                    add(errors, value, path, f"Member must satisfy constraint: [{', '.join(item_phrases)}]")
                 return
             for i, item in enumerate(value, 1):
                 item_path = f"{path}.{i}.member"
                 if item is None:
-                    errors.append(violation(None, item_path, "Member must not be null"))
+                    add(errors, None, item_path, "Member must not be null")
                 else:
                     item_check(item, item_path, errors)
 
@@ -195,6 +232,7 @@ class Compiler:
     def _map(self, name: str) -> Check:
         shape = self.shapes[name]
         key_name, value_name = shape["key"]["shape"], shape["value"]["shape"]
+        value_kind = self.shapes[value_name]["type"]
         key_test, value_test = self.scalar_test(key_name), self.scalar_test(value_name)
         key_phrases = ", ".join(scalar_constraints(self.shapes[key_name]))
         value_phrases = ", ".join(scalar_constraints(self.shapes[value_name]))
@@ -208,12 +246,16 @@ class Compiler:
             for k, v in value.items():
                 if not key_test(k):
                     bad_keys = True
-                if v is not None and not value_test(v):
+                if v is None:
+                    # A null map value is malformed (Smithy's RestJsonBodyMalformedMapNullValue; real SQS rejects it
+                    # too): the deserializer's text for a null token where the value's type is expected.
+                    raise type_error(value_kind, None)
+                if not value_test(v):
                     bad_values = True
             if bad_keys:
-                errors.append(violation(value, path, f"Map keys must satisfy constraint: [{key_phrases}]"))
+                add(errors, value, path, f"Map keys must satisfy constraint: [{key_phrases}]")
             if bad_values:
-                errors.append(violation(value, path, f"Map value must satisfy constraint: [{value_phrases}]"))
+                add(errors, value, path, f"Map value must satisfy constraint: [{value_phrases}]")
 
         return check
 
@@ -260,30 +302,32 @@ class Compiler:
                 raise type_error("string", value)
             n = len(value)
             if hi is not None and n > hi:
-                errors.append(violation(value, path, f"Member must have length less than or equal to {hi}"))
+                add(errors, value, path, f"Member must have length less than or equal to {hi}")
             if lo is not None and n < lo:
-                errors.append(violation(value, path, f"Member must have length greater than or equal to {lo}"))
+                add(errors, value, path, f"Member must have length greater than or equal to {lo}")
             if pattern is not None and pattern.fullmatch(value) is None:
-                errors.append(violation(value, path, pattern_phrase))
+                add(errors, value, path, pattern_phrase)
             if enum and value not in enum:
-                errors.append(violation(value, path, enum_phrase))
+                add(errors, value, path, enum_phrase)
 
         return check
 
     def _number_check(self, shape: dict[str, Any], *, integral: bool) -> Check:
         hi, lo = shape.get("max"), shape.get("min")
         kind = shape["type"]
+        least, most = _INTEGRAL_RANGE.get(kind, (0, 0))
 
         def check(value: Any, path: str, errors: list[str]) -> None:
             if type(value) is bool or not isinstance(value, int | float):
                 raise type_error(kind, value)
-            if integral and type(value) is float:
-                if not value.is_integer():
-                    raise type_error(kind, value)
+            # A Java int or long takes neither a JSON number with a fraction or exponent (10.0, 1e2) nor one out of its
+            # range: both are malformed, as in Smithy's MalformedInteger tests (orjson makes integers past 2**64 floats).
+            if integral and (type(value) is float or not least <= value <= most):
+                raise type_error(kind, value)
             if hi is not None and value > hi:
-                errors.append(violation(value, path, f"Member must have value less than or equal to {hi}"))
+                add(errors, value, path, f"Member must have value less than or equal to {hi}")
             if lo is not None and value < lo:
-                errors.append(violation(value, path, f"Member must have value greater than or equal to {lo}"))
+                add(errors, value, path, f"Member must have value greater than or equal to {lo}")
 
         return check
 

@@ -35,6 +35,17 @@ SQLITE_PRAGMAS = (
 SQLITE_TIMEOUT_SECONDS = 30
 # PostgreSQL: fail a connection attempt to a vanished host fast enough to answer 503, not hang the request.
 PG_CONNECT_TIMEOUT_SECONDS = 5
+# Our statements take milliseconds; one that runs longer is waiting on a lock held by a stuck client: cancel it (503).
+PG_STATEMENT_TIMEOUT_MS = 10_000
+# A client that froze inside a transaction gets it ended by the server, so its row locks stop blocking everyone else.
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# Data written into a frozen path and never acknowledged fails the connection after this (Linux TCP_USER_TIMEOUT):
+# the bound for a query sent on an already-open pooled connection, which no other option covers.
+PG_TCP_USER_TIMEOUT_MS = 10_000
+# A pooled connection whose peer vanished while idle is found dead after 5 + 3 * 2 = 11 s of unanswered probes.
+PG_KEEPALIVES_IDLE_SECONDS = 5
+PG_KEEPALIVES_INTERVAL_SECONDS = 2
+PG_KEEPALIVES_COUNT = 3
 # sqlite:///path with nothing SQLAlchemy would decode or pass on (%-escapes, ?query, #fragment).
 _PLAIN_SQLITE_URL = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%]+)")
 
@@ -161,6 +172,24 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
+def pg_connect_args(url: URL) -> dict[str, Any]:
+    """libpq options that bound every call on a connection (constants above); the URL's own `options` are kept."""
+    given = url.query.get("options", ())
+    # connect_args win over the URL's query, so the URL's options (e.g. a search_path) are kept, ours after them.
+    options = [given] if isinstance(given, str) else list(given)
+    options.append(f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
+    options.append(f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+    return {
+        "connect_timeout": PG_CONNECT_TIMEOUT_SECONDS,
+        "options": " ".join(options),
+        "keepalives": 1,
+        "keepalives_idle": PG_KEEPALIVES_IDLE_SECONDS,
+        "keepalives_interval": PG_KEEPALIVES_INTERVAL_SECONDS,
+        "keepalives_count": PG_KEEPALIVES_COUNT,
+        "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS,
+    }
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30) -> Engine:
     from sqlalchemy import create_engine, event
 
@@ -169,9 +198,7 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_ti
     if parsed.get_backend_name() != "sqlite":
         # READ COMMITTED (the default) suffices: the conditional UPDATE re-checks its WHERE on the locked row.
         # pre_ping replaces connections that died with a database restart before a request uses them.
-        return create_engine(
-            parsed, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}, **pool
-        )
+        return create_engine(parsed, pool_pre_ping=True, connect_args=pg_connect_args(parsed), **pool)
     if parsed.database and parsed.database != ":memory:":
         check_sqlite_directory(parsed.database)
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_TIMEOUT_SECONDS}, **pool)

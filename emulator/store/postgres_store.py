@@ -4,18 +4,27 @@ emulator/store/retry.py."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, TextClause, text
 
+from emulator.running_loop import running_loop
 from emulator.store.reads import READY_SQL
-from emulator.store.retry import retrying
+from emulator.store.retry import DatabaseUnavailable, retrying
 from emulator.store.statements import Params, Statements
 from emulator.store.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger("emulator.store")
+# No request waits on the database longer than this; then it is answered 503 as for a database that cannot be
+# reached. The driver's bounds (emulator/store/database.py) end most stalls sooner, but none sees a path that keeps
+# TCP alive and forwards nothing (a frozen proxy). Above the default pool wait (30 s) plus a statement's bound (10 s)
+# and a connect's (5 s), below botocore's 60 s read timeout, so the SDK gets the 503 and retries.
+DATABASE_DEADLINE_SECONDS = 45.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -44,6 +53,15 @@ class CoreStatements:
 
 
 class PostgresStore(Store):
+    async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        pending = running_loop().run_in_executor(self.executor, call, *args)
+        try:
+            return await asyncio.wait_for(pending, DATABASE_DEADLINE_SECONDS)
+        except TimeoutError:
+            # The thread stays blocked until the driver's own bounds end the call; the client is free.
+            log.error("the database did not answer within %gs", DATABASE_DEADLINE_SECONDS)
+            raise DatabaseUnavailable() from None
+
     async def _rows(self, sql: str, params: Params) -> list[Any]:
         return await self._in_thread(self._rows_retrying, sql, params)
 

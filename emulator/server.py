@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import socket
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 from uvicorn.supervisors import Multiprocess
 
 from emulator.app import EmulatorApp, create_app
@@ -29,6 +31,21 @@ def app_factory() -> EmulatorApp:
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     return create_app(settings)
+
+
+def worker_settings_json(settings: Settings) -> str:
+    """The settings as JSON a worker reads back unchanged. model_dump_json masks every SecretStr as `**********`:
+    workers would check signatures and sign NextTokens with the mask."""
+    dumped = json.loads(settings.model_dump_json())
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            dumped[name] = value.get_secret_value()
+        elif isinstance(value, dict):
+            dumped[name] = {
+                k: v.get_secret_value() if isinstance(v, SecretStr) else dumped[name][k] for k, v in value.items()
+            }
+    return json.dumps(dumped)
 
 
 def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
@@ -88,7 +105,7 @@ def serve_workers(settings: Settings) -> int:
     SchemaGate(database).try_now()
     database.dispose()
     log_database(settings)
-    os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
+    os.environ[WORKER_SETTINGS_ENV] = worker_settings_json(settings)
     config = uvicorn_config(
         "emulator.server:app_factory",
         settings,

@@ -4,6 +4,7 @@ enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI ro
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -14,14 +15,15 @@ from fastapi.responses import JSONResponse, Response
 
 from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
-from emulator.errors import AwsError
+from emulator.admin.guard import AdminGuard
+from emulator.errors import AwsError, InternalFailure
 from emulator.faults import FaultInjector
 from emulator.operations import handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
-from emulator.protocol.asgi import Receive, Scope, Send
+from emulator.protocol.asgi import Message, Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
-from emulator.protocol.limits import RequestLimits
+from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
@@ -30,11 +32,15 @@ from emulator.shapes.validate import RequestValidator
 from emulator.store import open_store
 from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
 
+log = logging.getLogger("emulator")
+
 
 class EmulatorApp(FastAPI):
-    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it."""
+    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it. An admin
+    request passes the guard on its head, then its body is read under the AWS request limits (size, time), and only
+    then does FastAPI see it."""
 
-    def __init__(self, *, aws: AwsJsonApp) -> None:
+    def __init__(self, *, aws: AwsJsonApp, guard: AdminGuard) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -43,16 +49,53 @@ class EmulatorApp(FastAPI):
             redoc_url=None,
         )
         self.aws = aws
+        self.guard = guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
             await self.aws(scope, receive, send)
             return
+        if scope["type"] == "http":
+            refusal = self.guard.refusal(scope)
+            if refusal is not None:
+                await send_error(send, refusal, close=True)  # the body, if any, is never read
+                return
+            limits = self.aws.limits
+            try:
+                limits.check_content_length(scope["headers"])
+                body = await limits.read_body(receive)
+            except AwsError as error:
+                await send_error(send, error, close=True)
+                return
+            except ClientDisconnected:
+                return
+            receive = replay(body, receive)
         await super().__call__(scope, receive, send)
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
         self.aws.deps.store.close()
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands FastAPI the body already read, then waits on the connection (for a disconnect)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return receive_again
+
+
+async def send_error(send: Send, error: AwsError, *, close: bool = False) -> None:
+    payload = error_body(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def aws_error(_request: Request, exc: Exception) -> Response:
@@ -68,6 +111,13 @@ async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     message = f"{where}: {first['msg']}" if where else str(first["msg"])
     return JSONResponse({"__type": "ValidationException", "message": message}, status_code=400)
+
+
+async def internal_error(_request: Request, exc: Exception) -> Response:
+    """An admin request that failed inside: logged with its traceback, answered with AWS's short InternalFailure."""
+    log.error("admin request failed with an internal error", exc_info=exc)
+    failure = InternalFailure("We encountered an internal error. Please try again.")
+    return Response(error_body(failure), status_code=failure.status, media_type="application/json")
 
 
 def database_failure(exc: Exception) -> str | None:
@@ -141,8 +191,13 @@ def create_app(
         handlers=handlers,
         validator=validator,
     )
-    app = EmulatorApp(aws=aws)
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
+    admin_mode = settings.admin_mode(strict_auth=credentials.strict)
+    app = EmulatorApp(aws=aws, guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX))
     app.add_exception_handler(AwsError, aws_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    app.include_router(admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers)))
+    app.add_exception_handler(Exception, internal_error)
+    app.include_router(
+        admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers), admin_mode=admin_mode)
+    )
     return app

@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         message = first["msg"].removeprefix("Value error, ")  # pydantic's wrapping of a validator's own message
-        print(f"sagemaker-emulator: invalid setting {'.'.join(map(str, first['loc']))}: {message}", file=sys.stderr)
+        where = ".".join(map(str, first["loc"]))  # empty for a rule across settings, which names them itself
+        print(f"sagemaker-emulator: invalid setting {where + ': ' if where else ''}{message}", file=sys.stderr)
     except (LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
         print(f"sagemaker-emulator: {first_line(exc)}", file=sys.stderr)
     except OSError as exc:

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
@@ -17,6 +17,7 @@ from emulator.faults import FaultConfig, load_faults_file
 from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
+AdminMode = Literal["loopback", "token", "off"]
 
 
 class Limits(BaseModel):
@@ -80,9 +81,15 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info", description="critical, error, warning, info or debug")
     # "text" (key=value, for people) or "json" (one object per line, for log shippers).
     log_format: Literal["text", "json"] = Field(default="text", description="one log line per request, text or JSON")
-    # Reset and import through the admin API wipe data: allowed by default only where nobody else can reach them.
-    admin_writes: bool | None = Field(
-        default=None, description="allow reset and import under /_emulator (default: only on a loopback host)"
+    # The admin API's data and writes (emulator/admin/guard.py). Unset: a token if one is set, else loopback clients
+    # when the listener is a loopback address and signatures are not checked, else off.
+    admin_access: AdminMode | None = Field(
+        default=None,
+        description="who may use /_emulator beyond health, ready and version: loopback, token or off"
+        " (default: token if admin_token is set, else loopback on a loopback host without strict_auth, else off)",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="bearer token for the admin API, sent as 'Authorization: Bearer <token>'"
     )
     limits_file: Path | None = Field(
         default=None, description="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes"
@@ -170,16 +177,30 @@ class Settings(BaseSettings):
             url = url.set(database=str(Path(url.database).expanduser().resolve()))
         return url.render_as_string(hide_password=hide_password)
 
-    def admin_writes_allowed(self) -> bool:
-        """The setting when given, else true only for a loopback listener."""
-        if self.admin_writes is not None:
-            return self.admin_writes
+    @model_validator(mode="after")
+    def _admin_token_given(self) -> Settings:
+        if self.admin_access == "token" and self.admin_token is None:
+            raise ValueError("admin_access token needs admin_token (env SAGEMAKER_EMULATOR_ADMIN_TOKEN)")
+        if self.admin_token is not None and not self.admin_token.get_secret_value():
+            raise ValueError("admin_token must not be empty")
+        return self
+
+    def listens_on_loopback(self) -> bool:
         if self.host == "localhost":
             return True
         try:
             return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
             return False
+
+    def admin_mode(self, *, strict_auth: bool) -> AdminMode:
+        """The setting when given; else token when there is one; else loopback only where nobody else can connect
+        and nobody is asked to sign (strict mode proves every AWS caller, so the admin API must not be open)."""
+        if self.admin_access is not None:
+            return self.admin_access
+        if self.admin_token is not None:
+            return "token"
+        return "loopback" if self.listens_on_loopback() and not strict_auth else "off"
 
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""

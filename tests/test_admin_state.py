@@ -232,38 +232,3 @@ def test_a_bad_snapshot_is_refused_and_nothing_changes(endpoint: str, sm: Any, d
     response = put_state(endpoint, document)
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
     assert exported(endpoint) == before
-
-
-def test_reset_and_import_are_refused_when_admin_writes_are_off(make_settings: Any) -> None:
-    with running_server(make_settings(admin_writes=False)) as endpoint:
-        sm = sagemaker_client(endpoint)
-        create(sm, "protected")
-        expected = {
-            "__type": "AccessDeniedException",
-            "message": "Reset and import are disabled on this listener (it is not a loopback address);"
-            " set SAGEMAKER_EMULATOR_ADMIN_WRITES=true to allow them.",
-        }
-        reset = httpx.post(f"{endpoint}/_emulator/reset")
-        imported = put_state(endpoint, doc())
-        assert (reset.status_code, reset.json()) == (403, expected)
-        assert (imported.status_code, imported.json()) == (403, expected)
-        assert names(exported(endpoint)) == [("123456789012", "us-east-1", "protected")]
-
-
-@pytest.mark.parametrize(
-    ("host", "setting", "allowed"),
-    [
-        ("127.0.0.1", None, True),
-        ("127.0.0.2", None, True),
-        ("::1", None, True),
-        ("localhost", None, True),
-        ("0.0.0.0", None, False),
-        ("::", None, False),
-        ("192.168.1.20", None, False),
-        ("emulator.internal", None, False),
-        ("0.0.0.0", True, True),
-        ("127.0.0.1", False, False),
-    ],
-)
-def test_admin_writes_default_to_loopback_listeners_only(host: str, setting: bool | None, allowed: bool) -> None:
-    assert Settings(host=host, admin_writes=setting).admin_writes_allowed() is allowed

@@ -36,7 +36,7 @@ def test_version(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, f"sagemaker-emulator {__version__}\n", "")
 
 
-SECRETS = {"token_secret", "secret_keys"}
+SECRETS = {"token_secret", "secret_keys", "admin_token"}
 
 
 def test_every_setting_has_a_description() -> None:
@@ -52,11 +52,12 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
         f"--no-{f[2:]}" for f in expected if Settings.model_fields[f[2:].replace("-", "_")].annotation == bool | None
     }
     assert flags == expected | booleans
-    assert booleans == {"--no-admin-writes", "--no-strict-auth"}
+    assert booleans == {"--no-strict-auth"}
     # Each flag's help is its field's description.
     assert "containers in one model (default 15)" in result.stdout
-    assert "SAGEMAKER_EMULATOR_SECRET_KEYS, SAGEMAKER_EMULATOR_TOKEN_SECRET are env only" in " ".join(
-        result.stdout.split()
+    assert (
+        "SAGEMAKER_EMULATOR_ADMIN_TOKEN, SAGEMAKER_EMULATOR_SECRET_KEYS, SAGEMAKER_EMULATOR_TOKEN_SECRET are env only"
+        in " ".join(result.stdout.split())
     )
 
 
@@ -71,7 +72,7 @@ def test_every_flag_reaches_its_setting() -> None:
             "--max-json-depth=9",
             "--fault-seed=11",
             "--request-body-timeout=2.5",
-            "--no-admin-writes",
+            "--admin-access=off",
             "--log-format=json",
             "--limits-file=l.toml",
             '--access-keys={"AKIDEXAMPLE": "111122223333"}',
@@ -81,7 +82,7 @@ def test_every_flag_reaches_its_setting() -> None:
     settings = settings_from_args(args)
     assert (settings.max_containers_per_model, settings.database_pool_size, settings.max_request_bytes) == (3, 7, 4096)
     assert (settings.max_json_depth, settings.fault_seed, settings.request_body_timeout) == (9, 11, 2.5)
-    assert (settings.admin_writes, settings.log_format, settings.limits_file) == (False, "json", Path("l.toml"))
+    assert (settings.admin_access, settings.log_format, settings.limits_file) == ("off", "json", Path("l.toml"))
     assert settings.access_keys == {"AKIDEXAMPLE": "111122223333"}
     assert settings.faults is not None and [r.action for r in settings.faults.rules] == ["throttle"]
     assert settings_from_args(parse_args(["serve"])) == Settings()

@@ -107,7 +107,7 @@ def test_the_image_start_command_serves(started: str, tmp_path: Path) -> None:
     )
     assert sm.describe_model(ModelName="in-a-box")["ModelName"] == "in-a-box"
     assert (tmp_path / "sagemaker-emulator.db").is_file()  # the data is in the volume
-    assert httpx.get(f"{started}/_emulator/settings").json()["admin_writes"] is True  # loopback here, not in Docker
+    assert httpx.get(f"{started}/_emulator/settings").json()["admin_access"] == "loopback"  # here, not in Docker
 
 
 def test_the_image_healthcheck_passes_while_serving_and_fails_when_not(

@@ -30,7 +30,7 @@ BODIES: dict[tuple[str, str], Any] = {("PUT", "/_emulator/state"): SEED, ("PUT",
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("readme") / "emulator.db"
-    with running_server(Settings(database_url=f"sqlite:///{database}", admin_writes=True)) as url:
+    with running_server(Settings(database_url=f"sqlite:///{database}")) as url:
         yield url
 
 

@@ -9,14 +9,16 @@ from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
 from emulator.admin.state import state_router
 from emulator.operations.context import Deps
-from emulator.settings import Settings
+from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator
 
 # The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
 ADMIN_PREFIX = "/_emulator"
 
 
-def admin_router(deps: Deps, *, settings: Settings, validator: RequestValidator, operations: list[str]) -> APIRouter:
+def admin_router(
+    deps: Deps, *, settings: Settings, validator: RequestValidator, operations: list[str], admin_mode: AdminMode
+) -> APIRouter:
     router = APIRouter(prefix=ADMIN_PREFIX)
 
     @router.get("/health", tags=["info"])
@@ -25,6 +27,6 @@ def admin_router(deps: Deps, *, settings: Settings, validator: RequestValidator,
         return {"status": "ok", "version": __version__}
 
     router.include_router(faults_router(deps.faults))
-    router.include_router(info_router(deps, settings, operations))
+    router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
     router.include_router(state_router(deps, settings, validator))
     return router

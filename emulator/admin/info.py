@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse
 from emulator import __version__
 from emulator.admin.snapshot import VERSION as SNAPSHOT_VERSION
 from emulator.operations.context import Deps
-from emulator.settings import Settings
+from emulator.settings import AdminMode, Settings
 from emulator.shapes.generated import BOTOCORE_VERSION
 
 # Setting names that could hold a credential: shown as "***" whatever their value.
 _SECRET_WORDS = ("secret", "password", "token", "credential")
 
 
-def settings_in_force(settings: Settings, deps: Deps) -> dict[str, Any]:
+def settings_in_force(settings: Settings, deps: Deps, *, admin_mode: AdminMode) -> dict[str, Any]:
     shown: dict[str, Any] = settings.model_dump(mode="json")
     for name in shown:
         if any(word in name for word in _SECRET_WORDS) and shown[name] is not None:
@@ -25,12 +25,12 @@ def settings_in_force(settings: Settings, deps: Deps) -> dict[str, Any]:
     from sqlalchemy.engine import make_url  # here: a server on a SQLite file does not load SQLAlchemy to start
 
     shown["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
-    shown["admin_writes"] = settings.admin_writes_allowed()
+    shown["admin_access"] = admin_mode  # the mode in force, whether set or derived
     shown["limits"] = deps.limits.model_dump()
     return shown
 
 
-def info_router(deps: Deps, settings: Settings, operations: list[str]) -> APIRouter:
+def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_mode: AdminMode) -> APIRouter:
     router = APIRouter(tags=["info"])
 
     @router.get("/ready")
@@ -53,6 +53,6 @@ def info_router(deps: Deps, settings: Settings, operations: list[str]) -> APIRou
 
     @router.get("/settings")
     def settings_view() -> dict[str, Any]:
-        return settings_in_force(settings, deps)
+        return settings_in_force(settings, deps, admin_mode=admin_mode)
 
     return router

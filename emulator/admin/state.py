@@ -6,30 +6,19 @@ from __future__ import annotations
 import time
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from emulator.admin.snapshot import from_document, to_document
-from emulator.errors import AccessDeniedException, ValidationException
+from emulator.errors import ValidationException
 from emulator.operations.context import Deps
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 
-WRITES_DISABLED = (
-    "Reset and import are disabled on this listener (it is not a loopback address);"
-    " set SAGEMAKER_EMULATOR_ADMIN_WRITES=true to allow them."
-)
-
 
 def state_router(deps: Deps, settings: Settings, validator: RequestValidator) -> APIRouter:
-    writes_allowed = settings.admin_writes_allowed()
-
-    def require_writes() -> None:
-        if not writes_allowed:
-            raise AccessDeniedException(WRITES_DISABLED)
-
     router = APIRouter(tags=["state"])
 
-    @router.post("/reset", dependencies=[Depends(require_writes)])
+    @router.post("/reset")
     async def reset(account_id: str | None = None, region: str | None = None) -> dict[str, int]:
         """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
         each kind (`deleted_models`, ...)."""
@@ -42,7 +31,7 @@ def state_router(deps: Deps, settings: Settings, validator: RequestValidator) ->
         document = to_document(await deps.store.export(), kinds=deps.kinds)
         return Response(orjson.dumps(document), media_type="application/json")
 
-    @router.put("/state", dependencies=[Depends(require_writes)])
+    @router.put("/state")
     async def import_state(request: Request) -> dict[str, int]:
         """Replaces the whole state with a snapshot; nothing changes if any resource in it is invalid."""
         try:

@@ -4,7 +4,6 @@ enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI ro
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -31,8 +30,6 @@ from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 from emulator.store import open_store
 from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
-
-log = logging.getLogger("emulator")
 
 
 class EmulatorApp(FastAPI):
@@ -114,8 +111,8 @@ async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def internal_error(_request: Request, exc: Exception) -> Response:
-    """An admin request that failed inside: logged with its traceback, answered with AWS's short InternalFailure."""
-    log.error("admin request failed with an internal error", exc_info=exc)
+    """An admin request that failed inside: AWS's short InternalFailure. Starlette raises the exception on after this
+    answer, so the server logs its traceback once."""
     failure = InternalFailure("We encountered an internal error. Please try again.")
     return Response(error_body(failure), status_code=failure.status, media_type="application/json")
 

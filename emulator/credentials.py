@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+# ASCII digits, matched whole (fullmatch): `\d` would take other scripts' digits, `$` a trailing newline.
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 # What can stand between `Credential=` and the first `/` of a SigV4 Authorization header.
 ACCESS_KEY_ID = re.compile(r"^[^/,=\s]{1,128}$")
 
@@ -108,7 +109,7 @@ def resolve_credentials(
         if not ACCESS_KEY_ID.match(key_id):
             raise CredentialsError(f"access key id {key_id!r} is not valid: 1-128 characters, no '/', ',', '='")
     for key_id, account in accounts.items():
-        if not ACCOUNT_ID.match(account):
+        if not ACCOUNT_ID.fullmatch(account):
             raise CredentialsError(f"access key {key_id}: account id {account!r} is not 12 digits")
     for key_id, secret in secrets.items():
         if not secret.get_secret_value():

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     region: str = Field(default="us-east-1", description="region of requests that carry no SigV4 credential scope")
     account_id: str = Field(
         default="123456789012",
-        pattern=r"^\d{12}$",
+        pattern=r"^[0-9]{12}$",  # ASCII digits: pydantic's \d takes any script's
         description="account of requests whose access key is not mapped to an account",
     )
     log_level: str = Field(default="info", description="critical, error, warning, info or debug")

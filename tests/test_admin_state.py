@@ -30,7 +30,7 @@ def exported(endpoint: str) -> dict[str, Any]:
 
 
 def put_state(endpoint: str, document: Any) -> httpx.Response:
-    content = document if isinstance(document, bytes) else json.dumps(document).encode()
+    content = document if isinstance(document, bytes) else json.dumps(document, ensure_ascii=False).encode()
     return httpx.put(f"{endpoint}/_emulator/state", content=content)
 
 
@@ -173,6 +173,7 @@ def doc(*models: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"format": "sagemaker-emulator-snapshot", "version": 1, "models": list(models), **top}
 
 
+BAD_TIME = "creation_time must be a number of seconds since the epoch from 0 to 253402300799.999."
 BAD_SNAPSHOTS = [
     ("not-json", b"{", "The snapshot is not valid JSON."),
     (
@@ -194,7 +195,27 @@ BAD_SNAPSHOTS = [
     (
         "bad-time",
         doc(model(creation_time="yesterday")),
-        "models[0]: creation_time must be a non-negative number of seconds since the epoch.",
+        f"models[0]: {BAD_TIME}",
+    ),
+    ("time-1e16", doc(model(creation_time=1e16)), f"models[0]: {BAD_TIME}"),
+    ("time-negative", doc(model(creation_time=-1)), f"models[0]: {BAD_TIME}"),
+    ("time-true", doc(model(creation_time=True)), f"models[0]: {BAD_TIME}"),
+    ("account-newline", doc(model(account_id="123456789012\n")), "models[0]: account_id must be 12 digits."),
+    ("account-arabic-digits", doc(model(account_id="١٢٣٤٥٦٧٨٩٠١٢")), "models[0]: account_id must be 12 digits."),
+    (
+        "region-newline",
+        doc(model(region="us-east-1\n")),
+        "models[0]: region must be a region name such as us-east-1.",
+    ),
+    (
+        "reserved-tag",
+        doc(model(), model(model_name="n", tags=[{"Key": "AWS:team", "Value": "v"}])),
+        "models[1]: Tag keys starting with 'aws:' are reserved for AWS use.",
+    ),
+    (
+        "null-environment-value",
+        doc(model(definition={"PrimaryContainer": {"Image": IMAGE, "Environment": {"A": None}}})),
+        "models[0]: NULL_VALUE can not be converted to a String",
     ),
     (
         "name-in-definition",
@@ -232,3 +253,53 @@ def test_a_bad_snapshot_is_refused_and_nothing_changes(endpoint: str, sm: Any, d
     response = put_state(endpoint, document)
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
     assert exported(endpoint) == before
+
+
+def test_an_import_keeps_the_model_limit(make_settings: Any) -> None:
+    with running_server(make_settings(max_models=3)) as endpoint:
+        sm = sagemaker_client(endpoint)
+        create(sm, "existing")
+        before = exported(endpoint)
+        too_many = doc(*[model(model_name=f"m{i}") for i in range(10)])
+        response = put_state(endpoint, too_many)
+        assert (response.status_code, response.json()) == (
+            400,
+            {
+                "__type": "ValidationException",
+                "message": "models[3]: The account-level service limit 'Number of models' is 3 Models, with current"
+                " utilization of 3 Models and a request delta of 1 Models. Please contact AWS support to request an"
+                " increase for this limit.",
+            },
+        )
+        assert exported(endpoint) == before
+        # Per account and region, as the API counts: three in each of two scopes is fine.
+        other = [model(model_name=f"e{i}", region="eu-west-1") for i in range(3)]
+        fits = doc(*[model(model_name=f"m{i}") for i in range(3)], *other)
+        assert put_state(endpoint, fits).json() == {"imported_models": 6}
+
+
+def test_a_repeated_tag_key_is_one_tag_as_in_create_model(endpoint: str, sm: Any) -> None:
+    tags = [{"Key": "k", "Value": "first"}, {"Key": "other", "Value": "o"}, {"Key": "k", "Value": "last"}]
+    response = put_state(endpoint, doc(model(tags=tags)))
+    assert (response.status_code, response.json()) == (200, {"imported_models": 1})
+    assert exported(endpoint)["models"][0]["tags"] == [{"Key": "k", "Value": "last"}, {"Key": "other", "Value": "o"}]
+
+
+def test_the_latest_creation_time_imports_and_reads_back(endpoint: str, sm: Any) -> None:
+    assert put_state(endpoint, doc(model(creation_time=253402300799.999))).status_code == 200
+    described = sm.describe_model(ModelName="m")
+    assert described["CreationTime"].year == 9999
+
+
+@pytest.mark.parametrize("account", ["123456789012\n", "١٢٣٤٥٦٧٨٩٠١٢"])
+def test_settings_and_access_keys_take_ascii_account_ids_only(account: str) -> None:
+    from pydantic import ValidationError
+
+    from emulator.credentials import CredentialsError, resolve_credentials
+    from emulator.protocol.sigv4 import valid_region
+
+    with pytest.raises(ValidationError):
+        Settings(account_id=account)
+    with pytest.raises(CredentialsError):
+        resolve_credentials(file=None, strict=None, access_keys={"AKID": account}, secret_keys={}, environ={})
+    assert not valid_region("us-east-1\n")

@@ -102,7 +102,7 @@ def test_a_key_with_a_secret_and_no_account_is_the_default_account(make_settings
         (
             f'[access_keys.AK1]\naccount_id = "12345"\nsecret_access_key = "{SECRET}"\n',
             ".toml",
-            "bad credentials file {path}: access_keys.AK1.account_id: String should match pattern '^\\d{{12}}$'",
+            "bad credentials file {path}: access_keys.AK1.account_id: String should match pattern '^[0-9]{{12}}$'",
         ),
         (
             "[access_keys.AK1]\nsecret_access_key = 98765432109876\n",

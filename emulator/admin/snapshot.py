@@ -23,7 +23,9 @@ from typing import Any
 from emulator import __version__
 from emulator.errors import AwsError, ValidationException
 from emulator.operations.context import Deps
-from emulator.resources.kind import ResourceKind
+from emulator.operations.tags import distinct_tags
+from emulator.protocol.sigv4 import valid_region
+from emulator.resources.kind import ResourceKind, limit_message
 from emulator.shapes.validate import RequestValidator
 from emulator.store.records import ExportedResource, Scope
 
@@ -32,8 +34,11 @@ VERSION = 1
 # Upgrades of older documents, each from version N to N+1; add one whenever VERSION grows.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# ASCII digits, matched whole: `\d` takes other scripts' digits and `$` a trailing newline, and no request can
+# reach an account or region spelt so.
+_ACCOUNT = re.compile(r"[0-9]{12}")
+# The last second of year 9999: SDKs parse CreationTime into a date, which later years break (and BIGINT ms overflow).
+MAX_CREATION_TIME = 253402300799.999
 
 
 def to_document(resources: list[ExportedResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
@@ -85,6 +90,8 @@ def from_document(
         if not isinstance(entries, list):
             raise ValidationException(f'"{key}" must be a list.')
         seen: set[tuple[str, str, str]] = set()
+        per_scope: dict[tuple[str, str], int] = {}
+        limit = kind.limit(deps.limits)
         for i, entry in enumerate(entries):
             try:
                 resource = _resource(
@@ -105,6 +112,12 @@ def from_document(
                     f" region {scope.region}."
                 )
             seen.add((scope.account_id, scope.region, resource.name.lower()))
+            # The same limit as the API: a snapshot cannot hold what creates could not have made.
+            held = per_scope.get((scope.account_id, scope.region), 0)
+            if limit is not None and held >= limit:
+                message = limit_message(kind.limit_name, limit=limit, current=held, delta=1, unit=kind.plural)
+                raise ValidationException(f"{key}[{i}]: {message}")
+            per_scope[(scope.account_id, scope.region)] = held + 1
             parsed.append(resource)
     return parsed
 
@@ -125,12 +138,15 @@ def _resource(
     region = entry.get("region", default_region)
     creation_time = entry.get("creation_time", now)
     definition = entry.get("definition", {})
-    if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
+    if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
         raise ValidationException("account_id must be 12 digits.")
-    if not isinstance(region, str) or not _REGION.match(region):
+    # Exactly the regions a request's credential scope can name (emulator/protocol/sigv4.py).
+    if not isinstance(region, str) or not valid_region(region):
         raise ValidationException("region must be a region name such as us-east-1.")
-    if type(creation_time) not in (int, float) or creation_time < 0:
-        raise ValidationException("creation_time must be a non-negative number of seconds since the epoch.")
+    if type(creation_time) not in (int, float) or not 0 <= creation_time <= MAX_CREATION_TIME:
+        raise ValidationException(
+            f"creation_time must be a number of seconds since the epoch from 0 to {MAX_CREATION_TIME:.3f}."
+        )
     if not isinstance(definition, dict):
         raise ValidationException("definition must be a JSON object.")
     extra = sorted(set(definition) - set(kind.definition_members))
@@ -149,5 +165,6 @@ def _resource(
         name=request[kind.name_member],
         creation_ms=round(creation_time * 1000),
         definition=json.dumps(kept, separators=(",", ":"), ensure_ascii=False),
-        tags=[(t["Key"], t["Value"]) for t in request.get("Tags", [])],
+        # CreateModel's rules for tags: reserved `aws:` keys refused, a repeated key kept once with its last value.
+        tags=distinct_tags(request.get("Tags") or []),
     )

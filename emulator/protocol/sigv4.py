@@ -45,7 +45,7 @@ SIGNATURE_MISMATCH = (
 
 
 def valid_region(region: str) -> bool:
-    return len(region) <= MAX_REGION_LENGTH and REGION.match(region) is not None
+    return len(region) <= MAX_REGION_LENGTH and REGION.fullmatch(region) is not None  # `$` allows a final newline
 
 
 @dataclass(frozen=True, slots=True)

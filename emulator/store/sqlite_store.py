@@ -8,11 +8,14 @@ through the retrying path, which waits, migrates or answers 503 (emulator/store/
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from emulator.errors import ServiceUnavailable
 from emulator.store.database import Database, driver_error
 from emulator.store.reads import READY_SQL
 from emulator.store.retry import retrying
@@ -21,13 +24,55 @@ from emulator.store.store import Store
 from emulator.store.transactions import Transactions
 
 T = TypeVar("T")
+log = logging.getLogger("emulator.store")
+
+
+class DatabaseFileGone(ServiceUnavailable):
+    """The database path no longer names the file the server opened (deleted, or replaced by another file): writes
+    would go into a file nobody can open again, and be lost on restart."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The service is unavailable because its database file was deleted or replaced while it ran;"
+            " restart it to open the file now at its path."
+        )
+
+
+class FileIdentity:
+    """Whether a path still names the file first seen there (same device and inode)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+        self._reported = False
+
+    def check(self) -> None:
+        """Raises DatabaseFileGone once the path names no file, or another one. One stat (a few µs) per call."""
+        try:
+            stat = os.stat(self.path)
+            identity = (stat.st_dev, stat.st_ino)
+        except FileNotFoundError:
+            identity = None
+        if self._seen is None and identity is not None:
+            self._seen = identity
+        if identity is None or identity != self._seen:
+            if not self._reported:
+                self._reported = True
+                log.error("database file %s was deleted or replaced: writes answer 503 until a restart", self.path)
+            raise DatabaseFileGone()
 
 
 class SqliteStore(Store):
     def __init__(self, database: Database) -> None:
         super().__init__(database)
-        self.transactions = Transactions(database)
+        # A plain file's identity, checked once per write batch and by readiness; None for URLs SQLAlchemy opens.
+        self.file = FileIdentity(database.sqlite_file) if database.sqlite_file is not None else None
+        self.transactions = Transactions(database, before_batch=self._check_file)
         self._readers = threading.local()
+
+    def _check_file(self) -> None:
+        if self.file is not None:
+            self.file.check()
 
     async def _rows(self, sql: str, params: Params) -> list[Any]:
         if self.schema.ready:
@@ -65,6 +110,7 @@ class SqliteStore(Store):
         return self.transactions.run(raw)
 
     def _check(self) -> None:
+        self._check_file()
         conn = self.database.connect_sqlite()
         try:
             conn.execute(READY_SQL).fetchall()

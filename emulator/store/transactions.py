@@ -81,11 +81,18 @@ def _wake(batch: list[_Job]) -> None:
         loop.call_soon_threadsafe(_settle_all, jobs)
 
 
-class Transactions:
-    """run(work) executes work(conn) in a write transaction and returns its result once it is committed."""
+def _no_check() -> None:
+    pass
 
-    def __init__(self, database: Database) -> None:
+
+class Transactions:
+    """run(work) executes work(conn) in a write transaction and returns its result once it is committed.
+
+    before_batch runs before each batch takes the write lock; what it raises fails the whole batch, unwritten."""
+
+    def __init__(self, database: Database, *, before_batch: Callable[[], None] = _no_check) -> None:
         self.database = database
+        self.before_batch = before_batch
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None  # the writer thread's own, kept across batches
@@ -120,7 +127,7 @@ class Transactions:
         if on_loop and self._loop_writer is None:
             with self._start_lock:
                 if self._loop_writer is None:
-                    self._loop_writer = LoopWriter(self.database, loop)
+                    self._loop_writer = LoopWriter(self.database, loop, before_batch=self.before_batch)
         writer = self._loop_writer
         if on_loop and writer is not None and writer.loop is loop and not self._threaded_jobs:
             done, result = await writer.run(work)
@@ -188,6 +195,7 @@ class Transactions:
             if self._conn is None:
                 self._conn = self.database.connect_sqlite()
             conn = self._conn
+            self.before_batch()
             conn.execute("BEGIN IMMEDIATE")  # waits for the write lock (busy_timeout)
             try:
                 for job in batch:
@@ -240,9 +248,12 @@ class LoopWriter:
 
     No savepoint per job: each write is atomic itself (emulator/store/writes.py) or fails its batch."""
 
-    def __init__(self, database: Database, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, database: Database, loop: asyncio.AbstractEventLoop, *, before_batch: Callable[[], None] = _no_check
+    ) -> None:
         self.database = database
         self.loop = loop
+        self.before_batch = before_batch
         self._conn: sqlite3.Connection | None = None
         # The open transaction's callers, one future each (None: no transaction open). A cancelled caller
         # cancels only its own future; its writes commit with the others'.
@@ -263,6 +274,7 @@ class LoopWriter:
         conn = self._connection()
         jobs = self._jobs
         if jobs is None:
+            self.before_batch()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError:

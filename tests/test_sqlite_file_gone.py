@@ -1,0 +1,55 @@
+"""Issue 17: the SQLite file deleted or replaced under a running server. Writes used to answer 200 into the unlinked
+file (lost on restart) while readiness said ready; now writes answer 503 and readiness fails until a restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emulator.settings import Settings
+from tests.support import aws_post, running_server
+
+IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+GONE = {
+    "__type": "ServiceUnavailable",
+    "message": "The service is unavailable because its database file was deleted or replaced while it ran;"
+    " restart it to open the file now at its path.",
+}
+
+
+def create(endpoint: str, name: str) -> httpx.Response:
+    return aws_post(endpoint, "CreateModel", {"ModelName": name, "PrimaryContainer": IMAGE})
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_writes_answer_503_and_readiness_fails_once_the_file_is_gone(tmp_path: Path, how: str) -> None:
+    database = tmp_path / "emulator.db"
+    with running_server(Settings(database_url=f"sqlite:///{database}")) as endpoint:
+        assert create(endpoint, "before").status_code == 200
+        assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
+        if how == "deleted":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+        else:
+            shutil.copy(database, tmp_path / "copy.db")
+            os.replace(tmp_path / "copy.db", database)
+        for name in ("after-1", "after-2"):
+            refused = create(endpoint, name)
+            assert (refused.status_code, refused.json()) == (503, GONE)
+        reset = httpx.post(endpoint + "/_emulator/reset")
+        assert (reset.status_code, reset.json()) == (503, GONE)
+        ready = httpx.get(endpoint + "/_emulator/ready")
+        assert (ready.status_code, ready.json()) == (
+            503,
+            {"__type": "ServiceUnavailable", "message": "The database is not available: DatabaseFileGone."},
+        )
+        assert httpx.get(endpoint + "/_emulator/health").status_code == 200
+    # A restart opens the file now at the path and serves again.
+    with running_server(Settings(database_url=f"sqlite:///{database}")) as endpoint:
+        assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
+        assert create(endpoint, "after-restart").status_code == 200
+        assert aws_post(endpoint, "DescribeModel", {"ModelName": "after-restart"}).status_code == 200

@@ -16,6 +16,7 @@ from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
 from emulator.admin.guard import AdminGuard
 from emulator.errors import AwsError, InternalFailure
+from emulator.fault_sync import FaultSync
 from emulator.faults import FaultInjector
 from emulator.operations import handlers_for
 from emulator.operations.context import Deps
@@ -37,7 +38,7 @@ class EmulatorApp(FastAPI):
     request passes the guard on its head, then its body is read under the AWS request limits (size, time), and only
     then does FastAPI see it."""
 
-    def __init__(self, *, aws: AwsJsonApp, guard: AdminGuard) -> None:
+    def __init__(self, *, aws: AwsJsonApp, guard: AdminGuard, fault_sync: FaultSync) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -47,6 +48,7 @@ class EmulatorApp(FastAPI):
         )
         self.aws = aws
         self.guard = guard
+        self.fault_sync = fault_sync
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
@@ -71,6 +73,7 @@ class EmulatorApp(FastAPI):
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.fault_sync.close()
         self.aws.deps.store.close()
 
 
@@ -190,11 +193,24 @@ def create_app(
     )
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
     admin_mode = settings.admin_mode(strict_auth=credentials.strict)
-    app = EmulatorApp(aws=aws, guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX))
+    # Rules set at run time reach every process on the database through the store.
+    faults.shared = store
+    fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
+    fault_sync.start()
+    app = EmulatorApp(
+        aws=aws, guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX), fault_sync=fault_sync
+    )
     app.add_exception_handler(AwsError, aws_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, internal_error)
     app.include_router(
-        admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers), admin_mode=admin_mode)
+        admin_router(
+            deps,
+            settings=settings,
+            validator=validator,
+            operations=sorted(handlers),
+            admin_mode=admin_mode,
+            fault_sync=fault_sync,
+        )
     )
     return app

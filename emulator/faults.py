@@ -7,6 +7,10 @@ Rules are matched in order; the first rule that fires decides. "Fires" means: th
 (operation, account, model-name prefix), then its every-Nth counter or its probability draw says yes, and it has
 injections left. Every matching request counts towards every-Nth, so `every = 3` fails the 3rd, 6th, ... match.
 A seed makes the probability draws repeatable: the same requests in the same order get the same faults.
+
+Rules live in the store once a process has published or adopted them (emulator/fault_sync.py): then every
+worker and replica applies the same rules, and every-Nth and `times` count across all of them, one store write
+per matching request (only while rules are set). Probability draws stay each process's own.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import json
 import random
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -101,19 +106,38 @@ class _RuleState:
     injected: int = 0
 
 
+class SharedCounters(Protocol):
+    """Counters of the stored rules, shared by every process (the Store implements this)."""
+
+    async def count_fault(self, *, version: int, position: int, decide: Callable[[int, int], bool]) -> bool | None:
+        """Counts a match; whether it fires, as decide(matched, injected) says. None: that version is gone."""
+        ...
+
+
+def fires(rule: FaultRule, *, drawn: bool, matched: int, injected: int) -> bool:
+    """Whether a rule fires on its `matched`th match (this one counted), `injected` injections so far."""
+    if rule.times is not None and injected >= rule.times:
+        return False
+    return drawn and (rule.every is None or matched % rule.every == 0)
+
+
 @dataclass(slots=True)
 class FaultInjector:
-    """The live rules. Replaced as a whole by `configure`, so a change takes effect on the next request."""
+    """The live rules. Replaced as a whole by `configure`, so a change takes effect on the next request.
+
+    version: the stored rules' version these are (0: not stored, counted here); shared: where stored rules count."""
 
     config: FaultConfig = field(default_factory=FaultConfig)
     active: bool = False
+    version: int = 0
+    shared: SharedCounters | None = None
     _states: list[_RuleState] = field(default_factory=list)
     _random: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.configure(self.config)
 
-    def configure(self, config: FaultConfig) -> None:
+    def configure(self, config: FaultConfig, *, version: int = 0) -> None:
         """Replace every rule; counters and the random sequence start afresh (from the seed, if one is set)."""
         self.config = config
         self._random = random.Random(config.seed)
@@ -121,16 +145,19 @@ class FaultInjector:
             _RuleState(rule=r, operations=frozenset(r.operations) if r.operations is not None else None)
             for r in config.rules
         ]
+        self.version = version
         self.active = bool(self._states)
 
     def counters(self) -> list[dict[str, int]]:
+        """This process's own counters (of rules not stored)."""
         return [{"matched": s.matched, "injected": s.injected} for s in self._states]
 
-    def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
+    async def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
         """Raise the injected error, or return the delay in seconds to add (0.0 for none)."""
+        version, states, shared = self.version, self._states, self.shared  # one set of rules for the whole pick
         name: str | None = None
         named = False
-        for state in self._states:
+        for position, state in enumerate(states):
             rule = state.rule
             if state.operations is not None and operation not in state.operations:
                 continue
@@ -141,18 +168,22 @@ class FaultInjector:
                     name, named = model_name_of(request), True
                 if name is None or not name.startswith(tuple(rule.model_name_prefixes)):
                     continue
-            state.matched += 1
-            if rule.times is not None and state.injected >= rule.times:
-                continue
-            if rule.every is not None:
-                fires = state.matched % rule.every == 0
-            elif rule.probability is not None:
-                fires = self._random.random() < rule.probability
+            drawn = rule.probability is None or self._random.random() < rule.probability
+            if version and shared is not None:
+
+                def decide(matched: int, injected: int, rule: FaultRule = rule, drawn: bool = drawn) -> bool:
+                    return fires(rule, drawn=drawn, matched=matched, injected=injected)
+
+                fired = await shared.count_fault(version=version, position=position, decide=decide)
+                if fired is None:
+                    return 0.0  # the rules changed while this request was matched: it gets none of either
             else:
-                fires = True
-            if not fires:
+                state.matched += 1
+                fired = fires(rule, drawn=drawn, matched=state.matched, injected=state.injected)
+                if fired:
+                    state.injected += 1
+            if not fired:
                 continue
-            state.injected += 1
             if rule.action == "latency":
                 return rule.latency_ms / 1000
             raise _ERRORS[rule.action](rule.message if rule.message is not None else DEFAULT_MESSAGES[rule.action])

@@ -143,7 +143,15 @@ def test_an_empty_database_built_at_head_has_the_schema_the_scripts_build(backen
         upgrade(make_engine(migrated), HEAD)  # a named revision always runs the scripts
         assert schema_of(built) == schema_of(migrated)
         assert schema_of(built)["version"] == [HEAD]
-        assert set(schema_of(built)) == {"alembic_version", "resources", "tags", "resource_counts", "version"}
+        assert set(schema_of(built)) == {
+            "alembic_version",
+            "resources",
+            "tags",
+            "resource_counts",
+            "fault_config",
+            "fault_counters",
+            "version",
+        }
 
 
 def sqlite_master(path: Path) -> list[tuple[str, str, str, str | None]]:
@@ -209,13 +217,15 @@ def test_migrate_command_creates_then_reports_the_schema(database_url: str) -> N
     first = subprocess.run(command, capture_output=True, text=True, timeout=60)
     second = subprocess.run(command, capture_output=True, text=True, timeout=60)
     shown = make_engine(database_url).url.render_as_string(hide_password=True)
-    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0003\n")
-    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0003 (the newest)\n")
+    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to {HEAD}\n")
+    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision {HEAD} (the newest)\n")
     assert set(inspect(create_engine(database_url)).get_table_names()) == {
         "alembic_version",
         "resources",
         "tags",
         "resource_counts",
+        "fault_config",
+        "fault_counters",
     }
 
 

@@ -8,6 +8,7 @@ from emulator import __version__
 from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
 from emulator.admin.state import state_router
+from emulator.fault_sync import FaultSync
 from emulator.operations.context import Deps
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator
@@ -17,7 +18,13 @@ ADMIN_PREFIX = "/_emulator"
 
 
 def admin_router(
-    deps: Deps, *, settings: Settings, validator: RequestValidator, operations: list[str], admin_mode: AdminMode
+    deps: Deps,
+    *,
+    settings: Settings,
+    validator: RequestValidator,
+    operations: list[str],
+    admin_mode: AdminMode,
+    fault_sync: FaultSync,
 ) -> APIRouter:
     router = APIRouter(prefix=ADMIN_PREFIX)
 
@@ -26,7 +33,7 @@ def admin_router(
         """200 while the process serves requests (readiness, which asks the database, is /ready)."""
         return {"status": "ok", "version": __version__}
 
-    router.include_router(faults_router(deps.faults))
+    router.include_router(faults_router(fault_sync))
     router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
     router.include_router(state_router(deps, settings, validator))
     return router

@@ -1,4 +1,4 @@
-"""/_emulator/faults: read, replace or clear the fault-injection rules of a running server."""
+"""/_emulator/faults: read, replace or clear the fault-injection rules of every process on the database."""
 
 from __future__ import annotations
 
@@ -6,28 +6,25 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from emulator.faults import FaultConfig, FaultInjector
+from emulator.fault_sync import FaultSync
+from emulator.faults import FaultConfig
 
 
-def faults_router(injector: FaultInjector) -> APIRouter:
+def faults_router(sync: FaultSync) -> APIRouter:
     router = APIRouter(tags=["faults"])
-
-    def current() -> dict[str, Any]:
-        return {**injector.config.model_dump(exclude_none=True), "counters": injector.counters()}
 
     @router.get("/faults")
     async def get_faults() -> dict[str, Any]:
-        return current()
+        return await sync.view()
 
-    # async: runs on the event loop, between two AWS requests, never beside one in a worker thread.
     @router.put("/faults")
     async def put_faults(config: FaultConfig) -> dict[str, Any]:
-        injector.configure(config)
-        return current()
+        await sync.replace(config)
+        return await sync.view()
 
     @router.delete("/faults")
     async def delete_faults() -> dict[str, Any]:
-        injector.configure(FaultConfig())
-        return current()
+        await sync.replace(FaultConfig())
+        return await sync.view()
 
     return router

@@ -128,7 +128,7 @@ class AwsJsonApp:
             ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
             scope[CONTEXT_KEY] = ctx
             if self.faults.active:
-                delay = self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
+                delay = await self.faults.pick(operation=operation, account_id=ctx.account_id, request=request)
                 if delay:
                     await asyncio.sleep(delay)
             if large:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import emulator.store.fault_rules as fault_rules
 import emulator.store.reads as reads
 import emulator.store.writes as writes
 from emulator.running_loop import running_loop
@@ -84,6 +85,29 @@ class Store:
         """Replaces the whole state atomically: on any failure nothing changes."""
         await self._write(functools.partial(writes.replace_all, resources=resources), heavy=True)
 
+    # Fault-injection rules shared by every process on the database (emulator/fault_sync.py). Changing them is heavy
+    # (a thread), so a process's background poller never becomes the loop that SQLite's loop-side writes bind to.
+    async def fault_version(self) -> int:
+        """The version of the shared rules; 0 while none were ever stored."""
+        rows = await self._rows(fault_rules.VERSION_SQL, {})
+        return int(rows[0][0]) if rows else 0
+
+    async def fault_rules(self) -> tuple[int, str | None, list[tuple[int, int]]]:
+        """The shared rules' version, their FaultConfig JSON (None: never stored) and each rule's (matched,
+        injected), read in one transaction."""
+        return await self._write(_fault_rules, heavy=True)
+
+    async def replace_fault_rules(self, config: str, *, rules: int) -> int:
+        """Stores config (FaultConfig JSON of `rules` rules) as the next version, counters at 0; that version."""
+        return await self._write(functools.partial(fault_rules.replace, config=config, rules=rules), heavy=True)
+
+    async def count_fault(self, *, version: int, position: int, decide: Callable[[int, int], bool]) -> bool | None:
+        """Counts a match of rule `position`; whether it fires, as decide(matched, injected) says (counted too).
+        None when `version` is no longer in force."""
+        return await self._write(
+            functools.partial(fault_rules.count, version=version, position=position, decide=decide)
+        )
+
     async def check(self) -> str | None:
         """None when the database answers a query on our schema; else the name of the error it gave."""
         try:
@@ -111,6 +135,15 @@ class Store:
 
     def _check(self) -> None:
         raise NotImplementedError
+
+
+def _fault_rules(db: Statements) -> tuple[int, str | None, list[tuple[int, int]]]:
+    found = db.rows(fault_rules.CONFIG_SQL, {})
+    if not found:
+        return 0, None, []
+    version, config = int(found[0][0]), str(found[0][1])
+    counters = [(int(m), int(i)) for m, i in db.rows(fault_rules.COUNTERS_SQL, {"version": version})]
+    return version, config, counters
 
 
 def _export(db: Statements) -> list[ExportedResource]:

@@ -54,3 +54,24 @@ resource_counts = Table(
     Column("region", String(64), primary_key=True),
     Column("count", Integer, nullable=False),
 )
+
+# Fault-injection rules set at run time, shared by every process on the database (emulator/fault_sync.py): one row
+# (id 1), its version raised by every change, so a process notices a change by reading one integer.
+fault_config = Table(
+    "fault_config",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    # The FaultConfig as JSON.
+    Column("config", Text, nullable=False),
+)
+
+# How often each rule of one version matched and fired, across every process: every-Nth and `times` count here.
+fault_counters = Table(
+    "fault_counters",
+    metadata,
+    Column("version", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("matched", BigInteger, nullable=False),
+    Column("injected", BigInteger, nullable=False),
+)

@@ -1,0 +1,92 @@
+"""Issue 17: fault rules set at run time apply in every worker and replica, and every-Nth and `times` count across
+all of them (rules live in the store). They used to reach one worker only: 6 of 40 calls throttled with 4 workers."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import httpx
+
+from emulator.fault_sync import POLL_SECONDS
+from tests.support import server_process
+
+HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}
+
+
+def describe(endpoint: str) -> str:
+    """One DescribeModel on a connection of its own, so the kernel spreads calls over the workers; its error code."""
+    with httpx.Client(timeout=30) as client:
+        response = client.post(endpoint + "/", json={"ModelName": "absent"}, headers=HEADERS)
+    return str(response.json()["__type"])
+
+
+def faults_seen(endpoint: str) -> dict[str, Any]:
+    with httpx.Client(timeout=30) as client:
+        return client.get(endpoint + "/_emulator/faults").json()  # type: ignore[no-any-return]
+
+
+@contextmanager
+def servers(database_url: str, *args: str, count: int = 1) -> Iterator[list[str]]:
+    env = {**os.environ, "SAGEMAKER_EMULATOR_DATABASE_URL": database_url, "SAGEMAKER_EMULATOR_LOG_LEVEL": "warning"}
+    with ExitStack() as stack:
+        yield [stack.enter_context(server_process(*args, env=env))[0] for _ in range(count)]
+
+
+def test_rules_set_in_one_worker_apply_in_all_and_count_together(database_url: str) -> None:
+    with servers(database_url, "--workers", "4") as [endpoint]:
+        rule = {"action": "throttle", "operations": ["DescribeModel"], "every": 2}
+        assert httpx.put(endpoint + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
+        time.sleep(POLL_SECONDS * 4)
+        codes = [describe(endpoint) for _ in range(40)]
+        assert codes.count("ThrottlingException") == 20
+        assert codes[1::2] == ["ThrottlingException"] * 20  # every second call across all workers
+        for _ in range(8):  # whichever worker answers shows the same rules and counters
+            seen = faults_seen(endpoint)
+            assert (seen["rules"][0]["every"], seen["counters"]) == (2, [{"matched": 40, "injected": 20}])
+
+        assert httpx.put(endpoint + "/_emulator/faults", json={"rules": [{"action": "throttle", "times": 3}]})
+        time.sleep(POLL_SECONDS * 4)
+        codes = [describe(endpoint) for _ in range(20)]
+        assert codes == ["ThrottlingException"] * 3 + ["ValidationException"] * 17
+
+        assert httpx.delete(endpoint + "/_emulator/faults").json() == {"rules": [], "counters": []}
+        time.sleep(POLL_SECONDS * 4)
+        assert {describe(endpoint) for _ in range(12)} == {"ValidationException"}
+
+
+def test_replicas_on_one_database_share_the_rules(database_url: str) -> None:
+    with servers(database_url, count=2) as [first, second]:
+        rule = {"action": "unavailable", "operations": ["DescribeModel"], "times": 2}
+        assert httpx.put(first + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
+        time.sleep(POLL_SECONDS * 4)
+        assert [describe(second), describe(first), describe(second)] == [
+            "ServiceUnavailable",
+            "ServiceUnavailable",
+            "ValidationException",
+        ]
+        assert faults_seen(first)["counters"] == faults_seen(second)["counters"] == [{"matched": 3, "injected": 2}]
+
+
+def test_start_up_rules_are_shared_and_a_restart_adopts_the_stored_ones(database_url: str) -> None:
+    rules = '{"rules": [{"action": "throttle", "operations": ["DescribeModel"], "every": 3}]}'
+    with servers(database_url, "--workers", "2", "--faults", rules) as [endpoint]:
+        time.sleep(POLL_SECONDS * 4)
+        codes = [describe(endpoint) for _ in range(9)]
+        assert codes.count("ThrottlingException") == 3
+        assert faults_seen(endpoint)["counters"] == [{"matched": 9, "injected": 3}]
+    # A server started without rules takes those stored; the same rules at start-up keep the counters.
+    with servers(database_url) as [endpoint]:
+        time.sleep(POLL_SECONDS * 4)
+        assert faults_seen(endpoint)["counters"] == [{"matched": 9, "injected": 3}]
+        assert [describe(endpoint) for _ in range(3)] == ["ValidationException"] * 2 + ["ThrottlingException"]
+
+
+def test_one_process_applies_a_change_at_once(database_url: str) -> None:
+    with servers(database_url) as [endpoint]:
+        rule = {"action": "throttle", "operations": ["DescribeModel"]}
+        httpx.put(endpoint + "/_emulator/faults", json={"rules": [rule]})
+        assert describe(endpoint) == "ThrottlingException"  # no poll to wait for

@@ -3,6 +3,8 @@
 Properties, for every request: no status >= 500; an error body is exactly {"__type", "message"} (message may be
 absent for SerializationException) with a code AWS uses for that operation; a
 rejected request, and any read, leaves every table unchanged; an accepted CreateModel reads back exactly.
+The admin API's bodies too (snapshot imports and fault rules): no 5xx, a refusal is a 400 ValidationException
+with a message and changes nothing, an accepted import exports what it imported.
 
 Examples in all, split over the operations and the raw request test, derandomized and without an example
 database: 600 by default (about twenty seconds, so the README's test command stays short), 10,000 in the full
@@ -32,7 +34,7 @@ from emulator.operations import HANDLERS
 from emulator.resources.model import MODEL
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.store.tables import metadata
-from tests.fuzz_strategies import ANY_JSON, ModelStrategies
+from tests.fuzz_strategies import ANY_JSON, JSON_SCALARS, ModelStrategies
 from tests.profiles import FULL
 from tests.support import server_process
 
@@ -40,7 +42,8 @@ OPERATIONS_SERVED = sorted(HANDLERS)
 DEFAULT_EXAMPLES = 10_000 if FULL else 600
 TOTAL_EXAMPLES = int(os.environ.get("SAGEMAKER_EMULATOR_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 LONG_RUN = "SAGEMAKER_EMULATOR_FUZZ_EXAMPLES" in os.environ
-PER_TEST = math.ceil(TOTAL_EXAMPLES / (len(OPERATIONS_SERVED) + 1))
+ADMIN_TESTS = 2  # the snapshot import and the fault rules
+PER_TEST = math.ceil(TOTAL_EXAMPLES / (len(OPERATIONS_SERVED) + 1 + ADMIN_TESTS))
 
 FUZZ = settings(
     max_examples=PER_TEST,
@@ -190,3 +193,103 @@ def test_raw_requests_never_break(live: Live, body: bytes, headers: dict[str, st
     check_response(response, allowed)
     if response.status_code != 200:
         assert snapshot(live.engine) == before
+
+
+# Admin bodies. Values for a snapshot entry's own fields: valid ones, and what the snapshot module once let through
+# or broke on (a trailing newline, other scripts' digits, a time past a BIGINT of milliseconds).
+ACCOUNTS = st.sampled_from(["123456789012", "111111111111", "123456789012\n", "١٢٣٤٥٦٧٨٩٠١٢", "12", ""]) | JSON_SCALARS
+REGIONS = st.sampled_from(["us-east-1", "eu-west-1", "x", "us-east-1\n", "US-EAST-1", "a" * 51]) | JSON_SCALARS
+TIMES = st.one_of(
+    st.floats(min_value=0, max_value=3e11, allow_nan=False),
+    st.sampled_from([0, 1e16, -1, 253402300799.999, 253402300800, True]),
+    JSON_SCALARS,
+)
+
+
+@st.composite
+def snapshot_entry(draw: st.DrawFn) -> Any:
+    """A snapshot entry built from a (mostly valid) CreateModel request, its own fields sometimes odd."""
+    request = draw(STRATEGIES.request("CreateModelInput"))
+    if draw(st.integers(0, 9)) == 0:
+        return draw(ANY_JSON)
+    entry: dict[str, Any] = {"model_name": request.pop("ModelName", None)}
+    if "Tags" in request:
+        entry["tags"] = request.pop("Tags")
+    entry["definition"] = request
+    for key, values in (("account_id", ACCOUNTS), ("region", REGIONS), ("creation_time", TIMES)):
+        if draw(st.booleans()):
+            entry[key] = draw(values)
+    return entry
+
+
+SNAPSHOTS = st.one_of(
+    st.builds(
+        lambda models, top: {"format": "sagemaker-emulator-snapshot", "version": 1, "models": models, **top},
+        st.lists(snapshot_entry(), max_size=4),
+        st.dictionaries(
+            st.sampled_from(["version", "format", "models", "emulator_version", "x"]), ANY_JSON, max_size=1
+        ),
+    ),
+    ANY_JSON,
+)
+
+
+def check_admin_refusal(response: httpx.Response) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code == 200:
+        event("accepted")
+        return
+    body = orjson.loads(response.content)
+    event(f"rejected: {response.status_code} {body.get('__type')}")
+    assert (response.status_code, set(body), body["__type"]) == (400, {"__type", "message"}, "ValidationException")
+    assert isinstance(body["message"], str) and body["message"] and "\n" not in body["message"], body
+
+
+@FUZZ
+@given(document=SNAPSHOTS)
+def test_snapshot_imports_never_break(live: Live, document: Any) -> None:
+    before = snapshot(live.engine)
+    response = live.client.put("/_emulator/state", content=json.dumps(document, ensure_ascii=False).encode())
+    check_admin_refusal(response)
+    if response.status_code != 200:
+        assert snapshot(live.engine) == before, "a refused import changed the store"
+        return
+    exported = live.client.get("/_emulator/state")
+    assert exported.status_code == 200
+    assert len(exported.json()["models"]) == response.json()["imported_models"]
+
+
+RULES = st.fixed_dictionaries(
+    {"action": st.sampled_from(["throttle", "internal-error", "unavailable", "latency", "explode"]) | JSON_SCALARS},
+    optional={
+        "operations": st.lists(st.sampled_from(OPERATIONS_SERVED) | st.text(max_size=4), max_size=2) | JSON_SCALARS,
+        "probability": st.floats(-1, 2) | JSON_SCALARS,
+        "every": st.integers(-2, 2**70) | JSON_SCALARS,
+        "times": st.integers(-2, 2**70) | JSON_SCALARS,
+        "latency_ms": st.integers(-1, 10**9) | JSON_SCALARS,
+        "message": st.text(max_size=8) | JSON_SCALARS,
+        "accounts": st.lists(st.text(max_size=12), max_size=2) | JSON_SCALARS,
+        "model_name_prefixes": st.lists(st.text(max_size=4), max_size=2) | JSON_SCALARS,
+        "x": ANY_JSON,
+    },
+)
+FAULT_CONFIGS = st.one_of(
+    st.fixed_dictionaries(
+        {}, optional={"seed": st.integers(-(2**70), 2**70) | JSON_SCALARS, "rules": st.lists(RULES, max_size=3)}
+    ),
+    ANY_JSON,
+)
+
+
+@FUZZ
+@given(config=FAULT_CONFIGS)
+def test_fault_rules_never_break(live: Live, config: Any) -> None:
+    before = live.client.get("/_emulator/faults").json()
+    response = live.client.put("/_emulator/faults", content=json.dumps(config).encode())
+    try:
+        check_admin_refusal(response)
+        if response.status_code != 200:
+            assert live.client.get("/_emulator/faults").json() == before, "refused rules changed the rules"
+    finally:
+        # Rules live in the store and would reach the other fuzz tests' requests: never leave one set.
+        assert live.client.delete("/_emulator/faults").status_code == 200

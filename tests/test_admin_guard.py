@@ -89,11 +89,17 @@ def token_endpoint(make_settings: Any) -> Iterator[str]:
 @pytest.mark.parametrize(("method", "path", "body"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED])
 def test_token_mode_refuses_without_the_token(token_endpoint: str, method: str, path: str, body: Any) -> None:
     expected = {"__type": "AccessDeniedException", "message": REFUSALS["token"]}
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ):
         refused = call(token_endpoint, method, path, body, **headers)
         assert (refused.status_code, refused.json()) == (403, expected)
     allowed = call(token_endpoint, method, path, body, Authorization=f"Bearer {TOKEN}")
     assert allowed.status_code == 200, allowed.text
+    assert call(token_endpoint, method, path, body, Authorization=f"bearer {TOKEN}").status_code == 200
     assert TOKEN not in allowed.text
 
 

@@ -41,7 +41,7 @@ def is_loopback(host: str) -> bool:
 class AdminGuard:
     def __init__(self, *, mode: AdminMode, token: str | None, prefix: str) -> None:
         self.mode = mode
-        self._expected = f"Bearer {token}".encode() if token is not None else None
+        self._expected = token.encode() if token is not None else None
         self._prefix = prefix
 
     def refusal(self, scope: Scope) -> AccessDeniedException | None:
@@ -55,7 +55,10 @@ class AdminGuard:
                 return None
         elif self.mode == "token" and self._expected is not None:
             for name, value in scope["headers"]:
-                # Compared in constant time, so the answer's timing says nothing about the token.
-                if name == b"authorization" and hmac.compare_digest(value, self._expected):
-                    return None
+                scheme, _, given = value.partition(b" ")
+                # The scheme is case-insensitive (RFC 9110); the token compared in constant time, so the answer's
+                # timing says nothing about it.
+                if name == b"authorization" and scheme.lower() == b"bearer":
+                    if hmac.compare_digest(given.strip(), self._expected):
+                        return None
         return AccessDeniedException(REFUSALS[self.mode])

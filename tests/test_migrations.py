@@ -24,6 +24,9 @@ from emulator.store.tables import metadata
 from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
 
+# Every table a database at head holds: the declared ones and Alembic's.
+TABLES = {*metadata.tables, "alembic_version"}
+
 DEFINITION = json.dumps({"PrimaryContainer": {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}})
 
 
@@ -143,15 +146,7 @@ def test_an_empty_database_built_at_head_has_the_schema_the_scripts_build(backen
         upgrade(make_engine(migrated), HEAD)  # a named revision always runs the scripts
         assert schema_of(built) == schema_of(migrated)
         assert schema_of(built)["version"] == [HEAD]
-        assert set(schema_of(built)) == {
-            "alembic_version",
-            "resources",
-            "tags",
-            "resource_counts",
-            "fault_config",
-            "fault_counters",
-            "version",
-        }
+        assert set(schema_of(built)) == {*TABLES, "version"}
 
 
 def sqlite_master(path: Path) -> list[tuple[str, str, str, str | None]]:
@@ -219,14 +214,7 @@ def test_migrate_command_creates_then_reports_the_schema(database_url: str) -> N
     shown = make_engine(database_url).url.render_as_string(hide_password=True)
     assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to {HEAD}\n")
     assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision {HEAD} (the newest)\n")
-    assert set(inspect(create_engine(database_url)).get_table_names()) == {
-        "alembic_version",
-        "resources",
-        "tags",
-        "resource_counts",
-        "fault_config",
-        "fault_counters",
-    }
+    assert set(inspect(create_engine(database_url)).get_table_names()) == TABLES
 
 
 def test_migrate_command_fails_clearly_when_the_database_cannot_be_reached() -> None:

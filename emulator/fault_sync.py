@@ -25,7 +25,7 @@ from emulator.store.store import Store
 POLL_SECONDS = 0.2
 # start() waits this long for the first poll, so start-up rules are stored before the first request counts them (a
 # request counted on the process's own counters before that would be counted again on the stored ones).
-FIRST_POLL_WAIT_SECONDS = 5.0
+FIRST_POLL_WAIT_SECONDS = 2.0
 log = logging.getLogger("emulator.faults")
 
 

@@ -18,9 +18,15 @@ ALICE = "AKIAALICE00000000001"
 
 
 def test_worker_settings_keep_their_secrets() -> None:
-    settings = Settings(token_secret="tok-s3cret", secret_keys={"AKID": "key-s3cret"}, access_keys={"AKID": "1" * 12})
+    settings = Settings(
+        token_secret="tok-s3cret",
+        secret_keys={"AKID": "key-s3cret"},
+        access_keys={"AKID": "1" * 12},
+        admin_token="admin-s3cret",
+    )
     read_back = Settings.model_validate_json(worker_settings_json(settings))
     assert read_back.token_key() == b"tok-s3cret"
+    assert read_back.admin_token is not None and read_back.admin_token.get_secret_value() == "admin-s3cret"
     assert read_back.secret_keys["AKID"].get_secret_value() == "key-s3cret"
     assert read_back == settings
 

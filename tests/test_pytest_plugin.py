@@ -12,9 +12,10 @@ from pathlib import Path
 EXAMPLE = Path(__file__).parent.parent / "examples" / "test_with_plugin.py"
 
 
-def run_example(project: Path) -> subprocess.CompletedProcess[str]:
-    """Plain pytest on the example in `project`, as a user runs it: the installed plugin, no emulator env vars."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))}
+def run_example(project: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """Plain pytest on the example in `project`, as a user runs it: the installed plugin, no emulator env vars but
+    extra_env."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))} | extra_env
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_with_plugin.py"],
         cwd=project,
@@ -37,6 +38,23 @@ def test_the_example_passes_in_a_project_of_its_own(tmp_path: Path) -> None:
     for name in ("test_register_model", "test_each_test_starts_with_no_models", "test_endpoint_serves_any_sdk"):
         assert f"test_with_plugin.py::{name} PASSED" in result.stdout
     assert "3 passed" in result.stdout
+
+
+def test_with_an_admin_token_in_the_env_the_reset_sends_it(tmp_path: Path) -> None:
+    """The token makes the session's emulator require it; the plugin's reset passes it, so the example still passes
+    (without it, the reset would get 403 and every client fixture would fail)."""
+    (tmp_path / "test_with_plugin.py").write_text(
+        EXAMPLE.read_text() + "\n\n"
+        "import urllib.request, urllib.error, pytest\n"
+        "def test_the_admin_api_needs_the_token(sagemaker_emulator_endpoint, sagemaker_emulator_admin_token):\n"
+        "    assert sagemaker_emulator_admin_token == 'plugin-token'\n"
+        "    with pytest.raises(urllib.error.HTTPError) as refused:\n"
+        "        urllib.request.urlopen(sagemaker_emulator_endpoint + '/_emulator/state')\n"
+        "    assert refused.value.code == 403\n"
+    )
+    result = run_example(tmp_path, SAGEMAKER_EMULATOR_ADMIN_TOKEN="plugin-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
 
 
 def test_the_example_fails_without_the_reset_between_tests(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ INSTALL_HINT = "pip install 'sagemaker-emulator[pytest]' (the same [pytest] extr
 @pytest.fixture(scope="session")
 def sagemaker_emulator_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The endpoint URL of an emulator that runs for the whole session."""
-    from emulator.embedded import running_emulator
+    from emulator.server import running_emulator
     from emulator.settings import Settings
 
     database = tmp_path_factory.mktemp("sagemaker-emulator") / "emulator.db"

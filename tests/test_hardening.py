@@ -20,8 +20,8 @@ import orjson
 import pytest
 
 from emulator.app import create_app
-from emulator.embedded import serving
 from emulator.logs import TextFormatter
+from emulator.server import serving
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 from tests.support import aws_post, free_port, http, running_server, stop_server, wait_ready
@@ -207,7 +207,7 @@ def test_an_unparsable_request_gets_an_aws_error(
     if protocol == "h11":
         from emulator.protocol.deadline_h11 import DeadlineH11Protocol
 
-        monkeypatch.setattr("emulator.protocol.serving.fastest_protocol", lambda: DeadlineH11Protocol)
+        monkeypatch.setattr("emulator.protocol.uvicorn_config.fastest_protocol", lambda: DeadlineH11Protocol)
     with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}")) as endpoint:
         parts = urlsplit(endpoint)
         with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -32,9 +32,13 @@ from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
 
 
 class EmulatorApp(FastAPI):
-    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it."""
+    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it.
 
-    def __init__(self, *, aws: AwsJsonApp) -> None:
+    The admin routes are added on the first request that is not an AWS one: building them costs FastAPI about
+    80 ms (it imports pydantic.v1 to inspect every parameter), which a server's start-up, and an SDK's first call,
+    need not wait for."""
+
+    def __init__(self, *, aws: AwsJsonApp, admin: Callable[[], APIRouter]) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -43,11 +47,15 @@ class EmulatorApp(FastAPI):
             redoc_url=None,
         )
         self.aws = aws
+        self._admin: Callable[[], APIRouter] | None = admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
             await self.aws(scope, receive, send)
             return
+        if self._admin is not None and scope["type"] == "http":
+            self.include_router(self._admin())
+            self._admin = None
         await super().__call__(scope, receive, send)
 
     def close(self) -> None:
@@ -141,8 +149,10 @@ def create_app(
         handlers=handlers,
         validator=validator,
     )
-    app = EmulatorApp(aws=aws)
+    app = EmulatorApp(
+        aws=aws,
+        admin=lambda: admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers)),
+    )
     app.add_exception_handler(AwsError, aws_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    app.include_router(admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers)))
     return app

@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     # The emulator's own uvicorn configuration (protocol, loop, keep-alive, header deadline), with its defaults,
     # from a module that imports nothing else of the emulator: the floor's start-up is the machine's baseline.
-    from emulator.protocol.serving import uvicorn_config
+    from emulator.protocol.uvicorn_config import uvicorn_config
 
     config = uvicorn_config(app, host=args.host, port=args.port, log_level="warning")
     uvicorn.Server(config).run()

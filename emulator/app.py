@@ -8,15 +8,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
+from emulator.admin.fault_sync import FaultSync
 from emulator.admin.guard import AdminGuard
 from emulator.errors import AwsError, InternalFailure
-from emulator.fault_sync import FaultSync
 from emulator.faults import FaultInjector
 from emulator.operations import handlers_for
 from emulator.operations.context import Deps
@@ -34,11 +34,16 @@ from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
 
 
 class EmulatorApp(FastAPI):
-    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it. An admin
-    request passes the guard on its head, then its body is read under the AWS request limits (size, time), and only
-    then does FastAPI see it."""
+    """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it.
 
-    def __init__(self, *, aws: AwsJsonApp, guard: AdminGuard, fault_sync: FaultSync) -> None:
+    The admin routes are added on the first request that is not an AWS one: building them costs FastAPI about
+    80 ms (it imports pydantic.v1 to inspect every parameter), which a server's start-up, and an SDK's first call,
+    need not wait for. An admin request passes the guard on its head, then its body is read under the AWS request
+    limits (size, time), and only then does FastAPI see it."""
+
+    def __init__(
+        self, *, aws: AwsJsonApp, admin: Callable[[], APIRouter], guard: AdminGuard, fault_sync: FaultSync
+    ) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -47,6 +52,7 @@ class EmulatorApp(FastAPI):
             redoc_url=None,
         )
         self.aws = aws
+        self._admin: Callable[[], APIRouter] | None = admin
         self.guard = guard
         self.fault_sync = fault_sync
 
@@ -69,6 +75,9 @@ class EmulatorApp(FastAPI):
             except ClientDisconnected:
                 return
             receive = replay(body, receive)
+            if self._admin is not None:
+                self.include_router(self._admin())
+                self._admin = None
         await super().__call__(scope, receive, send)
 
     def close(self) -> None:
@@ -198,19 +207,19 @@ def create_app(
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
     fault_sync.start()
     app = EmulatorApp(
-        aws=aws, guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX), fault_sync=fault_sync
-    )
-    app.add_exception_handler(AwsError, aws_error)
-    app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(Exception, internal_error)
-    app.include_router(
-        admin_router(
+        aws=aws,
+        admin=lambda: admin_router(
             deps,
             settings=settings,
             validator=validator,
             operations=sorted(handlers),
             admin_mode=admin_mode,
             fault_sync=fault_sync,
-        )
+        ),
+        guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX),
+        fault_sync=fault_sync,
     )
+    app.add_exception_handler(AwsError, aws_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(Exception, internal_error)
     return app

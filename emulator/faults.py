@@ -8,7 +8,7 @@ Rules are matched in order; the first rule that fires decides. "Fires" means: th
 injections left. Every matching request counts towards every-Nth, so `every = 3` fails the 3rd, 6th, ... match.
 A seed makes the probability draws repeatable: the same requests in the same order get the same faults.
 
-Rules live in the store once a process has published or adopted them (emulator/fault_sync.py): then every
+Rules live in the store once a process has published or adopted them (emulator/admin/fault_sync.py): then every
 worker and replica applies the same rules, and every-Nth and `times` count across all of them, one store write
 per matching request (only while rules are set). Probability draws stay each process's own.
 """

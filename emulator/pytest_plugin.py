@@ -40,7 +40,7 @@ def sagemaker_emulator_endpoint(
     tmp_path_factory: pytest.TempPathFactory, sagemaker_emulator_admin_token: str | None
 ) -> Iterator[str]:
     """The endpoint URL of an emulator that runs for the whole session."""
-    from emulator.embedded import running_emulator
+    from emulator.server import running_emulator
     from emulator.settings import Settings
 
     database = tmp_path_factory.mktemp("sagemaker-emulator") / "emulator.db"

@@ -1,4 +1,5 @@
-"""Running the app under uvicorn: one process, or --workers N processes sharing one port and one database."""
+"""Running the app under uvicorn: the CLI's server (one process, or --workers N processes sharing one port and one
+database), and a server inside another Python process (a test session: uvicorn in a thread on a port the OS picks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import json
 import logging
 import os
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +21,7 @@ from uvicorn.supervisors import Multiprocess
 
 from emulator.app import EmulatorApp, create_app
 from emulator.logs import configure_logging
-from emulator.protocol import serving
+from emulator.protocol import uvicorn_config as protocol_config
 from emulator.settings import Settings
 from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
@@ -49,8 +54,8 @@ def worker_settings_json(settings: Settings) -> str:
 
 
 def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
-    """The one uvicorn configuration (emulator/protocol/serving.py) with the settings' timeouts."""
-    return serving.uvicorn_config(
+    """The one uvicorn configuration (emulator/protocol/uvicorn_config.py) with the settings' timeouts."""
+    return protocol_config.uvicorn_config(
         app,
         keep_alive_timeout=settings.keep_alive_timeout,
         header_timeout=settings.request_header_timeout,
@@ -118,3 +123,37 @@ def serve_workers(settings: Settings) -> int:
     # What uvicorn.run does for workers, with our Config (it carries the header timeout to every worker).
     Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+@contextmanager
+def serving(app: EmulatorApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
+    """Serves `app` on settings.host and settings.port (0: a free one) until the block ends; yields the URL.
+
+    On exit the server stops and the app's database connections are closed, so nothing outlives the block.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sagemaker-emulator", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the SageMaker emulator did not start")
+            time.sleep(0.005)
+        host, port = sock.getsockname()[:2]
+        yield f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        app.close()
+
+
+@contextmanager
+def running_emulator(settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
+    """create_app(settings) served on settings.host and a free port until the block ends; yields the endpoint URL."""
+    with serving(create_app(settings), settings, start_timeout=start_timeout) as url:
+        yield url

@@ -11,15 +11,14 @@ Run:  python scripts/generate_shapes.py            (rewrites the file)
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import pathlib
 import pprint
-import sys
 from typing import Any
 
 import botocore
+from generated_file import write_or_check
 
 SERVED_OPERATIONS = (
     "CreateModel",
@@ -132,17 +131,7 @@ def render(model: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="fail when the checked-in file is stale")
-    args = parser.parse_args()
-    text = render(load_model())
-    if args.check:
-        if TARGET.read_text() != text:
-            print(f"{TARGET} is stale: run python scripts/generate_shapes.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(target=TARGET, render=lambda: render(load_model()), description=__doc__ or "")
 
 
 if __name__ == "__main__":

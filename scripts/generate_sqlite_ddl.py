@@ -10,10 +10,9 @@ Run:  python scripts/generate_sqlite_ddl.py            (rewrites the file)
 
 from __future__ import annotations
 
-import argparse
 import pathlib
-import sys
 
+from generated_file import write_or_check
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -50,16 +49,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the checked-in file differs")
-    text = render()
-    if parser.parse_args().check:
-        if TARGET.read_text() != text:
-            print(f"{TARGET} differs from a fresh run: python scripts/generate_sqlite_ddl.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(target=TARGET, render=render, description=__doc__ or "")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import httpx
 from botocore.config import Config
 
 from emulator.app import create_app
-from emulator.embedded import serving
+from emulator.server import serving
 from emulator.settings import Settings
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from emulator.admin.guard import REFUSALS, AdminGuard
 from emulator.app import create_app
-from emulator.embedded import serving
+from emulator.server import serving
 from emulator.settings import Settings
 from tests.scopes import account_map, secret_map
 from tests.support import running_server

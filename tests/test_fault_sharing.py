@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from emulator.fault_sync import POLL_SECONDS
+from emulator.admin.fault_sync import POLL_SECONDS
 from tests.support import server_process
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}

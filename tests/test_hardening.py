@@ -20,9 +20,10 @@ import orjson
 import pytest
 
 from emulator.app import create_app
-from emulator.embedded import serving
 from emulator.logs import TextFormatter
+from emulator.server import serving
 from emulator.settings import Settings
+from emulator.shapes.validate import RequestValidator
 from tests.support import aws_post, free_port, http, running_server, stop_server, wait_ready
 from tests.test_limits import read_response
 
@@ -102,9 +103,8 @@ class SlowValidator:
 @pytest.fixture
 def slow_validation(make_settings: Any) -> Iterator[tuple[str, SlowValidator]]:
     settings = make_settings()
-    app = create_app(settings)
-    slow = SlowValidator(app.aws.validator)
-    app.aws.validator = slow  # type: ignore[assignment]
+    slow = SlowValidator(RequestValidator())
+    app = create_app(settings, validator=slow)  # type: ignore[arg-type]
     with serving(app, settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as url:
         yield url, slow
 
@@ -151,7 +151,7 @@ def test_a_client_cannot_forge_log_fields(tmp_path: Path, log_format: str) -> No
         response = http().post(
             endpoint + "/", content=b"{}", headers={"X-Amz-Target": FORGING_TARGET.encode("latin-1")}
         )
-        assert response.json()["__type"] == "UnknownOperationException"
+        assert response.json()["__type"] == "UnknownOperationException"  # the target is JSON-escaped in the body
     lines = [line for line in log.read_text(encoding="utf-8").splitlines() if "emulator.request" in line]
     assert len(lines) == 1
     if log_format == "json":
@@ -207,7 +207,7 @@ def test_an_unparsable_request_gets_an_aws_error(
     if protocol == "h11":
         from emulator.protocol.deadline_h11 import DeadlineH11Protocol
 
-        monkeypatch.setattr("emulator.protocol.serving.fastest_protocol", lambda: DeadlineH11Protocol)
+        monkeypatch.setattr("emulator.protocol.uvicorn_config.fastest_protocol", lambda: DeadlineH11Protocol)
     with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}")) as endpoint:
         parts = urlsplit(endpoint)
         with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:

@@ -35,7 +35,7 @@ def deadline_server(
     if request.param == "h11":
         from emulator.protocol.deadline_h11 import DeadlineH11Protocol
 
-        monkeypatch.setattr("emulator.protocol.serving.fastest_protocol", lambda: DeadlineH11Protocol)
+        monkeypatch.setattr("emulator.protocol.uvicorn_config.fastest_protocol", lambda: DeadlineH11Protocol)
     with running_server(make_settings(request_header_timeout=0.5)) as url:
         yield url
 

@@ -12,10 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.app import create_app
-from emulator.embedded import serving
 from emulator.errors import ValidationException
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
+from emulator.server import serving
 from emulator.settings import Limits
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.shapes.validate import RequestValidator

@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent(
     import sys
 
     from emulator.app import create_app
-    from emulator.embedded import serving
+    from emulator.server import serving
     from emulator.settings import Settings
     from tests.support import sagemaker_client
 

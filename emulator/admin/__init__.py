@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from emulator import __version__
+from emulator.admin.fault_sync import FaultSync
 from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
 from emulator.admin.state import state_router
-from emulator.fault_sync import FaultSync
 from emulator.operations.context import Deps
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from emulator.fault_sync import FaultSync
+from emulator.admin.fault_sync import FaultSync
 from emulator.faults import FaultConfig
 
 

@@ -51,6 +51,10 @@ class CoreStatements:
     def run_many(self, sql: str, params: list[Params]) -> None:
         self.conn.execute(_text(sql), params)
 
+    def insert(self, sql: str, params: Params) -> int | None:
+        found = self.conn.execute(_text(sql + " RETURNING id"), params).first()
+        return None if found is None else int(found[0])
+
 
 class PostgresStore(Store):
     async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:

@@ -24,6 +24,11 @@ class Statements(Protocol):
 
     def run_many(self, sql: str, params: list[Params]) -> None: ...
 
+    def insert(self, sql: str, params: Params) -> int | None:
+        """Runs an `INSERT ... ON CONFLICT DO NOTHING` of one row: the new row's id, or None if a unique constraint
+        kept it out."""
+        ...
+
 
 class DriverStatements:
     """On SQLite's driver connection, inside the transaction its caller opened."""
@@ -42,3 +47,7 @@ class DriverStatements:
 
     def run_many(self, sql: str, params: list[Params]) -> None:
         self.conn.executemany(sql, params)
+
+    def insert(self, sql: str, params: Params) -> int | None:
+        cursor = self.conn.execute(sql, params)
+        return cursor.lastrowid if cursor.rowcount == 1 else None

@@ -85,7 +85,7 @@ class Store:
         """Replaces the whole state atomically: on any failure nothing changes."""
         await self._write(functools.partial(writes.replace_all, resources=resources), heavy=True)
 
-    # Fault-injection rules shared by every process on the database (emulator/fault_sync.py). Changing them is heavy
+    # Fault-injection rules shared by every process on the database (emulator/admin/fault_sync.py). Changing them is heavy
     # (a thread), so a process's background poller never becomes the loop that SQLite's loop-side writes bind to.
     async def fault_version(self) -> int:
         """The version of the shared rules; 0 while none were ever stored."""
@@ -94,8 +94,14 @@ class Store:
 
     async def fault_rules(self) -> tuple[int, str | None, list[tuple[int, int]]]:
         """The shared rules' version, their FaultConfig JSON (None: never stored) and each rule's (matched,
-        injected), read in one transaction."""
-        return await self._write(_fault_rules, heavy=True)
+        injected). Two reads: counters are kept per version, so a change between them shows no counters, never
+        another version's."""
+        found = await self._rows(fault_rules.CONFIG_SQL, {})
+        if not found:
+            return 0, None, []
+        version, config = int(found[0][0]), str(found[0][1])
+        counters = await self._rows(fault_rules.COUNTERS_SQL, {"version": version})
+        return version, config, [(int(m), int(i)) for m, i in counters]
 
     async def replace_fault_rules(self, config: str, *, rules: int) -> int:
         """Stores config (FaultConfig JSON of `rules` rules) as the next version, counters at 0; that version."""
@@ -135,15 +141,6 @@ class Store:
 
     def _check(self) -> None:
         raise NotImplementedError
-
-
-def _fault_rules(db: Statements) -> tuple[int, str | None, list[tuple[int, int]]]:
-    found = db.rows(fault_rules.CONFIG_SQL, {})
-    if not found:
-        return 0, None, []
-    version, config = int(found[0][0]), str(found[0][1])
-    counters = [(int(m), int(i)) for m, i in db.rows(fault_rules.COUNTERS_SQL, {"version": version})]
-    return version, config, counters
 
 
 def _export(db: Statements) -> list[ExportedResource]:

@@ -55,7 +55,7 @@ resource_counts = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Fault-injection rules set at run time, shared by every process on the database (emulator/fault_sync.py): one row
+# Fault-injection rules set at run time, shared by every process on the database (emulator/admin/fault_sync.py): one row
 # (id 1), its version raised by every change, so a process notices a change by reading one integer.
 fault_config = Table(
     "fault_config",

@@ -19,12 +19,12 @@ from emulator.store.records import (
 )
 from emulator.store.statements import Params, Statements
 
-# A duplicate name inserts nothing and returns no row: the unique constraint decides, without an error that would
-# abort a PostgreSQL transaction.
+# A duplicate name inserts nothing: the unique constraint decides, without an error that would abort a PostgreSQL
+# transaction.
 INSERT_SQL = (
     "INSERT INTO resources (kind, account_id, region, name, name_lower, creation_ms, status, modified_ms, definition)"
     " VALUES (:kind, :account_id, :region, :name, :name_lower, :creation_ms, :status, :creation_ms, :definition)"
-    " ON CONFLICT DO NOTHING RETURNING id"
+    " ON CONFLICT DO NOTHING"
 )
 INSERT_TAG_SQL = 'INSERT INTO tags (resource_id, "key", value, position) VALUES (:id, :k, :v, :p)'
 # A conditional increment (a limit of -1 is none): concurrent creates queue on the row's lock, so none passes the
@@ -47,40 +47,40 @@ _COUNT_ROUNDS = 100
 def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
     """Raises ResourceExists (the unique constraint decided) or LimitReached (the count row decided); AWS reports a
     duplicate before the limit."""
-    scope = scope_params(resource.scope)
-    found = db.rows(
-        INSERT_SQL,
-        {
-            **scope,
-            "name": resource.name,
-            "name_lower": resource.name.lower(),
-            "creation_ms": resource.creation_ms,
-            "status": resource.status,
-            "definition": resource.definition,
-        },
-    )
-    if not found:
+    scope = resource.scope
+    # One mapping serves every statement (each reads the names it needs): this is CreateModel's hot path.
+    params = {
+        "kind": scope.kind,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "name": resource.name,
+        "name_lower": resource.name.lower(),
+        "creation_ms": resource.creation_ms,
+        "status": resource.status,
+        "definition": resource.definition,
+        "limit": -1 if limit is None else limit,
+    }
+    rid = db.insert(INSERT_SQL, params)
+    if rid is None:
         raise ResourceExists(resource.name)
-    resource_id = found[0][0]
     try:
-        count_one_more(db, scope, limit=-1 if limit is None else limit)
+        count_one_more(db, params)
     except LimitReached:
-        db.run(DELETE_SQL, {"id": resource_id})
+        db.run(DELETE_SQL, {"id": rid})
         raise
     if resource.tags:  # distinct keys of a new resource: nothing here can conflict
-        db.run_many(
-            INSERT_TAG_SQL, [{"id": resource_id, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(resource.tags)]
-        )
+        db.run_many(INSERT_TAG_SQL, [{"id": rid, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(resource.tags)])
 
 
-def count_one_more(db: Statements, scope: Params, *, limit: int) -> None:
-    params = {**scope, "limit": limit}
+def count_one_more(db: Statements, params: Params) -> None:
+    """One more in the scope's count, unless it is at params["limit"] (-1: none)."""
+    limit = params["limit"]
     for _ in range(_COUNT_ROUNDS):
         if db.run(COUNT_ONE_MORE_SQL, params) == 1:
             return
-        current = db.rows(COUNT_SQL, scope)
+        current = db.rows(COUNT_SQL, params)
         if not current:
-            db.run(NEW_COUNT_SQL, scope)  # the scope's first: another writer may make the row first, either will do
+            db.run(NEW_COUNT_SQL, params)  # the scope's first: another writer may make the row first, either will do
         elif 0 <= limit <= current[0][0]:
             raise LimitReached(current[0][0])
         # Otherwise another writer committed the row between the UPDATE and the SELECT (each statement sees its own

@@ -45,10 +45,12 @@ class FaultSync:
         self._failing = False
 
     def start(self) -> None:
-        """Starts polling, once the first poll has ended (or FIRST_POLL_WAIT_SECONDS passed: the database is away)."""
+        """Starts polling. With start-up rules, returns once the first poll has stored them (or after
+        FIRST_POLL_WAIT_SECONDS: the database is away); without, at once (start-up does not wait on the database)."""
         self._thread = threading.Thread(target=self._run, name="emulator-fault-sync", daemon=True)
         self._thread.start()
-        self._polled.wait(FIRST_POLL_WAIT_SECONDS)
+        if self.startup.rules:
+            self._polled.wait(FIRST_POLL_WAIT_SECONDS)
 
     def close(self) -> None:
         self._stop.set()

@@ -296,7 +296,7 @@ def test_settings_and_access_keys_take_ascii_account_ids_only(account: str) -> N
     from pydantic import ValidationError
 
     from emulator.credentials import CredentialsError, resolve_credentials
-    from emulator.protocol.sigv4 import valid_region
+    from emulator.regions import valid_region
 
     with pytest.raises(ValidationError):
         Settings(account_id=account)

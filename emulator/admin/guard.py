@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Mapping
+from typing import Any
 
 from emulator.errors import AccessDeniedException
-from emulator.protocol.asgi import Scope
 from emulator.settings import AdminMode
 
 # Liveness and readiness (the container's health check), the version, the admin API's own schema and docs.
@@ -44,8 +45,8 @@ class AdminGuard:
         self._expected = token.encode() if token is not None else None
         self._prefix = prefix
 
-    def refusal(self, scope: Scope) -> AccessDeniedException | None:
-        """None when the request may go on; else the 403 it gets."""
+    def refusal(self, scope: Mapping[str, Any]) -> AccessDeniedException | None:
+        """None when the request (an ASGI HTTP scope) may go on; else the 403 it gets."""
         path = scope["path"][len(self._prefix) :].strip("/")
         if path in OPEN_PATHS:
             return None

@@ -24,7 +24,7 @@ from emulator import __version__
 from emulator.errors import AwsError, ValidationException
 from emulator.operations.context import Deps
 from emulator.operations.tags import distinct_tags
-from emulator.protocol.sigv4 import valid_region
+from emulator.regions import valid_region
 from emulator.resources.kind import ResourceKind, limit_message
 from emulator.shapes.validate import RequestValidator
 from emulator.store.records import ExportedResource, Scope
@@ -140,7 +140,7 @@ def _resource(
     definition = entry.get("definition", {})
     if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
         raise ValidationException("account_id must be 12 digits.")
-    # Exactly the regions a request's credential scope can name (emulator/protocol/sigv4.py).
+    # Exactly the regions a request's credential scope can name (emulator/regions.py).
     if not isinstance(region, str) or not valid_region(region):
         raise ValidationException("region must be a region name such as us-east-1.")
     if type(creation_time) not in (int, float) or not 0 <= creation_time <= MAX_CREATION_TIME:

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from emulator.credentials import Credentials
 from emulator.errors import InvalidSignatureException
-from emulator.protocol.sigv4 import INVALID_REGION, SignedRequest, derive_signing_key, valid_region, verify
+from emulator.protocol.sigv4 import INVALID_REGION, SignedRequest, derive_signing_key, verify
+from emulator.regions import valid_region
 
 # Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/sagemaker/aws4_request, ...
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/[^/,\s]+/aws4_request")

@@ -22,6 +22,7 @@ from emulator.errors import (
     MissingAuthenticationTokenException,
     UnrecognizedClientException,
 )
+from emulator.regions import valid_region
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "sagemaker"
@@ -29,9 +30,6 @@ TERMINATOR = "aws4_request"
 MAX_SKEW = timedelta(minutes=15)
 TIMESTAMP = "%Y%m%dT%H%M%SZ"
 _BASIC_FORMAT = re.compile(r"^\d{8}T\d{6}Z$")
-# Letters, digits and hyphens, as the region part of a SageMaker ARN allows; the length keeps it a sane column.
-REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_REGION_LENGTH = 50
 
 MISSING_TOKEN = "Missing Authentication Token"
 UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
@@ -42,10 +40,6 @@ SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access"
     " Key and signing method. Consult the service documentation for details."
 )
-
-
-def valid_region(region: str) -> bool:
-    return len(region) <= MAX_REGION_LENGTH and REGION.fullmatch(region) is not None  # `$` allows a final newline
 
 
 @dataclass(frozen=True, slots=True)

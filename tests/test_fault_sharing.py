@@ -4,6 +4,7 @@ all of them (rules live in the store). They used to reach one worker only: 6 of 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -12,6 +13,8 @@ from typing import Any
 import httpx
 
 from emulator.admin.fault_sync import POLL_SECONDS
+from emulator.app import create_app
+from emulator.server import serving
 from tests.support import server_process
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}
@@ -90,3 +93,28 @@ def test_one_process_applies_a_change_at_once(database_url: str) -> None:
         rule = {"action": "throttle", "operations": ["DescribeModel"]}
         httpx.put(endpoint + "/_emulator/faults", json={"rules": [rule]})
         assert describe(endpoint) == "ThrottlingException"  # no poll to wait for
+
+
+def test_requests_never_read_the_rules_from_the_database(make_settings: Any) -> None:
+    """Without rules a request reads `injector.active` only; the rules' version is read by the poller alone, at
+    most once per POLL_SECONDS, however many requests arrive."""
+    settings = make_settings()
+    app = create_app(settings)
+    store = app.aws.deps.store
+    calls: list[tuple[str, str]] = []  # (thread, method)
+    for name in ("fault_version", "fault_rules", "count_fault"):
+        original = getattr(store, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls.append((threading.current_thread().name, _name))
+            return _original(*args, **kwargs)
+
+        setattr(store, name, counted)
+    with serving(app, settings.model_copy(update={"port": 0})) as endpoint:
+        started = time.monotonic()
+        with httpx.Client(timeout=30) as client:
+            for _ in range(300):
+                client.post(endpoint + "/", json={"ModelName": "absent"}, headers=HEADERS)
+        elapsed = time.monotonic() - started
+    assert {thread for thread, _ in calls} == {"emulator-fault-sync"}  # no request asked the store for rules
+    assert [name for _, name in calls].count("fault_version") <= elapsed / POLL_SECONDS + 2

@@ -209,8 +209,8 @@ def test_migrate_command_creates_then_reports_the_schema(database_url: str) -> N
     first = subprocess.run(command, capture_output=True, text=True, timeout=60)
     second = subprocess.run(command, capture_output=True, text=True, timeout=60)
     shown = make_engine(database_url).url.render_as_string(hide_password=True)
-    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0003\n")
-    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0003 (the newest)\n")
+    assert (first.returncode, first.stdout) == (0, f"database {shown} upgraded from revision (empty) to 0004\n")
+    assert (second.returncode, second.stdout) == (0, f"database {shown} is at revision 0004 (the newest)\n")
     assert set(inspect(create_engine(database_url)).get_table_names()) == {
         "alembic_version",
         "resources",

@@ -58,9 +58,9 @@ def stored(rows: list[Any]) -> StoredResource | None:
 
 
 def list_sql(query: ListQuery) -> tuple[str, Params]:
-    """The page's SELECT, one row more than the page to tell whether more follow. Keys are (name, id) or
-    (creation_ms, id), walked by the scope's index on them."""
-    key = "name" if query.by_name else "creation_ms"
+    """The page's SELECT, one row more than the page to tell whether more follow. Keys are (sort column, id),
+    walked by the scope's index on them."""
+    key = query.sort
     where = [IN_SCOPE]
     params = scope_params(query.scope)
     params["limit"] = query.limit + 1
@@ -68,18 +68,22 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
         # Name patterns ([a-zA-Z0-9-]+) hold no LIKE wildcards, so no escaping is needed.
         where.append("name_lower LIKE :contains")
         params["contains"] = f"%{query.name_contains.lower()}%"
-    if query.before_ms is not None:
-        where.append("creation_ms < :before_ms")
-        params["before_ms"] = query.before_ms
-    if query.from_ms is not None:
-        where.append("creation_ms >= :from_ms")
-        params["from_ms"] = query.from_ms
+    for condition, value in (
+        ("creation_ms < :before_ms", query.before_ms),
+        ("creation_ms >= :from_ms", query.from_ms),
+        ("modified_ms < :modified_before_ms", query.modified_before_ms),
+        ("modified_ms >= :modified_from_ms", query.modified_from_ms),
+        ("status = :status", query.status),
+    ):
+        if value is not None:
+            where.append(condition)
+            params[condition.rsplit(":", 1)[1]] = value
     if query.after is not None:
         where.append(f"({key}, id) {'<' if query.descending else '>'} (:after_key, :after_id)")
         params["after_key"], params["after_id"] = query.after
     order = "DESC" if query.descending else "ASC"
     sql = (
-        f"SELECT id, name, creation_ms FROM resources WHERE {' AND '.join(where)}"
+        f"SELECT id, name, creation_ms, status, modified_ms FROM resources WHERE {' AND '.join(where)}"
         f" ORDER BY {key} {order}, id {order} LIMIT :limit"
     )
     return sql, params
@@ -87,7 +91,9 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
 
 def list_page(rows: list[Any], limit: int) -> tuple[list[ListedResource], bool]:
     """Rows of list_sql: the page, and whether more follow."""
-    return [ListedResource(id=r[0], name=r[1], creation_ms=r[2]) for r in rows[:limit]], len(rows) > limit
+    return [
+        ListedResource(id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4]) for r in rows[:limit]
+    ], len(rows) > limit
 
 
 def list_tags_params(query: TagQuery) -> Params:

@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from emulator.errors import AwsError, InternalFailure, ServiceUnavailable, ThrottlingException
 
-Action = Literal["throttle", "internal-error", "unavailable", "latency"]
+# fail-endpoint is no error of the request: the CreateEndpoint or UpdateEndpoint it matches succeeds, and the
+# endpoint it starts ends Failed (emulator/operations/endpoints.py asks for it with `endpoint_failure`).
+Action = Literal["throttle", "internal-error", "unavailable", "latency", "fail-endpoint"]
 
 # AWS's texts: "Rate exceeded" is what SageMaker sends with ThrottlingException (see docs/decisions.md).
 DEFAULT_MESSAGES: dict[str, str] = {
@@ -50,6 +52,9 @@ class FaultRule(BaseModel):
     accounts: list[str] | None = Field(default=None, description="only requests of these account ids")
     model_name_prefixes: list[str] | None = Field(
         default=None, description="only requests whose ModelName (or model ARN) starts with one of these"
+    )
+    endpoint_name_prefixes: list[str] | None = Field(
+        default=None, description="only requests whose EndpointName starts with one of these"
     )
 
     @model_validator(mode="after")
@@ -126,12 +131,54 @@ class FaultInjector:
     def counters(self) -> list[dict[str, int]]:
         return [{"matched": s.matched, "injected": s.injected} for s in self._states]
 
+    def endpoint_failure(self, *, operation: str, account_id: str, endpoint_name: str) -> FaultRule | None:
+        """The fail-endpoint rule that fires for this CreateEndpoint or UpdateEndpoint, or None."""
+        request = {"EndpointName": endpoint_name}
+        for state in self._states:
+            if state.rule.action == "fail-endpoint" and self._fires(state, operation, account_id, request):
+                return state.rule
+        return None
+
+    def _fires(self, state: _RuleState, operation: str, account_id: str, request: dict[str, Any]) -> bool:
+        """Whether one rule matches the request and then fires; counts it as pick does."""
+        rule = state.rule
+        if state.operations is not None and operation not in state.operations:
+            return False
+        if rule.accounts is not None and account_id not in rule.accounts:
+            return False
+        if rule.model_name_prefixes is not None:
+            name = model_name_of(request)
+            if name is None or not name.startswith(tuple(rule.model_name_prefixes)):
+                return False
+        if rule.endpoint_name_prefixes is not None:
+            endpoint = request.get("EndpointName")
+            if not isinstance(endpoint, str) or not endpoint.startswith(tuple(rule.endpoint_name_prefixes)):
+                return False
+        state.matched += 1
+        if rule.times is not None and state.injected >= rule.times:
+            return False
+        if rule.every is not None:
+            fires = state.matched % rule.every == 0
+        elif rule.probability is not None:
+            fires = self._random.random() < rule.probability
+        else:
+            fires = True
+        if fires:
+            state.injected += 1
+        return fires
+
     def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
         """Raise the injected error, or return the delay in seconds to add (0.0 for none)."""
         name: str | None = None
         named = False
         for state in self._states:
             rule = state.rule
+            if rule.action == "fail-endpoint":  # decided by the endpoint operations, not here
+                continue
+            if rule.endpoint_name_prefixes is not None:
+                endpoint = request.get("EndpointName")
+                if not isinstance(endpoint, str) or not endpoint.startswith(tuple(rule.endpoint_name_prefixes)):
+                    continue
             if state.operations is not None and operation not in state.operations:
                 continue
             if rule.accounts is not None and account_id not in rule.accounts:

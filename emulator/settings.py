@@ -37,6 +37,17 @@ class Limits(BaseModel):
     )
 
 
+class EndpointTiming(BaseModel):
+    """How long an endpoint's change (Creating, Updating, Deleting) lasts: until it has been described this many
+    more times and this many seconds have passed. The default, 0 and 0, ends it at the next DescribeEndpoint, so a
+    waiter that describes first returns at once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    describes: int = Field(default=0, ge=0, description="DescribeEndpoint calls a change lasts")
+    seconds: float = Field(default=0, ge=0, description="seconds a change lasts at least")
+
+
 class LimitsFileError(ValueError):
     pass
 
@@ -213,6 +224,9 @@ class Settings(BaseSettings):
             if getattr(self, key) is not None:
                 values[key] = getattr(self, key)
         return Limits(**values)
+
+    def endpoint_timing(self) -> EndpointTiming:
+        return EndpointTiming(describes=self.endpoint_transition_describes, seconds=self.endpoint_transition_seconds)
 
     def credentials(self) -> Credentials:
         """Raises CredentialsError naming the problem (never a secret)."""

@@ -217,8 +217,8 @@ BAD_ARNS = [
     ("arn:aws-cn:sagemaker:us-east-1:123456789012:model/m", "ARN should be scoped to correct partition: aws"),
     ("arn:aws:sagemaker:us-east-1:210987654321:model/m", "ARN should be scoped to correct account: 123456789012"),
     (
-        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/m",
-        'Could not find resource "arn:aws:sagemaker:us-east-1:123456789012:endpoint/m".',
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/m",
+        'Could not find resource "arn:aws:sagemaker:us-east-1:123456789012:training-job/m".',
     ),
     (
         "arn:aws:sagemaker:us-east-1:123456789012:model",

@@ -796,6 +796,40 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         "ValidationException",
         one(None, "endpointConfigName", NOT_NULL),
     ),
+    (
+        "endpoint-config-name-missing",
+        "CreateEndpoint",
+        {"EndpointName": "e"},
+        "ValidationException",
+        one(None, "endpointConfigName", NOT_NULL),
+    ),
+    (
+        "endpoints-status-enum",
+        "ListEndpoints",
+        {"StatusEquals": "Up"},
+        "ValidationException",
+        one(
+            "Up",
+            "statusEquals",
+            "Member must satisfy enum value set: [OutOfService, Creating, Updating, SystemUpdating, RollingBack,"
+            " InService, Deleting, Failed, UpdateRollbackFailed]",
+        ),
+    ),
+    (
+        "update-endpoint-name-pattern",
+        "UpdateEndpoint",
+        {"EndpointName": "a_b", "EndpointConfigName": "c"},
+        "ValidationException",
+        one("a_b", "endpointName", pattern("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")),
+    ),
+    (
+        "weights-empty",
+        "UpdateEndpointWeightsAndCapacities",
+        {"EndpointName": "e", "DesiredWeightsAndCapacities": []},
+        "ValidationException",
+        "1 validation error detected: Value '[]' at 'desiredWeightsAndCapacities' failed to satisfy constraint: "
+        + shorter(1),
+    ),
     # Semantic rules after constraints
     (
         "neither-container",

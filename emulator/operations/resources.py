@@ -37,27 +37,43 @@ async def check_references(kind: ResourceKind, request: dict[str, Any], *, ctx: 
 async def create(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     kind.rules(request, deps.limits)
     await check_references(kind, request, ctx=ctx, deps=deps)
+    await insert(kind, request=request, ctx=ctx, deps=deps)
+    return {kind.arn_member: ctx.arn(kind, request[kind.name_member])}
+
+
+async def insert(
+    kind: ResourceKind,
+    *,
+    request: dict[str, Any],
+    ctx: RequestContext,
+    deps: Deps,
+    creation_ms: int | None = None,
+    status: str | None = None,
+    state: str | None = None,
+) -> None:
+    """Stores a checked create request: AWS's texts for a duplicate and for the kind's limit."""
     name = request[kind.name_member]
-    arn = ctx.arn(kind, name)
     definition = {k: request[k] for k in kind.definition_members if k in request}
     tags = distinct_tags(request.get("Tags", []))
     resource = NewResource(
         scope=ctx.scope(kind),
         name=name,
-        creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
+        # round: 1.001 s is 1000.9999 ms in binary
+        creation_ms=round(deps.clock() * 1000) if creation_ms is None else creation_ms,
         definition=orjson.dumps(definition).decode(),  # compact, UTF-8 as is
         tags=tags,
+        status=status,
+        state=state,
     )
     limit = kind.limit(deps.limits)
     try:
         await deps.store.create(resource, limit=limit)
     except ResourceExists:
-        raise ValidationException(kind.exists_message(arn)) from None
+        raise ValidationException(kind.exists_message(ctx.arn(kind, name))) from None
     except LimitReached as exc:
         raise ResourceLimitExceeded(
             limit_message(kind.limit_name, limit=limit or 0, current=exc.current, delta=1, unit=kind.plural)
         ) from None
-    return {kind.arn_member: arn}
 
 
 async def describe(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:

@@ -41,6 +41,9 @@ class ResourceKind:
     # For kinds with a lifecycle: the member List and Describe carry the stored status in (EndpointStatus); List
     # summaries then also carry LastModifiedTime.
     status_member: str | None = None
+    # For kinds with a lifecycle: a snapshot's (status, state) checked and returned as the stored state JSON; raises
+    # ValidationException for anything this kind did not export.
+    check_state: Callable[[Any, Any], str] | None = None
 
     @property
     def name_member(self) -> str:

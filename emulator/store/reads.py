@@ -21,7 +21,7 @@ from emulator.store.statements import Params
 IN_SCOPE = "kind = :kind AND account_id = :account_id AND region = :region"
 BY_NAME = IN_SCOPE + " AND name_lower = :name_lower"
 
-GET_SQL = f"SELECT name, creation_ms, definition, status, modified_ms FROM resources WHERE {BY_NAME}"
+GET_SQL = f"SELECT name, creation_ms, definition, status, modified_ms, state FROM resources WHERE {BY_NAME}"
 # A resource's tags after a position, in the order they were first added. One statement (one snapshot) tells a
 # missing resource (no row) from one without more tags (one row of NULLs).
 LIST_TAGS_SQL = (
@@ -32,7 +32,7 @@ LIST_TAGS_SQL = (
 )
 # Everything, for a snapshot: in a stable order (kind, scope, creation time, insertion), tags in theirs.
 EXPORT_SQL = (
-    "SELECT id, kind, account_id, region, name, creation_ms, definition FROM resources"
+    "SELECT id, kind, account_id, region, name, creation_ms, definition, status, modified_ms, state FROM resources"
     " ORDER BY kind, account_id, region, creation_ms, id"
 )
 EXPORT_TAGS_SQL = 'SELECT resource_id, "key", value FROM tags ORDER BY resource_id, position'
@@ -51,9 +51,9 @@ def named(scope: Scope, name: str) -> Params:
 def stored(rows: list[Any]) -> StoredResource | None:
     if not rows:
         return None
-    name, creation_ms, definition, status, modified_ms = rows[0]
+    name, creation_ms, definition, status, modified_ms, state = rows[0]
     return StoredResource(
-        name=name, creation_ms=creation_ms, definition=definition, status=status, modified_ms=modified_ms
+        name=name, creation_ms=creation_ms, definition=definition, status=status, modified_ms=modified_ms, state=state
     )
 
 
@@ -123,6 +123,9 @@ def exported(resources: list[Any], tags: list[Any]) -> list[ExportedResource]:
             creation_ms=creation_ms,
             definition=definition,
             tags=by_resource.get(resource_id, []),
+            status=status,
+            modified_ms=modified_ms,
+            state=state,
         )
-        for resource_id, kind, account_id, region, name, creation_ms, definition in resources
+        for resource_id, kind, account_id, region, name, creation_ms, definition, status, modified_ms, state in resources
     ]

@@ -26,7 +26,11 @@ class NewResource:
     creation_ms: int
     definition: str
     tags: list[tuple[str, str]]
+    # Kinds with a lifecycle: the first status and the state it is worked out from (JSON).
     status: str | None = None
+    state: str | None = None
+    # When the status last changed (None: at creation); kept by a snapshot's import.
+    modified_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,21 @@ class StoredResource:
     definition: str
     status: str | None
     modified_ms: int | None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleChange:
+    """A compare-and-set of a resource's lifecycle: applies only if its status and state are still the expected
+    ones, so of racing changes the database lets exactly one through."""
+
+    scope: Scope
+    name: str
+    expect_status: str | None
+    expect_state: str | None
+    status: str
+    state: str
+    modified_ms: int
 
 
 # The columns a List page may be sorted by: SortBy Name, CreationTime, Status.
@@ -95,6 +114,9 @@ class ExportedResource:
     creation_ms: int
     definition: str
     tags: list[tuple[str, str]]
+    status: str | None = None
+    modified_ms: int | None = None
+    state: str | None = None
 
 
 class CleanFailure(Exception):

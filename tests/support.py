@@ -122,3 +122,8 @@ def aws_post(
         sent["X-Amz-Target"] = f"SageMaker.{operation}"
     sent.update(headers)
     return http().post(endpoint + "/", content=content, headers=sent)
+
+
+def as_described(container: dict[str, Any]) -> dict[str, Any]:
+    """A container as DescribeModel shows it: AWS fills in Mode and Environment when they were not sent."""
+    return {"Mode": "SingleModel", "Environment": {}, **container}

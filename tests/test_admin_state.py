@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from emulator.resources import KINDS
 from emulator.settings import Settings
-from tests.support import running_server, sagemaker_client
+from tests.support import as_described, running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
 SEED = Path(__file__).parent / "data" / "snapshot-v1.json"
@@ -135,10 +135,9 @@ def test_a_version_1_snapshot_still_imports(make_settings: Any) -> None:
     with running_server(make_settings(account_id="111111111111")) as endpoint:
         assert put_state(endpoint, SEED.read_bytes()).json() == counted("imported", models=2)
         described = sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="pipeline")
-        assert described["Containers"][1] == {
-            "ContainerHostname": "second",
-            "Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/b:1",
-        }
+        assert described["Containers"][1] == as_described(
+            {"ContainerHostname": "second", "Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/b:1"}
+        )
         assert described["InferenceExecutionConfig"] == {"Mode": "Direct"}
         assert described["CreationTime"] == datetime.datetime(2025, 11, 23, 17, 18, 20, tzinfo=datetime.UTC)
         assert described["ModelArn"] == "arn:aws:sagemaker:eu-west-1:111111111111:model/pipeline"

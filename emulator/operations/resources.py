@@ -81,7 +81,7 @@ async def describe(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestC
     stored = await deps.store.get(ctx.scope(kind), name)
     if stored is None:
         raise ValidationException(kind.missing_message(ctx.arn(kind, name)))
-    out: dict[str, Any] = {kind.name_member: stored.name, **orjson.loads(stored.definition)}
+    out: dict[str, Any] = {kind.name_member: stored.name, **kind.described(orjson.loads(stored.definition))}
     out["CreationTime"] = stored.creation_ms / 1000
     out[kind.arn_member] = ctx.arn(kind, stored.name)
     return out

@@ -14,6 +14,11 @@ def no_rules(request: dict[str, Any], limits: Limits) -> None:
     """A kind whose API model constraints are all its rules."""
 
 
+def as_stored(definition: dict[str, Any]) -> dict[str, Any]:
+    """A kind whose Describe returns the definition exactly as sent."""
+    return definition
+
+
 def no_references(request: dict[str, Any]) -> Iterable[tuple[str, str]]:
     """A kind whose create names no other resource."""
     return ()
@@ -44,6 +49,8 @@ class ResourceKind:
     # For kinds with a lifecycle: a snapshot's (status, state) checked and returned as the stored state JSON; raises
     # ValidationException for anything this kind did not export.
     check_state: Callable[[Any, Any], str] | None = None
+    # What AWS's Describe adds to the stored definition (defaults it fills in); the store keeps what was sent.
+    described: Callable[[dict[str, Any]], dict[str, Any]] = as_stored
 
     @property
     def name_member(self) -> str:

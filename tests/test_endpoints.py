@@ -567,3 +567,27 @@ def test_the_aws_cli_waits_for_an_endpoint(endpoint: str, tmp_path: Path) -> Non
         "An error occurred (ValidationException) when calling the DescribeEndpoint operation: "
         f'Could not find endpoint "{ARN}:endpoint/e".'
     )
+
+
+def test_replicas_on_one_database_agree_on_the_lifecycle(make_settings: Any) -> None:
+    settings = make_settings(endpoint_transition_describes=2)
+    with running_server(settings) as first, running_server(settings) as second:
+        a, b = sagemaker_client(first), sagemaker_client(second)
+        deployable(a)
+        a.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        # The describes it waits for are counted in the database, whichever replica answers them.
+        assert [c.describe_endpoint(EndpointName="e")["EndpointStatus"] for c in (a, b, a)] == [
+            "Creating",
+            "Creating",
+            "InService",
+        ]
+        b.update_endpoint(EndpointName="e", EndpointConfigName="c")
+        assert error_of(a.update_endpoint, EndpointName="e", EndpointConfigName="c") == (
+            "ValidationException",
+            in_progress("e"),
+        )
+        assert [c.describe_endpoint(EndpointName="e")["EndpointStatus"] for c in (b, a, b)] == [
+            "Updating",
+            "Updating",
+            "InService",
+        ]

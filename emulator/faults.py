@@ -4,7 +4,7 @@ Off by default. The wire app asks `injector.active` (one attribute read) before 
 path pays nothing when no rule is set. Injected errors are our AwsError classes, serialized in the one place.
 
 Rules are matched in order; the first rule that fires decides. "Fires" means: the rule matches the request
-(operation, account, model-name prefix), then its every-Nth counter or its probability draw says yes, and it has
+(operation, account, model-name or endpoint-name prefix), then its every-Nth counter or its probability draw says yes, and it has
 injections left. Every matching request counts towards every-Nth, so `every = 3` fails the 3rd, 6th, ... match.
 A seed makes the probability draws repeatable: the same requests in the same order get the same faults.
 """
@@ -169,37 +169,12 @@ class FaultInjector:
 
     def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
         """Raise the injected error, or return the delay in seconds to add (0.0 for none)."""
-        name: str | None = None
-        named = False
         for state in self._states:
             rule = state.rule
             if rule.action == "fail-endpoint":  # decided by the endpoint operations, not here
                 continue
-            if rule.endpoint_name_prefixes is not None:
-                endpoint = request.get("EndpointName")
-                if not isinstance(endpoint, str) or not endpoint.startswith(tuple(rule.endpoint_name_prefixes)):
-                    continue
-            if state.operations is not None and operation not in state.operations:
+            if not self._fires(state, operation, account_id, request):
                 continue
-            if rule.accounts is not None and account_id not in rule.accounts:
-                continue
-            if rule.model_name_prefixes is not None:
-                if not named:
-                    name, named = model_name_of(request), True
-                if name is None or not name.startswith(tuple(rule.model_name_prefixes)):
-                    continue
-            state.matched += 1
-            if rule.times is not None and state.injected >= rule.times:
-                continue
-            if rule.every is not None:
-                fires = state.matched % rule.every == 0
-            elif rule.probability is not None:
-                fires = self._random.random() < rule.probability
-            else:
-                fires = True
-            if not fires:
-                continue
-            state.injected += 1
             if rule.action == "latency":
                 return rule.latency_ms / 1000
             raise _ERRORS[rule.action](rule.message if rule.message is not None else DEFAULT_MESSAGES[rule.action])

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import running_server, sagemaker_client
+from tests.support import aws_cli, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -118,12 +115,7 @@ def test_accounts_and_regions_are_apart(endpoint: str) -> None:
 
 
 def test_the_aws_cli_creates_and_describes(endpoint: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t", AWS_DEFAULT_REGION="us-east-1")
-    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, "sagemaker"]
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*aws, *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    cli = aws_cli(endpoint, tmp_path)
 
     assert cli("create-model", "--model-name", "m", "--primary-container", f"Image={IMAGE}").returncode == 0
     created = cli(

@@ -4,9 +4,6 @@ settings, the fault rule that makes one fail, limits, lists, races, isolation an
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +14,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from tests.support import running_server, sagemaker_client
+from tests.support import aws_cli, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -203,6 +200,17 @@ def test_a_fault_rule_makes_a_create_or_an_update_fail(make_settings: Any) -> No
         counters = httpx.get(f"{url}/_emulator/faults").json()["counters"]
         assert counters == [{"matched": 3, "injected": 2}]
         sm.delete_endpoint(EndpointName="doomed-2")  # a Failed endpoint can be deleted
+
+
+def test_a_request_fault_rule_can_match_by_endpoint_name(make_settings: Any) -> None:
+    rules = {"rules": [{"action": "throttle", "endpoint_name_prefixes": ["slow"], "operations": ["DescribeEndpoint"]}]}
+    with running_server(make_settings(faults=json.dumps(rules))) as url:
+        sm = sagemaker_client(url)
+        deployable(sm)
+        for name in ("slow-one", "fast-one"):
+            sm.create_endpoint(EndpointName=name, EndpointConfigName="c")
+        assert error_of(sm.describe_endpoint, EndpointName="slow-one") == ("ThrottlingException", "Rate exceeded")
+        assert sm.describe_endpoint(EndpointName="fast-one")["EndpointStatus"] == "InService"
 
 
 # (id, setup, operation, request, message): every text of the issue, exact.
@@ -545,12 +553,7 @@ def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
 
 
 def test_the_aws_cli_waits_for_an_endpoint(endpoint: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t", AWS_DEFAULT_REGION="us-east-1")
-    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, "sagemaker"]
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*aws, *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    cli = aws_cli(endpoint, tmp_path)
 
     deployable(sagemaker_client(endpoint))
     created = cli("create-endpoint", "--endpoint-name", "e", "--endpoint-config-name", "c")

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
+from tests.scopes import account_map, four_scopes, secret_map
 from tests.support import aws_cli, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
@@ -112,6 +113,34 @@ def test_the_same_image_resolves_to_the_same_digest(sm: Any) -> None:
         for n in "ab"
     ]
     assert images == [RESOLVED, RESOLVED]
+
+
+def test_data_capture_is_described_as_aws_describes_it(sm: Any) -> None:
+    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    capture = {
+        "InitialSamplingPercentage": 20,
+        "DestinationS3Uri": "s3://bucket/capture",
+        "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+    }
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    # As the SageMaker Python SDK's integration tests read it back from AWS (docs/decisions.md).
+    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {
+        "EnableCapture": True,
+        "CaptureStatus": "Started",
+        "CurrentSamplingPercentage": 20,
+        "DestinationS3Uri": "s3://bucket/capture",
+        "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
+    }
+    sm.create_endpoint_config(
+        EndpointConfigName="off", ProductionVariants=[VARIANT], DataCaptureConfig={**capture, "EnableCapture": False}
+    )
+    sm.update_endpoint(EndpointName="e", EndpointConfigName="off")
+    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"]["CaptureStatus"] == "Stopped"
+    sm.create_endpoint_config(EndpointConfigName="none", ProductionVariants=[VARIANT])
+    sm.update_endpoint(EndpointName="e", EndpointConfigName="none")
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="e")
 
 
 def test_pending_deployment_while_updating_and_weights(make_settings: Any) -> None:
@@ -594,3 +623,33 @@ def test_replicas_on_one_database_agree_on_the_lifecycle(make_settings: Any) -> 
             "Updating",
             "InService",
         ]
+
+
+def test_the_same_names_in_four_accounts_and_regions_are_four_deployments(make_settings: Any) -> None:
+    settings = make_settings(access_keys=account_map(), secret_keys=secret_map(), strict_auth=True)
+    with running_server(settings) as url:
+        scopes = four_scopes(url)
+        for scope in scopes:
+            scope.client.create_model(ModelName="m", PrimaryContainer={"Image": f"{IMAGE}-{scope.region}"})
+            scope.client.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT])
+            scope.client.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        owner, *others = scopes
+        owner.client.describe_endpoint(EndpointName="e")
+        owner.client.update_endpoint(EndpointName="e", EndpointConfigName="c")
+        # The owner's update is in its scope only.
+        assert [e["EndpointStatus"] for e in owner.client.list_endpoints()["Endpoints"]] == ["Updating"]
+        assert {e["EndpointStatus"] for s in others for e in s.client.list_endpoints()["Endpoints"]} == {"Creating"}
+        for scope in others:
+            described = scope.client.describe_endpoint(EndpointName="e")
+            assert described["EndpointStatus"] == "InService"
+            assert described["EndpointArn"] == f"arn:aws:sagemaker:{scope.region}:{scope.account}:endpoint/e"
+            image = described["ProductionVariants"][0]["DeployedImages"][0]["SpecifiedImage"]
+            assert image == f"{IMAGE}-{scope.region}"
+            scope.client.delete_endpoint(EndpointName="e")
+            scope.client.describe_endpoint_config(EndpointConfigName="c")
+        assert [e["EndpointStatus"] for e in owner.client.list_endpoints()["Endpoints"]] == ["Updating"]
+        for scope in others:
+            assert error_of(scope.client.describe_endpoint, EndpointName="e") == (
+                "ValidationException",
+                f'Could not find endpoint "arn:aws:sagemaker:{scope.region}:{scope.account}:endpoint/e".',
+            )

@@ -18,6 +18,7 @@ from emulator.resources.endpoint import (
     IN_PROGRESS,
     EndpointState,
     Settled,
+    capture_summary,
     described,
     failure_reason,
     settle,
@@ -51,13 +52,16 @@ def timed(state: EndpointState, *, start_ms: int, deps: Deps) -> EndpointState:
     return state
 
 
-async def deployment(config_name: str, *, ctx: RequestContext, deps: Deps, start_ms: int) -> list[dict[str, Any]]:
-    """The variants a config deploys, read now: AWS checks the config and its models when an endpoint is created or
-    updated, and answers 'Could not find ...' for one deleted since."""
+async def deployment(
+    config_name: str, *, ctx: RequestContext, deps: Deps, start_ms: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The variants a config deploys and its data capture, read now: AWS checks the config and its models when an
+    endpoint is created or updated, and answers 'Could not find ...' for one deleted since."""
     config = await deps.store.get(ctx.scope(ENDPOINT_CONFIG), config_name)
     if config is None:
         raise ValidationException(ENDPOINT_CONFIG.missing_message(ctx.arn(ENDPOINT_CONFIG, config_name)))
-    variants: list[dict[str, Any]] = orjson.loads(config.definition)["ProductionVariants"]
+    definition = orjson.loads(config.definition)
+    variants: list[dict[str, Any]] = definition["ProductionVariants"]
     models: dict[str, dict[str, Any]] = {}
     for variant in variants:
         model_name = variant.get("ModelName")
@@ -67,7 +71,8 @@ async def deployment(config_name: str, *, ctx: RequestContext, deps: Deps, start
         if model is None:
             raise ValidationException(MODEL.missing_message(ctx.arn(MODEL, model_name)))
         models[model_name.lower()] = orjson.loads(model.definition)
-    return [variant_summary(v, models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in variants]
+    summaries = [variant_summary(v, models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in variants]
+    return summaries, capture_summary(definition)
 
 
 def failure_of(
@@ -85,8 +90,9 @@ def failure_of(
 async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     name = request["EndpointName"]
     start = now_ms(deps)
-    variants = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
-    state = timed(EndpointState(config=request["EndpointConfigName"], variants=variants), start_ms=start, deps=deps)
+    variants, capture = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
+    state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture)
+    state = timed(state, start_ms=start, deps=deps)
     state.failure = failure_of("CreateEndpoint", name, variants, ctx=ctx, deps=deps)
     await insert(
         ENDPOINT, request=request, ctx=ctx, deps=deps, creation_ms=start, status="Creating", state=state.dumps()
@@ -173,8 +179,8 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     name, config_name = request["EndpointName"], request["EndpointConfigName"]
 
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
-        variants = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
-        state.pending = {"config": config_name, "variants": variants, "start_ms": start}
+        variants, capture = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
+        state.pending = {"config": config_name, "variants": variants, "start_ms": start, "capture": capture}
         state.failure = failure_of("UpdateEndpoint", name, variants, ctx=ctx, deps=deps)
         return "Updating", state
 

@@ -69,6 +69,23 @@ def variant_summary(variant: dict[str, Any], model: dict[str, Any] | None, *, no
     return summary
 
 
+def capture_summary(config: dict[str, Any]) -> dict[str, Any] | None:
+    """DescribeEndpoint's DataCaptureConfig for a config's: on by default, at the initial sampling percentage."""
+    capture = config.get("DataCaptureConfig")
+    if capture is None:
+        return None
+    enabled = capture.get("EnableCapture", True)
+    summary = {
+        "EnableCapture": enabled,
+        "CaptureStatus": "Started" if enabled else "Stopped",
+        "CurrentSamplingPercentage": capture["InitialSamplingPercentage"],
+        "DestinationS3Uri": capture["DestinationS3Uri"],
+    }
+    if "KmsKeyId" in capture:
+        summary["KmsKeyId"] = capture["KmsKeyId"]
+    return summary
+
+
 @dataclass(slots=True)
 class EndpointState:
     """What the status is worked out from; stored as JSON in the resource's `state`.
@@ -78,6 +95,7 @@ class EndpointState:
     describes_left, due_ms: the change in progress ends at the first DescribeEndpoint with none left, at or after
     due_ms (0: no time to wait for; then only a DescribeEndpoint ends it, else any operation that looks). failure: the change ends Failed with this reason. reason: the FailureReason shown once Failed.
     deployed: the endpoint was InService once (DescribeEndpoint shows variants from then on).
+    capture: the deployed config's DataCaptureConfig as DescribeEndpoint shows it, or None.
     """
 
     config: str
@@ -88,6 +106,7 @@ class EndpointState:
     reason: str | None = None
     pending: dict[str, Any] | None = None
     deployed: bool = False
+    capture: dict[str, Any] | None = None
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -100,6 +119,7 @@ class EndpointState:
                 "reason": self.reason,
                 "pending": self.pending,
                 "deployed": self.deployed,
+                "capture": self.capture,
             }
         ).decode()
 
@@ -118,6 +138,7 @@ class EndpointState:
             reason=data.get("reason"),
             pending=data.get("pending"),
             deployed=data.get("deployed", False),
+            capture=data.get("capture"),
         )
         checks = (
             type(state.config) is str,
@@ -134,6 +155,7 @@ class EndpointState:
                 and type(state.pending.get("start_ms")) is int
             ),
             type(state.deployed) is bool,
+            state.capture is None or type(state.capture) is dict,
         )
         if not all(checks):
             raise ValueError("state is not an endpoint's")
@@ -181,6 +203,7 @@ def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) 
         return Settled("Failed", state, changed=True)
     if state.pending is not None:
         state.config, state.variants = state.pending["config"], state.pending["variants"]
+        state.capture = state.pending.get("capture")
         state.pending = None
     # A weights update ends with what was desired being current.
     for variant in state.variants:
@@ -198,6 +221,8 @@ def described(
     out: dict[str, Any] = {"EndpointName": name, "EndpointArn": arn, "EndpointConfigName": state.config}
     if state.deployed:
         out["ProductionVariants"] = state.variants
+        if state.capture is not None:
+            out["DataCaptureConfig"] = state.capture
     out["EndpointStatus"] = status
     if status == "Failed" and state.reason is not None:
         out["FailureReason"] = state.reason

@@ -200,9 +200,15 @@ def test_a_lifecycle_in_seconds_follows_the_clock(make_settings: Any) -> None:
         described = sm.describe_endpoint(EndpointName="e")
         assert described["EndpointStatus"] == "Updating"
         assert described["LastModifiedTime"].timestamp() == now[0]
+        assert sm.list_endpoints(StatusEquals="Updating")["Endpoints"][0]["EndpointName"] == "e"
         now[0] += 60
-        assert [e["EndpointStatus"] for e in sm.list_endpoints()["Endpoints"]] == ["Updating"]  # stored until looked at
+        # A list ends what time has ended too: it shows and filters by the status a describe would give.
+        listed = sm.list_endpoints(StatusEquals="InService")["Endpoints"]
+        assert [(e["EndpointName"], e["LastModifiedTime"].timestamp()) for e in listed] == [("e", now[0])]
         assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+        sm.delete_endpoint(EndpointName="e")
+        now[0] += 60
+        assert sm.list_endpoints()["Endpoints"] == []
 
 
 def test_a_fault_rule_makes_a_create_or_an_update_fail(make_settings: Any) -> None:

@@ -1,5 +1,5 @@
-"""The endpoint operations that change or show its lifecycle: Create, Describe, Update, UpdateWeightsAndCapacities
-and Delete (ListEndpoints is the generic one). Every change is a compare-and-set on the stored status and state,
+"""The endpoint operations that change or show its lifecycle: Create, Describe, List, Update,
+UpdateWeightsAndCapacities and Delete (List is the generic one, after ending the changes whose time has passed). Every change is a compare-and-set on the stored status and state,
 so of racing calls the database lets one through; a loser reads again and answers as it then finds the endpoint."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import orjson
 
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
-from emulator.operations.resources import insert
+from emulator.operations.resources import insert, list_page
 from emulator.resources.endpoint import (
     ENDPOINT,
     IN_PROGRESS,
@@ -26,7 +26,7 @@ from emulator.resources.endpoint import (
 )
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
 from emulator.resources.model import MODEL
-from emulator.store.records import LifecycleChange, StoredResource
+from emulator.store.records import LifecycleChange, ListQuery, StoredResource
 
 # Compare-and-set rounds before giving up: each lost round means another call changed the endpoint meanwhile.
 _ROUNDS = 20
@@ -237,9 +237,44 @@ async def delete_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     raise in_progress(ctx, name)
 
 
+async def settle_due(*, ctx: RequestContext, deps: Deps) -> None:
+    """Ends every change of the scope whose time has passed, so a list shows and filters by the status a describe
+    would give. Only changes that wait for a time can end without a describe; the default timing has none."""
+    for status in IN_PROGRESS:
+        after: tuple[str | int, int] | None = None
+        while True:
+            query = ListQuery(
+                scope=ctx.scope(ENDPOINT),
+                sort="name",
+                descending=False,
+                name_contains=None,
+                before_ms=None,
+                from_ms=None,
+                after=after,
+                limit=100,
+                status=status,
+            )
+            page, more = await deps.store.list_page(query)
+            for listed in page:
+                try:
+                    await current(listed.name, ctx=ctx, deps=deps, describing=False)
+                except ValidationException:
+                    pass  # deleted meanwhile, or just now by its own Deleting ending
+            if not more:
+                break
+            after = (page[-1].name, page[-1].id)
+
+
+async def list_endpoints(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
+    if deps.endpoint_timing.seconds > 0:
+        await settle_due(ctx=ctx, deps=deps)
+    return await list_page(ENDPOINT, request=request, ctx=ctx, deps=deps)
+
+
 HANDLERS: dict[str, Callable[..., Awaitable[Any]]] = {
     "CreateEndpoint": create_endpoint,
     "DescribeEndpoint": describe_endpoint,
+    "ListEndpoints": list_endpoints,
     "UpdateEndpoint": update_endpoint,
     "UpdateEndpointWeightsAndCapacities": update_weights,
     "DeleteEndpoint": delete_endpoint,

@@ -37,7 +37,7 @@ def sagemaker_emulator_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def reset_emulator(endpoint: str) -> None:
-    """Deletes every model on the emulator at `endpoint`."""
+    """Deletes every resource (models, endpoint configs, endpoints) on the emulator at `endpoint`."""
     request = urllib.request.Request(f"{endpoint}/_emulator/reset", method="POST", data=b"")
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
@@ -45,7 +45,7 @@ def reset_emulator(endpoint: str) -> None:
 
 @pytest.fixture
 def sagemaker_client(sagemaker_emulator_endpoint: str) -> Any:
-    """A boto3 SageMaker client for the session's emulator, which holds no models when the test starts."""
+    """A boto3 SageMaker client for the session's emulator, which holds no resources when the test starts."""
     try:
         import boto3  # type: ignore[import-untyped]
     except ImportError as exc:  # the package's own dependencies leave boto3 out: say how to get it

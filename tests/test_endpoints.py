@@ -14,6 +14,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
+from emulator.pytest_plugin import reset_emulator
 from tests.scopes import account_map, four_scopes, secret_map
 from tests.support import aws_cli, running_server, sagemaker_client
 
@@ -659,3 +660,16 @@ def test_the_same_names_in_four_accounts_and_regions_are_four_deployments(make_s
                 "ValidationException",
                 f'Could not find endpoint "arn:aws:sagemaker:{scope.region}:{scope.account}:endpoint/e".',
             )
+
+
+def test_the_pytest_plugins_reset_leaves_nothing_behind(make_settings: Any) -> None:
+    with running_server(make_settings(max_endpoints=1, max_endpoint_configs=1)) as url:
+        sm = sagemaker_client(url)
+        _updating(sm)  # an endpoint mid-update, its config and model, tags on the endpoint
+        sm.add_tags(ResourceArn=f"{ARN}:endpoint/e", Tags=[{"Key": "k", "Value": "v"}])
+        reset_emulator(url)
+        state = httpx.get(f"{url}/_emulator/state").json()
+        assert (state["models"], state["endpoint_configs"], state["endpoints"]) == ([], [], [])
+        # Names and limit slots are free again.
+        _creating(sm)
+        assert sm.list_tags(ResourceArn=f"{ARN}:endpoint/e")["Tags"] == []

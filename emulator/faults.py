@@ -135,11 +135,13 @@ class FaultInjector:
         """The fail-endpoint rule that fires for this CreateEndpoint or UpdateEndpoint, or None."""
         request = {"EndpointName": endpoint_name}
         for state in self._states:
-            if state.rule.action == "fail-endpoint" and self._fires(state, operation, account_id, request):
+            if state.rule.action == "fail-endpoint" and self._fires(
+                state, operation=operation, account_id=account_id, request=request
+            ):
                 return state.rule
         return None
 
-    def _fires(self, state: _RuleState, operation: str, account_id: str, request: dict[str, Any]) -> bool:
+    def _fires(self, state: _RuleState, *, operation: str, account_id: str, request: dict[str, Any]) -> bool:
         """Whether one rule matches the request and then fires; counts it as pick does."""
         rule = state.rule
         if state.operations is not None and operation not in state.operations:
@@ -173,7 +175,7 @@ class FaultInjector:
             rule = state.rule
             if rule.action == "fail-endpoint":  # decided by the endpoint operations, not here
                 continue
-            if not self._fires(state, operation, account_id, request):
+            if not self._fires(state, operation=operation, account_id=account_id, request=request):
                 continue
             if rule.action == "latency":
                 return rule.latency_ms / 1000

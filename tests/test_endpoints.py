@@ -4,6 +4,7 @@ settings, the fault rule that makes one fail, limits, lists, races, isolation an
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,9 @@ import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from emulator.pytest_plugin import reset_emulator
+from emulator.shapes.generated import OPERATIONS, SHAPES
 from tests.scopes import account_map, four_scopes, secret_map
-from tests.support import aws_cli, running_server, sagemaker_client
+from tests.support import aws_cli, aws_post, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -673,3 +675,73 @@ def test_the_pytest_plugins_reset_leaves_nothing_behind(make_settings: Any) -> N
         # Names and limit slots are free again.
         _creating(sm)
         assert sm.list_tags(ResourceArn=f"{ARN}:endpoint/e")["Tags"] == []
+
+
+# Rows generated from the pinned API model (emulator/shapes/generated.py): for every endpoint and endpoint-config
+# operation, each required member left out of an otherwise valid request, and each top-level enum member given a
+# value outside its set. The wire checks them before any handler runs, so nothing is stored.
+VALID_BODIES: dict[str, dict[str, Any]] = {
+    "CreateEndpointConfig": {"EndpointConfigName": "c", "ProductionVariants": [VARIANT]},
+    "DescribeEndpointConfig": {"EndpointConfigName": "c"},
+    "ListEndpointConfigs": {},
+    "DeleteEndpointConfig": {"EndpointConfigName": "c"},
+    "CreateEndpoint": {"EndpointName": "e", "EndpointConfigName": "c"},
+    "DescribeEndpoint": {"EndpointName": "e"},
+    "ListEndpoints": {},
+    "UpdateEndpoint": {"EndpointName": "e", "EndpointConfigName": "c"},
+    "UpdateEndpointWeightsAndCapacities": {
+        "EndpointName": "e",
+        "DesiredWeightsAndCapacities": [{"VariantName": "AllTraffic", "DesiredWeight": 1}],
+    },
+    "DeleteEndpoint": {"EndpointName": "e"},
+}
+
+
+def camel(member: str) -> str:
+    return member[0].lower() + member[1:]
+
+
+def generated_rows() -> list[tuple[str, str, dict[str, Any], str]]:
+    rows = []
+    for operation, body in VALID_BODIES.items():
+        shape = SHAPES[OPERATIONS[operation]["input"]]
+        for member in shape.get("required", []):
+            rest = {k: v for k, v in body.items() if k != member}
+            message = f"Value null at '{camel(member)}' failed to satisfy constraint: Member must not be null"
+            rows.append((f"{operation}-{member}-missing", operation, rest, message))
+        for member, spec in shape["members"].items():
+            member_shape = SHAPES[spec["shape"]]
+            pattern = member_shape.get("pattern")
+            # A blank breaks every name and ARN pattern without breaking a length (min 0 or 1).
+            if pattern and member_shape.get("min", 0) <= 1 and not re.fullmatch(pattern, " "):
+                message = (
+                    f"Value ' ' at '{camel(member)}' failed to satisfy constraint: Member must satisfy regular"
+                    f" expression pattern: {pattern}"
+                )
+                rows.append((f"{operation}-{member}-pattern", operation, {**body, member: " "}, message))
+            enum = member_shape.get("enum")
+            if enum:
+                message = (
+                    f"Value 'Bogus' at '{camel(member)}' failed to satisfy constraint: Member must satisfy enum value"
+                    f" set: [{', '.join(enum)}]"
+                )
+                rows.append((f"{operation}-{member}-enum", operation, {**body, member: "Bogus"}, message))
+    return rows
+
+
+GENERATED = generated_rows()
+
+
+@pytest.mark.parametrize(("operation", "body", "message"), [r[1:] for r in GENERATED], ids=[r[0] for r in GENERATED])
+def test_constraints_of_the_api_model(endpoint: str, operation: str, body: dict[str, Any], message: str) -> None:
+    response = aws_post(endpoint, operation, body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"__type": "ValidationException", "message": f"1 validation error detected: {message}"},
+    )
+    assert httpx.get(f"{endpoint}/_emulator/state").json()["endpoints"] == []
+
+
+def test_the_generated_rows_cover_every_operation() -> None:
+    assert {r[1] for r in GENERATED} == set(VALID_BODIES)
+    assert len(GENERATED) >= 20

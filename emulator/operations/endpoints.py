@@ -71,12 +71,14 @@ async def deployment(
         if model is None:
             raise ValidationException(MODEL.missing_message(ctx.arn(MODEL, model_name)))
         models[model_name.lower()] = orjson.loads(model.definition)
-    summaries = [variant_summary(v, models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in variants]
+    summaries = [
+        variant_summary(v, model=models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in variants
+    ]
     return summaries, capture_summary(definition)
 
 
 def failure_of(
-    operation: str, name: str, variants: list[dict[str, Any]], *, ctx: RequestContext, deps: Deps
+    *, operation: str, name: str, variants: list[dict[str, Any]], ctx: RequestContext, deps: Deps
 ) -> str | None:
     """The FailureReason a fail-endpoint fault rule gives this change, or None."""
     if not deps.faults.active:
@@ -93,7 +95,7 @@ async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     variants, capture = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
     state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture)
     state = timed(state, start_ms=start, deps=deps)
-    state.failure = failure_of("CreateEndpoint", name, variants, ctx=ctx, deps=deps)
+    state.failure = failure_of(operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
     await insert(
         ENDPOINT, request=request, ctx=ctx, deps=deps, creation_ms=start, status="Creating", state=state.dumps()
     )
@@ -181,7 +183,7 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
         variants, capture = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
         state.pending = {"config": config_name, "variants": variants, "start_ms": start, "capture": capture}
-        state.failure = failure_of("UpdateEndpoint", name, variants, ctx=ctx, deps=deps)
+        state.failure = failure_of(operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
         return "Updating", state
 
     await start_change(name, ctx=ctx, deps=deps, change=change)

@@ -48,7 +48,7 @@ def images_of(model_definition: dict[str, Any]) -> list[str]:
     return [c["Image"] for c in containers if "Image" in c]
 
 
-def variant_summary(variant: dict[str, Any], model: dict[str, Any] | None, *, now_ms: int) -> dict[str, Any]:
+def variant_summary(variant: dict[str, Any], *, model: dict[str, Any] | None, now_ms: int) -> dict[str, Any]:
     """What DescribeEndpoint shows of a deployed variant: its images resolved, weights and counts as requested."""
     summary: dict[str, Any] = {"VariantName": variant["VariantName"]}
     if model is not None:

@@ -154,7 +154,11 @@ async def describe_endpoint(*, request: dict[str, Any], ctx: RequestContext, dep
     )
 
 
-async def start_change(name: str, *, ctx: RequestContext, deps: Deps, change: Any) -> None:
+# A change of lifecycle: (current status, state, start ms) -> the new status and state; raises to refuse.
+Change = Callable[[str, EndpointState, int], Awaitable[tuple[str, EndpointState]]]
+
+
+async def start_change(name: str, *, ctx: RequestContext, deps: Deps, change: Change) -> None:
     """Moves a settled endpoint into a new change: `change(status, state, start_ms)` gives the new status and state
     (or raises). 'Cannot update in-progress endpoint' while one is under way, decided by the database."""
     for _ in range(_ROUNDS):

@@ -745,3 +745,20 @@ def test_constraints_of_the_api_model(endpoint: str, operation: str, body: dict[
 def test_the_generated_rows_cover_every_operation() -> None:
     assert {r[1] for r in GENERATED} == set(VALID_BODIES)
     assert len(GENERATED) >= 20
+
+
+def test_racing_creates_never_pass_the_endpoint_limit(make_settings: Any) -> None:
+    with running_server(make_settings(max_endpoints=3)) as url:
+        deployable(sagemaker_client(url))
+
+        def create(i: int) -> str:
+            try:
+                sagemaker_client(url).create_endpoint(EndpointName=f"e{i}", EndpointConfigName="c")
+                return "ok"
+            except ClientError as error:
+                return str(error.response["Error"]["Code"])
+
+        with ThreadPoolExecutor(10) as pool:
+            outcomes = sorted(pool.map(create, range(10)))
+        assert outcomes == ["ResourceLimitExceeded"] * 7 + ["ok"] * 3
+        assert len(sagemaker_client(url).list_endpoints()["Endpoints"]) == 3

@@ -38,8 +38,10 @@ await client.send(
     ],
   }),
 );
-out.create = (await client.send(new CreateEndpointCommand({ EndpointName: "js-endpoint", EndpointConfigName: "js-config" })))
-  .EndpointArn;
+const created = await client.send(
+  new CreateEndpointCommand({ EndpointName: "js-endpoint", EndpointConfigName: "js-config" }),
+);
+out.create = created.EndpointArn;
 out.in_service = await timed(() => waitUntilEndpointInService(waiter, { EndpointName: "js-endpoint" }));
 const described = await client.send(new DescribeEndpointCommand({ EndpointName: "js-endpoint" }));
 if (!(described.LastModifiedTime instanceof Date)) throw new Error("LastModifiedTime is not a Date");

@@ -3,6 +3,8 @@
 --   describe <tag> <name prefix> <count>
 --   list     <tag> <request body>
 --   mixed    <tag> <create template> <describe prefix> <count> <list body>
+--   describe_endpoint <tag> <name prefix> <count>
+--   deploy   <tag> <config template> <endpoint template>  (CreateEndpointConfig and CreateEndpoint in turn)
 -- Names are unique per run: tag + thread id + a per-thread counter. done() prints one JSON line for the harness.
 
 local next_thread_id = 0
@@ -24,6 +26,7 @@ end
 
 local scenario, tag, counter = nil, nil, 0
 local create_template, describe_prefix, describe_count, list_request
+local config_template, endpoint_template, deploy_step = nil, nil, 0
 
 local function create_request()
   counter = counter + 1
@@ -36,6 +39,22 @@ local function describe_request()
   return aws("DescribeModel", string.format('{"ModelName":"%s%d"}', describe_prefix, counter % describe_count))
 end
 
+local function describe_endpoint_request()
+  counter = counter + 1
+  return aws("DescribeEndpoint", string.format('{"EndpointName":"%s%d"}', describe_prefix, counter % describe_count))
+end
+
+-- Odd steps create a config, even ones an endpoint (of a config made before the run): one deployment, two requests.
+local function deploy_request()
+  deploy_step = deploy_step + 1
+  counter = counter + 1
+  local name = string.format("bench-%s-%d-%d", tag, tid, counter)
+  if deploy_step % 2 == 1 then
+    return aws("CreateEndpointConfig", (config_template:gsub("__NAME__", name)))
+  end
+  return aws("CreateEndpoint", (endpoint_template:gsub("__NAME__", name, 1)))
+end
+
 function init(args)
   scenario, tag = args[1], args[2]
   if scenario == "create" then
@@ -44,6 +63,10 @@ function init(args)
     describe_prefix, describe_count = args[3], tonumber(args[4])
   elseif scenario == "list" then
     list_request = aws("ListModels", args[3])
+  elseif scenario == "describe_endpoint" then
+    describe_prefix, describe_count = args[3], tonumber(args[4])
+  elseif scenario == "deploy" then
+    config_template, endpoint_template = args[3], args[4]
   elseif scenario == "mixed" then
     create_template, describe_prefix, describe_count = args[3], args[4], tonumber(args[5])
     list_request = aws("ListModels", args[6])
@@ -62,6 +85,10 @@ function request()
     return describe_request()
   elseif scenario == "list" then
     return list_request
+  elseif scenario == "describe_endpoint" then
+    return describe_endpoint_request()
+  elseif scenario == "deploy" then
+    return deploy_request()
   end
   mixed_slot = (mixed_slot + 1) % 20
   if mixed_slot < 12 then

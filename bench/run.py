@@ -22,20 +22,24 @@ from typing import Any
 
 from bench import fsync, profile
 from bench.load import WRK_MISSING, run_wrk, wrk_path
-from bench.seed import create_over_http, post, seed_sqlite
+from bench.seed import create_endpoints_over_http, create_over_http, post, seed_sqlite
 from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
 from bench.workload import (
     DESCRIBE_COUNT,
     DESCRIBE_PREFIX,
+    ENDPOINT_COUNT,
+    ENDPOINT_PREFIX,
     LIST_REQUEST,
     MIXED_LIST_REQUEST,
     compact,
+    config_template,
     create_body,
     create_template,
+    endpoint_template,
     seeded_name,
 )
 
-SCENARIOS = ("create", "describe", "mixed", "list_small", "list_big")
+SCENARIOS = ("create", "describe", "mixed", "describe_endpoint", "deploy", "list_small", "list_big")
 MB = 1024 * 1024
 
 
@@ -71,6 +75,10 @@ def wrk_args(scenario: str, tag: str) -> list[str]:
         return ["describe", tag, DESCRIBE_PREFIX, str(DESCRIBE_COUNT)]
     if scenario in ("list_small", "list_big"):
         return ["list", tag, compact(LIST_REQUEST)]
+    if scenario == "describe_endpoint":
+        return ["describe_endpoint", tag, ENDPOINT_PREFIX, str(ENDPOINT_COUNT)]
+    if scenario == "deploy":
+        return ["deploy", tag, config_template(), endpoint_template()]
     return ["mixed", tag, create_template(), DESCRIBE_PREFIX, str(DESCRIBE_COUNT), compact(MIXED_LIST_REQUEST)]
 
 
@@ -86,6 +94,12 @@ def preflight(server: Server, scenario: str) -> str | None:
     if scenario in ("list_small", "list_big", "mixed"):
         page = MIXED_LIST_REQUEST if scenario == "mixed" else LIST_REQUEST
         checks.append(("ListModels", compact(page).encode()))
+    if scenario == "describe_endpoint":
+        checks.append(("DescribeEndpoint", compact({"EndpointName": f"{ENDPOINT_PREFIX}0"}).encode()))
+    if scenario == "deploy":
+        name = f"bench-preflight-{scenario}"
+        checks.append(("CreateEndpointConfig", config_template().replace("__NAME__", name).encode()))
+        checks.append(("CreateEndpoint", endpoint_template().replace("__NAME__", name).encode()))
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
         for operation, body in checks:
@@ -159,11 +173,13 @@ def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerRep
         servers[kind] = server
         print(f"  {kind:8} start-up   {statistics.median(report.startup_s):.3f} s (median of {options.startup_runs})")
 
-    for scenario in ("create", "describe", "mixed"):
+    for scenario in ("create", "describe", "mixed", "describe_endpoint", "deploy"):
         for kind, server in servers.items():
             report = reports[kind]
             if scenario == "describe":
                 create_over_http(server.url, [f"{DESCRIBE_PREFIX}{i}" for i in range(DESCRIBE_COUNT)])
+            if scenario == "describe_endpoint" and kind != "floor":
+                create_endpoints_over_http(server.url, [f"{ENDPOINT_PREFIX}{i}" for i in range(ENDPOINT_COUNT)])
             measure(server, scenario, options, report)
             database = databases[kind]
             if scenario == "create" and database is not None:
@@ -225,7 +241,7 @@ def check_targets(reports: dict[str, ServerReport]) -> list[dict[str, Any]]:
     def scen(report: ServerReport | None, scenario: str) -> dict[str, Any] | None:
         return None if report is None else report.scenarios.get(scenario)
 
-    for scenario, share in (("describe", 0.25), ("create", 0.15)):
+    for scenario, share in (("describe", 0.25), ("describe_endpoint", 0.25), ("create", 0.15)):
         e, f = scen(emu, scenario), scen(floor, scenario)
         why = valid(e) or valid(f)
         value = None if why else ratio(e, f)
@@ -305,7 +321,11 @@ def fmt(value: float | None, spec: str) -> str:
 
 def print_table(results: dict[str, Any]) -> None:
     servers: dict[str, dict[str, Any]] = results["servers"]
-    labels = {"list_small": f"list@{results['env']['small_store']}", "list_big": f"list@{results['env']['big_store']}"}
+    labels = {
+        "describe_endpoint": "describe_ep",
+        "list_small": f"list@{results['env']['small_store']}",
+        "list_big": f"list@{results['env']['big_store']}",
+    }
     print()
     header = f"{'scenario':14}{'server':10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu µs/req':>12}{'srv cpu':>9}{'non-2xx':>9}"
     print(header + f"{'÷floor':>9}{'÷moto':>9}")
@@ -416,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             results["fsync"] = fsync.measure(options.workdir, commits=options.fsync_commits)
         kinds: list[str] = [kind for kind in ("floor", "emulator", "moto") if kind in options.servers]
         reports: dict[str, ServerReport] = {kind: ServerReport() for kind in kinds}
-        print("create, describe, mixed:", flush=True)
+        print("create, describe, mixed, describe_endpoint, deploy:", flush=True)
         bench_fresh(kinds, options, reports, stack)
         for kind in kinds:
             print(f"{kind} lists:", flush=True)

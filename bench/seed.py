@@ -100,3 +100,27 @@ def create_over_http(url: str, names: list[str], *, connections: int = 8) -> Non
     with ThreadPoolExecutor(connections) as pool:
         for future in [pool.submit(run, chunk) for chunk in chunks if chunk]:
             future.result()
+
+
+def create_endpoints_over_http(url: str, names: list[str]) -> None:
+    """The model, then a config and an endpoint of each name (every endpoint deploys the config of the first name,
+    as the deploy scenario's do), each endpoint described once (InService after); raises on the first answer that is
+    not a 200."""
+    from bench.workload import ENDPOINT_MODEL, config_template, create_body, endpoint_template
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+    try:
+        steps = [("CreateModel", create_body(ENDPOINT_MODEL))]
+        for name in names:
+            steps += [
+                ("CreateEndpointConfig", config_template().replace("__NAME__", name).encode()),
+                ("CreateEndpoint", endpoint_template().replace("__NAME__", name, 1).encode()),
+                ("DescribeEndpoint", json.dumps({"EndpointName": name}).encode()),
+            ]
+        for operation, body in steps:
+            status, answer = post(conn, operation, body)
+            if status != 200:
+                raise RuntimeError(f"{operation} at {url} answered {status}: {answer[:300]!r}")
+    finally:
+        conn.close()

@@ -48,6 +48,29 @@ LIST_REQUEST: dict[str, Any] = {"NameContains": LIST_FILTER, "MaxResults": 100}
 MIXED_LIST_REQUEST: dict[str, Any] = {"MaxResults": 10}
 
 
+# Endpoints: one model every config names, DescribeEndpoint over this many endpoints (each described once before,
+# so the scenario reads InService endpoints as a deployed application polls them), and the deploy scenario's
+# CreateEndpointConfig + CreateEndpoint pairs. Its endpoints deploy a config made before the run, not the one just
+# created: wrk's connections interleave, so an endpoint could otherwise arrive before its config.
+ENDPOINT_MODEL = "bench-endpoint-model"
+ENDPOINT_PREFIX = "bench-endpoint-"
+ENDPOINT_COUNT = 100
+CONFIG_REQUEST: dict[str, Any] = {
+    "EndpointConfigName": NAME_PLACEHOLDER,
+    "ProductionVariants": [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": ENDPOINT_MODEL,
+            "InitialInstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+            "InitialVariantWeight": 1.0,
+        }
+    ],
+    "Tags": [{"Key": "project", "Value": "churn"}],
+}
+ENDPOINT_REQUEST: dict[str, Any] = {"EndpointName": NAME_PLACEHOLDER, "EndpointConfigName": f"{ENDPOINT_PREFIX}0"}
+
+
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -63,3 +86,11 @@ def create_body(name: str) -> bytes:
 def seeded_name(i: int) -> str:
     """Names of the seeded store: every tenth carries the List filter word."""
     return f"{LIST_FILTER}-model-{i:07d}" if i % 10 == 0 else f"pytorch-model-{i:07d}"
+
+
+def config_template() -> str:
+    return compact(CONFIG_REQUEST)
+
+
+def endpoint_template() -> str:
+    return compact(ENDPOINT_REQUEST)

@@ -178,6 +178,7 @@ def create_app(
         tokens=PageTokens(settings.token_key),
         faults=faults,
         kinds={kind.arn_type: kind for kind in kinds},
+        endpoint_timing=settings.endpoint_timing(),
     )
     validator = validator or RequestValidator()
     handlers = handlers_for(kinds)

@@ -4,7 +4,7 @@ Off by default. The wire app asks `injector.active` (one attribute read) before 
 path pays nothing when no rule is set. Injected errors are our AwsError classes, serialized in the one place.
 
 Rules are matched in order; the first rule that fires decides. "Fires" means: the rule matches the request
-(operation, account, model-name prefix), then its every-Nth counter or its probability draw says yes, and it has
+(operation, account, model-name or endpoint-name prefix), then its every-Nth counter or its probability draw says yes, and it has
 injections left. Every matching request counts towards every-Nth, so `every = 3` fails the 3rd, 6th, ... match.
 A seed makes the probability draws repeatable: the same requests in the same order get the same faults.
 
@@ -27,7 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from emulator.errors import AwsError, InternalFailure, ServiceUnavailable, ThrottlingException
 
-Action = Literal["throttle", "internal-error", "unavailable", "latency"]
+# fail-endpoint is no error of the request: the CreateEndpoint or UpdateEndpoint it matches succeeds, and the
+# endpoint it starts ends Failed (emulator/operations/endpoints.py asks for it with `endpoint_failure`).
+Action = Literal["throttle", "internal-error", "unavailable", "latency", "fail-endpoint"]
 
 # AWS's texts: "Rate exceeded" is what SageMaker sends with ThrottlingException (see docs/decisions.md).
 DEFAULT_MESSAGES: dict[str, str] = {
@@ -55,6 +57,9 @@ class FaultRule(BaseModel):
     accounts: list[str] | None = Field(default=None, description="only requests of these account ids")
     model_name_prefixes: list[str] | None = Field(
         default=None, description="only requests whose ModelName (or model ARN) starts with one of these"
+    )
+    endpoint_name_prefixes: list[str] | None = Field(
+        default=None, description="only requests whose EndpointName starts with one of these"
     )
 
     @model_validator(mode="after")
@@ -152,36 +157,64 @@ class FaultInjector:
         """This process's own counters (of rules not stored)."""
         return [{"matched": s.matched, "injected": s.injected} for s in self._states]
 
+    @staticmethod
+    def _matches(state: _RuleState, operation: str, account_id: str, request: dict[str, Any]) -> bool:
+        """Whether a rule is about this request: its operation, account, model or endpoint name."""
+        rule = state.rule
+        if state.operations is not None and operation not in state.operations:
+            return False
+        if rule.accounts is not None and account_id not in rule.accounts:
+            return False
+        if rule.model_name_prefixes is not None:
+            name = model_name_of(request)
+            if name is None or not name.startswith(tuple(rule.model_name_prefixes)):
+                return False
+        if rule.endpoint_name_prefixes is not None:
+            endpoint = request.get("EndpointName")
+            if not isinstance(endpoint, str) or not endpoint.startswith(tuple(rule.endpoint_name_prefixes)):
+                return False
+        return True
+
+    async def _fires(self, position: int, state: _RuleState, version: int) -> bool | None:
+        """Counts a match and says whether the rule fires on it: in the store for stored rules (None when they
+        changed meanwhile), else here."""
+        rule = state.rule
+        drawn = rule.probability is None or self._random.random() < rule.probability
+        if version and self.shared is not None:
+
+            def decide(matched: int, injected: int) -> bool:
+                return fires(rule, drawn=drawn, matched=matched, injected=injected)
+
+            return await self.shared.count_fault(version=version, position=position, decide=decide)
+        state.matched += 1
+        fired = fires(rule, drawn=drawn, matched=state.matched, injected=state.injected)
+        if fired:
+            state.injected += 1
+        return fired
+
+    async def endpoint_failure(self, *, operation: str, account_id: str, endpoint_name: str) -> FaultRule | None:
+        """The fail-endpoint rule that fires for this CreateEndpoint or UpdateEndpoint, or None."""
+        request = {"EndpointName": endpoint_name}
+        version, states = self.version, self._states
+        for position, state in enumerate(states):
+            if state.rule.action != "fail-endpoint" or not self._matches(state, operation, account_id, request):
+                continue
+            if await self._fires(position, state, version):
+                return state.rule
+        return None
+
     async def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
         """Raise the injected error, or return the delay in seconds to add (0.0 for none)."""
-        version, states, shared = self.version, self._states, self.shared  # one set of rules for the whole pick
-        name: str | None = None
-        named = False
+        version, states = self.version, self._states  # one set of rules for the whole pick
         for position, state in enumerate(states):
             rule = state.rule
-            if state.operations is not None and operation not in state.operations:
+            if rule.action == "fail-endpoint":  # decided by the endpoint operations, not here
                 continue
-            if rule.accounts is not None and account_id not in rule.accounts:
+            if not self._matches(state, operation, account_id, request):
                 continue
-            if rule.model_name_prefixes is not None:
-                if not named:
-                    name, named = model_name_of(request), True
-                if name is None or not name.startswith(tuple(rule.model_name_prefixes)):
-                    continue
-            drawn = rule.probability is None or self._random.random() < rule.probability
-            if version and shared is not None:
-
-                def decide(matched: int, injected: int, rule: FaultRule = rule, drawn: bool = drawn) -> bool:
-                    return fires(rule, drawn=drawn, matched=matched, injected=injected)
-
-                fired = await shared.count_fault(version=version, position=position, decide=decide)
-                if fired is None:
-                    return 0.0  # the rules changed while this request was matched: it gets none of either
-            else:
-                state.matched += 1
-                fired = fires(rule, drawn=drawn, matched=state.matched, injected=state.injected)
-                if fired:
-                    state.injected += 1
+            fired = await self._fires(position, state, version)
+            if fired is None:
+                return 0.0  # the rules changed while this request was matched: it gets none of either
             if not fired:
                 continue
             if rule.action == "latency":

@@ -57,7 +57,8 @@ def sagemaker_emulator_endpoint(
 
 
 def reset_emulator(endpoint: str, *, admin_token: str | None = None) -> None:
-    """Deletes every resource on the emulator at `endpoint`; admin_token: the token its admin API requires."""
+    """Deletes every resource (models, endpoint configs, endpoints) on the emulator at `endpoint`; admin_token: the
+    token its admin API requires."""
     headers = {"Authorization": f"Bearer {admin_token}"} if admin_token is not None else {}
     request = urllib.request.Request(f"{endpoint}/_emulator/reset", method="POST", data=b"", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -66,7 +67,7 @@ def reset_emulator(endpoint: str, *, admin_token: str | None = None) -> None:
 
 @pytest.fixture
 def sagemaker_client(sagemaker_emulator_endpoint: str, sagemaker_emulator_admin_token: str | None) -> Any:
-    """A boto3 SageMaker client for the session's emulator, which holds no models when the test starts."""
+    """A boto3 SageMaker client for the session's emulator, which holds no resources when the test starts."""
     try:
         import boto3  # type: ignore[import-untyped]
     except ImportError as exc:  # the package's own dependencies leave boto3 out: say how to get it

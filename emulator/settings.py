@@ -30,6 +30,23 @@ class Limits(BaseModel):
     max_environment_bytes: int = Field(
         default=32 * 1024, ge=0, description="all Environment keys and values of one container, UTF-8"
     )
+    max_endpoint_configs: int | None = Field(default=None, ge=0, description="endpoint configs per account and region")
+    max_endpoints: int | None = Field(default=None, ge=0, description="endpoints per account and region")
+    # The API model allows at most 10 production variants; AWS's default quota is the same.
+    max_variants_per_endpoint_config: int = Field(
+        default=10, ge=1, le=10, description="production variants in one endpoint config"
+    )
+
+
+class EndpointTiming(BaseModel):
+    """How long an endpoint's change (Creating, Updating, Deleting) lasts: until it has been described this many
+    more times and this many seconds have passed. The default, 0 and 0, ends it at the next DescribeEndpoint, so a
+    waiter that describes first returns at once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    describes: int = Field(default=0, ge=0, description="DescribeEndpoint calls a change lasts")
+    seconds: float = Field(default=0, ge=0, description="seconds a change lasts at least")
 
 
 class LimitsFileError(ValueError):
@@ -92,7 +109,7 @@ class Settings(BaseSettings):
         default=None, description="bearer token for the admin API, sent as 'Authorization: Bearer <token>'"
     )
     limits_file: Path | None = Field(
-        default=None, description="TOML or JSON file with max_models, max_containers_per_model, max_environment_bytes"
+        default=None, description="TOML or JSON file with the max_* limits (max_models, max_endpoints, ...)"
     )
     max_models: int | None = Field(default=None, ge=0, description="models per account and region (default: no limit)")
     max_containers_per_model: int | None = Field(
@@ -102,6 +119,25 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         description=f"UTF-8 bytes of a container's Environment keys and values (default {Limits().max_environment_bytes})",
+    )
+    max_endpoint_configs: int | None = Field(
+        default=None, ge=0, description="endpoint configs per account and region (default: no limit)"
+    )
+    max_endpoints: int | None = Field(
+        default=None, ge=0, description="endpoints per account and region (default: no limit)"
+    )
+    max_variants_per_endpoint_config: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description=f"production variants in one endpoint config (default {Limits().max_variants_per_endpoint_config})",
+    )
+    # Endpoint lifecycle (emulator/resources/endpoint.py): by default a change is done at the next DescribeEndpoint.
+    endpoint_transition_describes: int = Field(
+        default=0, ge=0, description="DescribeEndpoint calls an endpoint stays Creating, Updating or Deleting for"
+    )
+    endpoint_transition_seconds: float = Field(
+        default=0, ge=0, description="seconds an endpoint stays Creating, Updating or Deleting for at least"
     )
     # Env only, as every SecretStr field: a flag would show in `ps`. Unset: derived from the database URL.
     token_secret: SecretStr | None = Field(
@@ -205,10 +241,13 @@ class Settings(BaseSettings):
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""
         values: dict[str, Any] = load_limits_file(self.limits_file) if self.limits_file else {}
-        for key in ("max_models", "max_containers_per_model", "max_environment_bytes"):
+        for key in Limits.model_fields:
             if getattr(self, key) is not None:
                 values[key] = getattr(self, key)
         return Limits(**values)
+
+    def endpoint_timing(self) -> EndpointTiming:
+        return EndpointTiming(describes=self.endpoint_transition_describes, seconds=self.endpoint_transition_seconds)
 
     def credentials(self) -> Credentials:
         """Raises CredentialsError naming the problem (never a secret)."""

@@ -17,7 +17,7 @@ def register_model(sm, name):
 def test_register_model(sagemaker_client):
     arn = register_model(sagemaker_client, "churn-predictor")
     assert arn == "arn:aws:sagemaker:us-east-1:123456789012:model/churn-predictor"
-    assert sagemaker_client.describe_model(ModelName="churn-predictor")["PrimaryContainer"] == {"Image": IMAGE}
+    assert sagemaker_client.describe_model(ModelName="churn-predictor")["PrimaryContainer"]["Image"] == IMAGE
 
 
 def test_each_test_starts_with_no_models(sagemaker_client):

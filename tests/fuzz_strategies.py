@@ -90,6 +90,8 @@ class ModelStrategies:
             return st.integers(shape.get("min", -(2**31)), shape.get("max", 2**31 - 1))
         if kind == "timestamp":
             return st.integers(0, 4_000_000_000) | st.floats(0, 4_000_000_000)
+        if kind in ("float", "double"):
+            return st.floats(shape.get("min", -1e9), shape.get("max", 1e9))
         if kind == "list":
             lo = shape.get("min", 0)
             return st.lists(
@@ -176,6 +178,12 @@ class ModelStrategies:
             if "min" in shape:
                 out.append(st.integers(-(2**63), shape["min"] - 1))
             out.append(st.floats(allow_nan=False, allow_infinity=False))
+        elif kind in ("float", "double"):
+            if "max" in shape:
+                out.append(st.floats(min_value=shape["max"], exclude_min=True, allow_infinity=False))
+            if "min" in shape:
+                out.append(st.floats(max_value=shape["min"], exclude_max=True, allow_infinity=False))
+            out.append(st.text(max_size=5))
         elif kind == "list":
             member = self.valid(shape["member"]["shape"])
             if "max" in shape:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -122,3 +124,20 @@ def aws_post(
         sent["X-Amz-Target"] = f"SageMaker.{operation}"
     sent.update(headers)
     return http().post(endpoint + "/", content=content, headers=sent)
+
+
+def as_described(container: dict[str, Any]) -> dict[str, Any]:
+    """A container as DescribeModel shows it: AWS fills in Mode and Environment when they were not sent."""
+    return {"Mode": "SingleModel", "Environment": {}, **container}
+
+
+def aws_cli(endpoint: str, cwd: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`aws sagemaker <args>` of this venv's AWS CLI against the emulator, with test credentials and no user config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t", AWS_DEFAULT_REGION="us-east-1")
+    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, "sagemaker"]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*aws, *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
+
+    return cli

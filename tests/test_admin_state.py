@@ -11,11 +11,17 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator.resources import KINDS
 from emulator.settings import Settings
-from tests.support import running_server, sagemaker_client
+from tests.support import as_described, running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
 SEED = Path(__file__).parent / "data" / "snapshot-v1.json"
+
+
+def counted(verb: str, **counts: int) -> dict[str, int]:
+    """What reset (verb "deleted") or import ("imported") answers: a count for every kind, 0 unless given."""
+    return {f"{verb}_{kind.snake}s": counts.get(f"{kind.snake}s", 0) for kind in KINDS}
 
 
 def create(sm: Any, name: str, **extra: Any) -> None:
@@ -78,7 +84,7 @@ def test_reset_of_everything_then_the_same_names_can_be_created_again(endpoint: 
     create(sm, "one")
     create(sm, "two")
     response = httpx.post(f"{endpoint}/_emulator/reset")
-    assert (response.status_code, response.json()) == (200, {"deleted_models": 2})
+    assert (response.status_code, response.json()) == (200, counted("deleted", models=2))
     assert_not_found(sm, "one")
     assert exported(endpoint)["models"] == []
     create(sm, "one")
@@ -89,19 +95,18 @@ def test_reset_of_one_region_or_one_account_keeps_the_rest(make_settings: Any) -
     with running_server(make_settings()) as endpoint:
         document = json.loads(SEED.read_text())
         document["models"].append({"model_name": "default-scope", "definition": {"PrimaryContainer": {"Image": IMAGE}}})
-        assert put_state(endpoint, document).json() == {"imported_models": 3}
+        assert put_state(endpoint, document).json() == counted("imported", models=3)
         create(sagemaker_client(endpoint, region="eu-west-1"), "eu-model")
 
         reset = httpx.post(f"{endpoint}/_emulator/reset", params={"region": "eu-west-1", "account_id": "123456789012"})
-        assert reset.json() == {"deleted_models": 1}
+        assert reset.json() == counted("deleted", models=1)
         assert names(exported(endpoint)) == [
             ("111111111111", "eu-west-1", "pipeline"),
             ("123456789012", "us-east-1", "Seeded-Model"),
             ("123456789012", "us-east-1", "default-scope"),
         ]
-        assert httpx.post(f"{endpoint}/_emulator/reset", params={"account_id": "111111111111"}).json() == {
-            "deleted_models": 1
-        }
+        reset = httpx.post(f"{endpoint}/_emulator/reset", params={"account_id": "111111111111"})
+        assert reset.json() == counted("deleted", models=1)
         assert names(exported(endpoint)) == [
             ("123456789012", "us-east-1", "Seeded-Model"),
             ("123456789012", "us-east-1", "default-scope"),
@@ -117,7 +122,7 @@ def test_export_then_import_into_a_fresh_server_restores_everything(make_setting
         snapshot = exported(first)
     other = Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")
     with running_server(other) as second:
-        assert put_state(second, snapshot).json() == {"imported_models": 1}
+        assert put_state(second, snapshot).json() == counted("imported", models=1)
         restored = sagemaker_client(second).describe_model(ModelName="Kept-Model")
         assert exported(second) == snapshot
     original.pop("ResponseMetadata")
@@ -128,12 +133,11 @@ def test_export_then_import_into_a_fresh_server_restores_everything(make_setting
 def test_a_version_1_snapshot_still_imports(make_settings: Any) -> None:
     """The checked-in file is the upgrade guarantee: every later release must import it unchanged."""
     with running_server(make_settings(account_id="111111111111")) as endpoint:
-        assert put_state(endpoint, SEED.read_bytes()).json() == {"imported_models": 2}
+        assert put_state(endpoint, SEED.read_bytes()).json() == counted("imported", models=2)
         described = sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="pipeline")
-        assert described["Containers"][1] == {
-            "ContainerHostname": "second",
-            "Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/b:1",
-        }
+        assert described["Containers"][1] == as_described(
+            {"ContainerHostname": "second", "Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/b:1"}
+        )
         assert described["InferenceExecutionConfig"] == {"Mode": "Direct"}
         assert described["CreationTime"] == datetime.datetime(2025, 11, 23, 17, 18, 20, tzinfo=datetime.UTC)
         assert described["ModelArn"] == "arn:aws:sagemaker:eu-west-1:111111111111:model/pipeline"
@@ -149,7 +153,7 @@ def test_import_replaces_the_state_and_keeps_the_model_limit_counting(make_setti
             "version": 1,
             "models": [{"model_name": n, "definition": {"PrimaryContainer": {"Image": IMAGE}}} for n in ("s1", "s2")],
         }
-        assert put_state(endpoint, seed).json() == {"imported_models": 2}
+        assert put_state(endpoint, seed).json() == counted("imported", models=2)
         assert_not_found(sm, "before-import")
         with pytest.raises(ClientError) as error:
             create(sm, "third")
@@ -275,13 +279,20 @@ def test_an_import_keeps_the_model_limit(make_settings: Any) -> None:
         # Per account and region, as the API counts: three in each of two scopes is fine.
         other = [model(model_name=f"e{i}", region="eu-west-1") for i in range(3)]
         fits = doc(*[model(model_name=f"m{i}") for i in range(3)], *other)
-        assert put_state(endpoint, fits).json() == {"imported_models": 6}
+        assert put_state(endpoint, fits).json() == {
+            "imported_models": 6,
+            "imported_endpoint_configs": 0,
+            "imported_endpoints": 0,
+        }
 
 
 def test_a_repeated_tag_key_is_one_tag_as_in_create_model(endpoint: str, sm: Any) -> None:
     tags = [{"Key": "k", "Value": "first"}, {"Key": "other", "Value": "o"}, {"Key": "k", "Value": "last"}]
     response = put_state(endpoint, doc(model(tags=tags)))
-    assert (response.status_code, response.json()) == (200, {"imported_models": 1})
+    assert (response.status_code, response.json()) == (
+        200,
+        {"imported_models": 1, "imported_endpoint_configs": 0, "imported_endpoints": 0},
+    )
     assert exported(endpoint)["models"][0]["tags"] == [{"Key": "k", "Value": "last"}, {"Key": "other", "Value": "o"}]
 
 

@@ -32,7 +32,7 @@ def test_smoke_run_measures_floor_and_emulator_and_every_create_is_stored(tmp_pa
     for kind in ("floor", "emulator"):
         report = results["servers"][kind]
         assert 0 < report["startup_median_s"] < 30
-        for scenario in ("create", "describe"):
+        for scenario in ("create", "describe", "describe_endpoint", "deploy"):
             result = report["scenarios"][scenario]
             assert result["requests"] > 0 and result["rps"] > 0
             assert result["non_2xx"] == 0 and result["socket_errors"] == 0

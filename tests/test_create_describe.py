@@ -7,10 +7,11 @@ import datetime
 import json
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import aws_post, running_server, sagemaker_client
+from tests.support import as_described, aws_post, running_server, sagemaker_client
 
 S3_SOURCE = {
     "S3Uri": "s3://bucket/prefix/",
@@ -50,6 +51,8 @@ FULL_DEFINITION: dict[str, Any] = {
     "VpcConfig": {"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123", "subnet-4567"]},
     "EnableNetworkIsolation": True,
 }
+# What AWS's DescribeModel adds to any model (docs/decisions.md: DescribeModel).
+RECOMMENDATION = {"DeploymentRecommendation": {"RecommendationStatus": "NOT_APPLICABLE"}}
 TAGS = [{"Key": "team", "Value": "ml ops"}, {"Key": "ünïcode", "Value": "值"}]
 
 
@@ -68,6 +71,7 @@ def test_full_primary_container_round_trips_through_boto3(sm: Any) -> None:
         "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/full-model",
         "PrimaryContainer": container("primary"),
         **FULL_DEFINITION,
+        **RECOMMENDATION,
     }
 
 
@@ -101,6 +105,7 @@ def test_raw_http_round_trip_and_wire_details(endpoint: str) -> None:
         "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/raw",
         "PrimaryContainer": container("raw"),
         **FULL_DEFINITION,
+        **RECOMMENDATION,
     }
     assert described.headers["x-amzn-requestid"] != created.headers["x-amzn-requestid"]
 
@@ -114,8 +119,34 @@ def test_unknown_and_null_members_are_ignored_and_not_stored(endpoint: str) -> N
     }
     assert aws_post(endpoint, "CreateModel", body).status_code == 200
     out = aws_post(endpoint, "DescribeModel", {"ModelName": "extras"}).json()
-    assert out["PrimaryContainer"] == {"Image": "img"}
+    assert out["PrimaryContainer"] == {"Image": "img", "Mode": "SingleModel", "Environment": {}}
     assert "Unknown" not in out and "ExecutionRoleArn" not in out
+
+
+def test_describe_fills_in_what_aws_fills_in(sm: Any) -> None:
+    """Members AWS adds to what was sent, as real describe-model transcripts show; the snapshot keeps what was sent."""
+    sm.create_model(ModelName="plain", PrimaryContainer={"Image": "img", "ModelDataUrl": "s3://b/model.tar.gz"})
+    described = sm.describe_model(ModelName="plain")
+    assert described["PrimaryContainer"] == {
+        "Image": "img",
+        "Mode": "SingleModel",
+        "ModelDataUrl": "s3://b/model.tar.gz",
+        "ModelDataSource": {
+            "S3DataSource": {"S3Uri": "s3://b/model.tar.gz", "S3DataType": "S3Object", "CompressionType": "Gzip"}
+        },
+        "Environment": {},
+    }
+    assert described["EnableNetworkIsolation"] is False
+    assert described["DeploymentRecommendation"] == {"RecommendationStatus": "NOT_APPLICABLE"}
+    assert "InferenceExecutionConfig" not in described
+    sm.create_model(ModelName="serial", Containers=[{"Image": "a"}, {"Image": "b", "Mode": "MultiModel"}])
+    described = sm.describe_model(ModelName="serial")
+    assert described["InferenceExecutionConfig"] == {"Mode": "Serial"}
+    assert [(c["Mode"], c["Environment"]) for c in described["Containers"]] == [("SingleModel", {}), ("MultiModel", {})]
+    state = httpx.get(f"{sm.meta.endpoint_url}/_emulator/state").json()
+    assert state["models"][0]["definition"] == {
+        "PrimaryContainer": {"Image": "img", "ModelDataUrl": "s3://b/model.tar.gz"}
+    }
 
 
 @pytest.mark.parametrize("content_type", ["application/x-amz-json-1.1", "application/x-amz-json-1.1; charset=utf-8"])
@@ -153,7 +184,7 @@ def test_duplicate_name_is_rejected_case_insensitively(sm: Any) -> None:
     }
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     # The first definition is untouched.
-    assert sm.describe_model(ModelName="dup")["PrimaryContainer"] == {"Image": "first"}
+    assert sm.describe_model(ModelName="dup")["PrimaryContainer"] == as_described({"Image": "first"})
 
 
 def test_describe_missing_model(sm: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import aws_post, running_server, sagemaker_client
+from tests.support import as_described, aws_post, running_server, sagemaker_client
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"}
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/"
@@ -39,7 +39,7 @@ def test_delete_removes_the_model_and_frees_its_name(sm: Any) -> None:
     }
     assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["kept"]
     sm.create_model(ModelName="Doomed", PrimaryContainer={"Image": "other"})
-    assert sm.describe_model(ModelName="Doomed")["PrimaryContainer"] == {"Image": "other"}
+    assert sm.describe_model(ModelName="Doomed")["PrimaryContainer"] == as_described({"Image": "other"})
     assert sm.list_tags(ResourceArn=f"{ARN}doomed")["Tags"] == []  # the old model's tags went with it
 
 
@@ -217,8 +217,8 @@ BAD_ARNS = [
     ("arn:aws-cn:sagemaker:us-east-1:123456789012:model/m", "ARN should be scoped to correct partition: aws"),
     ("arn:aws:sagemaker:us-east-1:210987654321:model/m", "ARN should be scoped to correct account: 123456789012"),
     (
-        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/m",
-        'Could not find resource "arn:aws:sagemaker:us-east-1:123456789012:endpoint/m".',
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/m",
+        'Could not find resource "arn:aws:sagemaker:us-east-1:123456789012:training-job/m".',
     ),
     (
         "arn:aws:sagemaker:us-east-1:123456789012:model",

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from tests.support import aws_post, sagemaker_client, server_process
+from tests.support import as_described, aws_post, sagemaker_client, server_process
 
 TAGS = [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}, {"Key": "c", "Value": "3"}]
 
@@ -77,5 +77,5 @@ def test_models_acknowledged_before_sigkill_survive_whole(database_url: str) -> 
         sm = sagemaker_client(endpoint)
         for name in acknowledged:
             described = sm.describe_model(ModelName=name)
-            assert described["PrimaryContainer"] == definition(name)["PrimaryContainer"]
+            assert described["PrimaryContainer"] == as_described(definition(name)["PrimaryContainer"])
             assert described["EnableNetworkIsolation"] is True

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.scopes import DEFAULT_ACCOUNT, IMAGE, Scope, account_map, create, four_scopes, secret_map, signed_client
-from tests.support import aws_post, running_server
+from tests.support import as_described, aws_post, running_server
 
 
 @pytest.fixture(params=["permissive", "strict"])
@@ -40,7 +40,7 @@ def test_the_same_name_in_every_scope_is_four_models(scopes: list[Scope]) -> Non
     for scope in scopes:
         described = scope.client.describe_model(ModelName="Shared")
         assert described["ModelArn"] == scope.arn("Shared")
-        assert described["PrimaryContainer"] == {"Image": IMAGE, "Environment": {"SCOPE": str(scope)}}
+        assert described["PrimaryContainer"] == as_described({"Image": IMAGE, "Environment": {"SCOPE": str(scope)}})
 
 
 @pytest.mark.parametrize("owner", range(4))

@@ -22,7 +22,7 @@ from emulator.store.migrate import HEAD, current_revision, head_revision, upgrad
 from emulator.store.schema import ensure_at_head
 from emulator.store.tables import metadata
 from tests.databases import BACKENDS, fresh_database
-from tests.support import running_server, sagemaker_client
+from tests.support import as_described, running_server, sagemaker_client
 
 # Every table a database at head holds: the declared ones and Alembic's.
 TABLES = {*metadata.tables, "alembic_version"}
@@ -72,7 +72,9 @@ def test_a_database_of_an_older_release_upgrades_with_its_rows(database_url: str
         assert described["ModelName"] == "Old-One"
         assert described["ModelArn"] == "arn:aws:sagemaker:us-east-1:123456789012:model/old-one"
         assert described["CreationTime"].timestamp() == 1700000000.123
-        assert described["PrimaryContainer"] == {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+        assert described["PrimaryContainer"] == as_described(
+            {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+        )
         assert sagemaker_client(endpoint, region="eu-west-1").describe_model(ModelName="OLD-ONE")["ModelName"] == (
             "Old-One"
         )

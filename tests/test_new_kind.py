@@ -165,10 +165,14 @@ def test_the_admin_snapshot_and_reset_cover_a_kind_declared_in_a_test(endpoint: 
     assert [(w["widget_name"], w["definition"], w["tags"]) for w in document["widgets"]] == [
         ("kept", {"Color": "green"}, [{"Key": "k", "Value": "v"}])
     ]
-    assert httpx.post(f"{endpoint}/_emulator/reset").json() == {"deleted_models": 0, "deleted_widgets": 1}
+    others = {kind.snake: 0 for kind in KINDS}
+    assert httpx.post(f"{endpoint}/_emulator/reset").json() == {
+        **{f"deleted_{k}s": n for k, n in others.items()},
+        "deleted_widgets": 1,
+    }
     assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})
     assert httpx.put(f"{endpoint}/_emulator/state", json=document).json() == {
-        "imported_models": 0,
+        **{f"imported_{k}s": n for k, n in others.items()},
         "imported_widgets": 1,
     }
     assert call(endpoint, "DescribeWidget", {"WidgetName": "kept"})[1]["Color"] == "green"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import sagemaker_client, server_process
+from tests.support import as_described, sagemaker_client, server_process
 
 
 def test_model_survives_restart(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_model_survives_restart(tmp_path: Path) -> None:
     for out in (before, after):
         out.pop("ResponseMetadata")
     assert after == before
-    assert after["PrimaryContainer"] == definition["PrimaryContainer"]
+    assert after["PrimaryContainer"] == as_described(definition["PrimaryContainer"])
 
 
 def test_default_database_is_a_file_in_the_working_directory(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from emulator.settings import Settings
-from tests.support import http, running_server, sagemaker_client
+from tests.support import as_described, http, running_server, sagemaker_client
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -53,7 +53,7 @@ def test_the_seed_file_of_the_readme_imports(server: str) -> None:
     response = http().put(f"{server}/_emulator/state", content=json.dumps(SEED))
     assert response.status_code == 200, response.text
     model = sagemaker_client(server).describe_model(ModelName="churn")
-    assert model["PrimaryContainer"] == SEED["models"][0]["definition"]["PrimaryContainer"]
+    assert model["PrimaryContainer"] == as_described(SEED["models"][0]["definition"]["PrimaryContainer"])
     assert model["ModelArn"] == "arn:aws:sagemaker:us-east-1:123456789012:model/churn"
 
 

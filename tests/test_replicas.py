@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, text
 
 from tests.databases import POSTGRES_URL, postgres_schema, sqlite_url
-from tests.support import free_port, sagemaker_client, stop_server, wait_ready
+from tests.support import as_described, free_port, sagemaker_client, stop_server, wait_ready
 
 LIMIT = 40
 DISTINCT_NAMES = 60
@@ -110,7 +110,10 @@ def check_outcome(results: list[tuple[str, str]], endpoints: list[str], database
         client = sagemaker_client(url)
         for name in created:
             described = client.describe_model(ModelName=name.lower())
-            assert (described["ModelName"], described["PrimaryContainer"]) == (name, {"Image": f"image-{name}"})
+            assert (described["ModelName"], described["PrimaryContainer"]) == (
+                name,
+                as_described({"Image": f"image-{name}"}),
+            )
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="SAGEMAKER_EMULATOR_TEST_POSTGRES_URL is not set")

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from tests.node_sdk import locked_node_modules
 from tests.scopes import IMAGE, KEYS, account_map, secret_map, signed_client
 from tests.signing import Signed, sign
-from tests.support import aws_post, running_server
+from tests.support import as_described, aws_post, running_server
 
 ALICE, BOB = KEYS
 ALICE_ACCOUNT, ALICE_SECRET = KEYS[ALICE]
@@ -171,7 +171,7 @@ def test_js_sdk_v3_signed_requests_are_accepted(strict_endpoint: str) -> None:
     assert created == {"ok": {"ModelArn": arn("js-model", "eu-central-1")}}
     described = node_sdk(strict_endpoint, "DescribeModel", {"ModelName": "js-model"}, key_id=ALICE, secret=ALICE_SECRET)
     assert described["ok"]["ModelArn"] == arn("js-model", "eu-central-1")
-    assert described["ok"]["PrimaryContainer"] == {"Image": IMAGE}
+    assert described["ok"]["PrimaryContainer"] == as_described({"Image": IMAGE})
 
 
 def test_js_sdk_v3_with_the_wrong_secret_gets_invalid_signature(strict_endpoint: str) -> None:

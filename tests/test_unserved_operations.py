@@ -27,7 +27,7 @@ def unserved_message(operation: str) -> str:
 
 
 CALLS: list[tuple[str, str, dict[str, Any]]] = [
-    ("create_endpoint_config", "CreateEndpointConfig", {"EndpointConfigName": "c", "ProductionVariants": []}),
+    ("describe_training_job", "DescribeTrainingJob", {"TrainingJobName": "t"}),
     ("list_training_jobs", "ListTrainingJobs", {}),
     ("search", "Search", {"Resource": "TrainingJob"}),
 ]

@@ -747,6 +747,89 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         "SerializationException",
         "NUMBER_VALUE can not be converted to a String",
     ),
+    # Endpoint configs and endpoints: the API model's constraints, generated as for models
+    (
+        "config-variants-missing",
+        "CreateEndpointConfig",
+        {"EndpointConfigName": "c"},
+        "ValidationException",
+        one(None, "productionVariants", NOT_NULL),
+    ),
+    (
+        "config-variants-empty",
+        "CreateEndpointConfig",
+        {"EndpointConfigName": "c", "ProductionVariants": []},
+        "ValidationException",
+        "1 validation error detected: Value '[]' at 'productionVariants' failed to satisfy constraint: " + shorter(1),
+    ),
+    (
+        "config-variant-name-and-count",
+        "CreateEndpointConfig",
+        {"EndpointConfigName": "c", "ProductionVariants": [{"VariantName": "a b", "InitialInstanceCount": 0}]},
+        "ValidationException",
+        "2 validation errors detected: Value 'a b' at 'productionVariants.1.member.variantName' failed to satisfy"
+        " constraint: " + pattern("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}") + "; Value '0' at"
+        " 'productionVariants.1.member.initialInstanceCount' failed to satisfy constraint: Member must have value"
+        " greater than or equal to 1",
+    ),
+    (
+        "config-name-too-long",
+        "CreateEndpointConfig",
+        {"EndpointConfigName": LONG_NAME, "ProductionVariants": [{"VariantName": "v"}]},
+        "ValidationException",
+        # 64 characters also break the pattern's {0,62}: AWS reports both.
+        f"2 validation errors detected: Value '{LONG_NAME}' at 'endpointConfigName' failed to satisfy constraint:"
+        f" {longer(63)}; Value '{LONG_NAME}' at 'endpointConfigName' failed to satisfy constraint:"
+        f" {pattern('[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}')}",
+    ),
+    (
+        "configs-sort-by-status",
+        "ListEndpointConfigs",
+        {"SortBy": "Status"},
+        "ValidationException",
+        one("Status", "sortBy", "Member must satisfy enum value set: [Name, CreationTime]"),
+    ),
+    (
+        "describe-config-name-missing",
+        "DescribeEndpointConfig",
+        {},
+        "ValidationException",
+        one(None, "endpointConfigName", NOT_NULL),
+    ),
+    (
+        "endpoint-config-name-missing",
+        "CreateEndpoint",
+        {"EndpointName": "e"},
+        "ValidationException",
+        one(None, "endpointConfigName", NOT_NULL),
+    ),
+    (
+        "endpoints-status-enum",
+        "ListEndpoints",
+        {"StatusEquals": "Up"},
+        "ValidationException",
+        one(
+            "Up",
+            "statusEquals",
+            "Member must satisfy enum value set: [OutOfService, Creating, Updating, SystemUpdating, RollingBack,"
+            " InService, Deleting, Failed, UpdateRollbackFailed]",
+        ),
+    ),
+    (
+        "update-endpoint-name-pattern",
+        "UpdateEndpoint",
+        {"EndpointName": "a_b", "EndpointConfigName": "c"},
+        "ValidationException",
+        one("a_b", "endpointName", pattern("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")),
+    ),
+    (
+        "weights-empty",
+        "UpdateEndpointWeightsAndCapacities",
+        {"EndpointName": "e", "DesiredWeightsAndCapacities": []},
+        "ValidationException",
+        "1 validation error detected: Value '[]' at 'desiredWeightsAndCapacities' failed to satisfy constraint: "
+        + shorter(1),
+    ),
     # Semantic rules after constraints
     (
         "neither-container",
@@ -838,7 +921,7 @@ def unserved(what: str) -> dict[str, str]:
         ("SageMaker.CreateModelX", b"{}", unserved("SageMaker.CreateModelX")),
         ("SageMaker.createModel", b"{}", unserved("SageMaker.createModel")),
         ("Sagemaker.CreateModel", b"{}", unserved("Sagemaker.CreateModel")),
-        ("SageMaker.CreateEndpoint", b"{}", unserved("SageMaker.CreateEndpoint")),
+        ("SageMaker.CreateTrainingJob", b"{}", unserved("SageMaker.CreateTrainingJob")),
         ("CreateModel", b"{}", unserved("CreateModel")),
         (None, b"{}", unserved("requests without an X-Amz-Target header")),
         ("SageMaker.CreateModel", b"{not json", {"__type": "SerializationException"}),

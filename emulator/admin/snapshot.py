@@ -44,19 +44,24 @@ MAX_CREATION_TIME = 253402300799.999
 def to_document(resources: list[ExportedResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
     document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "emulator_version": __version__}
     for kind in kinds.values():
-        document[f"{kind.snake}s"] = [
-            {
-                "account_id": r.scope.account_id,
-                "region": r.scope.region,
-                f"{kind.snake}_name": r.name,
-                "creation_time": r.creation_ms / 1000,
-                "definition": json.loads(r.definition),
-                "tags": [{"Key": k, "Value": v} for k, v in r.tags],
-            }
-            for r in resources
-            if r.scope.kind == kind.arn_type
-        ]
+        document[f"{kind.snake}s"] = [_entry(kind, r) for r in resources if r.scope.kind == kind.arn_type]
     return document
+
+
+def _entry(kind: ResourceKind, r: ExportedResource) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "account_id": r.scope.account_id,
+        "region": r.scope.region,
+        f"{kind.snake}_name": r.name,
+        "creation_time": r.creation_ms / 1000,
+        "definition": json.loads(r.definition),
+        "tags": [{"Key": k, "Value": v} for k, v in r.tags],
+    }
+    if kind.check_state is not None:  # a lifecycle: where it stands, so an import resumes it
+        entry["status"] = r.status
+        entry["last_modified_time"] = (r.modified_ms if r.modified_ms is not None else r.creation_ms) / 1000
+        entry["state"] = json.loads(r.state) if r.state is not None else None
+    return entry
 
 
 def upgrade(document: Any) -> dict[str, Any]:
@@ -160,6 +165,16 @@ def _resource(
     validator.validate(f"Create{kind.noun}", request)
     kind.rules(request, deps.limits)
     kept = {k: request[k] for k in kind.definition_members if k in request}
+    status: str | None = None
+    state: str | None = None
+    modified_ms: int | None = None
+    if kind.check_state is not None:
+        state = kind.check_state(entry.get("status"), entry.get("state"))
+        status = entry["status"]
+        modified: Any = entry.get("last_modified_time", creation_time)
+        if type(modified) not in (int, float) or modified < 0:
+            raise ValidationException("last_modified_time must be a non-negative number of seconds since the epoch.")
+        modified_ms = round(modified * 1000)
     return ExportedResource(
         scope=Scope(kind=kind.arn_type, account_id=account_id, region=region),
         name=request[kind.name_member],
@@ -167,4 +182,7 @@ def _resource(
         definition=json.dumps(kept, separators=(",", ":"), ensure_ascii=False),
         # CreateModel's rules for tags: reserved `aws:` keys refused, a repeated key kept once with its last value.
         tags=distinct_tags(request.get("Tags") or []),
+        status=status,
+        modified_ms=modified_ms,
+        state=state,
     )

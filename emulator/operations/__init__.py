@@ -11,7 +11,7 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from emulator.operations import resources, tags
+from emulator.operations import endpoints, resources, tags
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
 
@@ -23,6 +23,8 @@ _GENERIC = {
     "list": resources.list_page,
     "delete": resources.delete,
 }
+# Kinds with a lifecycle write their own handlers for the operations that change it, and keep the generic rest.
+OWN_HANDLERS: dict[str, dict[str, Handler]] = {"endpoint": endpoints.HANDLERS}
 TAG_OPERATIONS: dict[str, Handler] = {
     "AddTags": tags.add_tags,
     "ListTags": tags.list_tags,
@@ -36,6 +38,7 @@ def handlers_for(kinds: Iterable[ResourceKind]) -> dict[str, Handler]:
     for kind in kinds:
         for operation, action in kind.operations().items():
             table[operation] = functools.partial(_GENERIC[action], kind)
+        table.update(OWN_HANDLERS.get(kind.arn_type, {}))
     return {**table, **TAG_OPERATIONS}
 
 

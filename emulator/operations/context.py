@@ -10,7 +10,7 @@ from emulator.faults import FaultInjector
 from emulator.operations.tokens import PageTokens
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
-from emulator.settings import Limits
+from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
 from emulator.store.store import Store
 
@@ -38,3 +38,5 @@ class Deps:
     faults: FaultInjector = field(default_factory=FaultInjector)
     # The kinds served, by ARN resource type: the tag operations find a resource's kind from its ARN.
     kinds: Mapping[str, ResourceKind] = field(default_factory=lambda: {k.arn_type: k for k in KINDS})
+    # How long an endpoint's Creating, Updating and Deleting last (emulator/resources/endpoint.py).
+    endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)

@@ -13,37 +13,67 @@ from emulator.operations.context import Deps, RequestContext
 from emulator.operations.tags import distinct_tags
 from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
 from emulator.resources.kind import ResourceKind, limit_message
-from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists
+from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists, SortKey
 
 # AWS documents no default page size for ListModels; 10 is what SageMaker documents for its other List operations.
 DEFAULT_PAGE_SIZE = 10
 # Timestamps far outside any creation time clamp here, so they never overflow a BIGINT column.
 _MS_BOUND = 2**62
+# SortBy values of the API model's List operations -> the column each sorts by.
+SORT_COLUMNS: dict[str, SortKey] = {"Name": "name", "CreationTime": "creation_ms", "Status": "status"}
+
+
+async def check_references(kind: ResourceKind, request: dict[str, Any], *, ctx: RequestContext, deps: Deps) -> None:
+    """AWS's 'Could not find <label> "<arn>".' for the first resource the request names that does not exist.
+
+    Checked before the insert, not with it: AWS too checks references only when a resource is created or updated,
+    and lets the referenced resource be deleted afterwards."""
+    for arn_type, name in kind.references(request):
+        other = deps.kinds[arn_type]
+        if await deps.store.get(ctx.scope(other), name) is None:
+            raise ValidationException(other.missing_message(ctx.arn(other, name)))
 
 
 async def create(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     kind.rules(request, deps.limits)
+    await check_references(kind, request, ctx=ctx, deps=deps)
+    await insert(kind, request=request, ctx=ctx, deps=deps)
+    return {kind.arn_member: ctx.arn(kind, request[kind.name_member])}
+
+
+async def insert(
+    kind: ResourceKind,
+    *,
+    request: dict[str, Any],
+    ctx: RequestContext,
+    deps: Deps,
+    creation_ms: int | None = None,
+    status: str | None = None,
+    state: str | None = None,
+) -> None:
+    """Stores a checked create request: AWS's texts for a duplicate and for the kind's limit."""
     name = request[kind.name_member]
-    arn = ctx.arn(kind, name)
     definition = {k: request[k] for k in kind.definition_members if k in request}
     tags = distinct_tags(request.get("Tags", []))
     resource = NewResource(
         scope=ctx.scope(kind),
         name=name,
-        creation_ms=round(deps.clock() * 1000),  # round: 1.001 s is 1000.9999 ms in binary
+        # round: 1.001 s is 1000.9999 ms in binary
+        creation_ms=round(deps.clock() * 1000) if creation_ms is None else creation_ms,
         definition=orjson.dumps(definition).decode(),  # compact, UTF-8 as is
         tags=tags,
+        status=status,
+        state=state,
     )
     limit = kind.limit(deps.limits)
     try:
         await deps.store.create(resource, limit=limit)
     except ResourceExists:
-        raise ValidationException(kind.exists_message(arn)) from None
+        raise ValidationException(kind.exists_message(ctx.arn(kind, name))) from None
     except LimitReached as exc:
         raise ResourceLimitExceeded(
             limit_message(kind.limit_name, limit=limit or 0, current=exc.current, delta=1, unit=kind.plural)
         ) from None
-    return {kind.arn_member: arn}
 
 
 async def describe(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
@@ -51,7 +81,7 @@ async def describe(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestC
     stored = await deps.store.get(ctx.scope(kind), name)
     if stored is None:
         raise ValidationException(kind.missing_message(ctx.arn(kind, name)))
-    out: dict[str, Any] = {kind.name_member: stored.name, **orjson.loads(stored.definition)}
+    out: dict[str, Any] = {kind.name_member: stored.name, **kind.described(orjson.loads(stored.definition))}
     out["CreationTime"] = stored.creation_ms / 1000
     out[kind.arn_member] = ctx.arn(kind, stored.name)
     return out
@@ -63,52 +93,72 @@ def ceil_ms(seconds: float) -> int:
     return max(-_MS_BOUND, min(_MS_BOUND, ms))
 
 
+def ms_bound(request: dict[str, Any], member: str) -> int | None:
+    """A time filter as whole milliseconds: times are stored in whole ms, so `< t` is `< ceil(t)` and `>= t` is
+    `>= ceil(t)`."""
+    value = request.get(member)
+    return None if value is None else ceil_ms(value)
+
+
 async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
-    by_name = request.get("SortBy", "CreationTime") == "Name"
+    sort = SORT_COLUMNS[request.get("SortBy", "CreationTime")]
     descending = request.get("SortOrder", "Descending") == "Descending"
     name_contains = request.get("NameContains")
-    before, after = request.get("CreationTimeBefore"), request.get("CreationTimeAfter")
-    # Creation times are whole milliseconds: `< t` is `< ceil(t)`, and `>= t` is `>= ceil(t)`.
-    before_ms = None if before is None else ceil_ms(before)
-    from_ms = None if after is None else ceil_ms(after)
+    before_ms, from_ms = ms_bound(request, "CreationTimeBefore"), ms_bound(request, "CreationTimeAfter")
+    modified_before_ms = ms_bound(request, "LastModifiedTimeBefore")
+    modified_from_ms = ms_bound(request, "LastModifiedTimeAfter")
+    status = request.get("StatusEquals")
     # The token is bound to everything that defines the listing; MaxResults may change between pages.
-    query = (
+    query: tuple[Any, ...] = (
         f"List{kind.plural}",
         ctx.account_id,
         ctx.region,
-        by_name,
+        sort == "name",
         descending,
         (name_contains or "").lower(),
         before_ms,
         from_ms,
     )
+    if kind.status_member is not None:
+        query += (sort, modified_before_ms, modified_from_ms, status)
     cursor: tuple[str | int, int] | None = None
     if request.get("NextToken"):  # an empty token is no token, as SDK paginators treat it
         read = deps.tokens.read(request["NextToken"], query=query)
-        if len(read) != 2 or type(read[1]) is not int or type(read[0]) is not (str if by_name else int):
+        key_type = int if sort == "creation_ms" else str
+        if len(read) != 2 or type(read[1]) is not int or type(read[0]) is not key_type:
             raise ValidationException(INVALID_TOKEN_MESSAGE)
         cursor = (read[0], read[1])
     page, more = await deps.store.list_page(
         ListQuery(
             scope=ctx.scope(kind),
-            by_name=by_name,
+            sort=sort,
             descending=descending,
             name_contains=name_contains,
             before_ms=before_ms,
             from_ms=from_ms,
             after=cursor,
             limit=request.get("MaxResults", DEFAULT_PAGE_SIZE),
+            modified_before_ms=modified_before_ms,
+            modified_from_ms=modified_from_ms,
+            status=status,
         )
     )
-    out: dict[str, Any] = {
-        kind.plural: [
-            {kind.name_member: r.name, kind.arn_member: ctx.arn(kind, r.name), "CreationTime": r.creation_ms / 1000}
-            for r in page
-        ]
-    }
+    summaries: list[dict[str, Any]] = []
+    for r in page:
+        summary: dict[str, Any] = {
+            kind.name_member: r.name,
+            kind.arn_member: ctx.arn(kind, r.name),
+            "CreationTime": r.creation_ms / 1000,
+        }
+        if kind.status_member is not None:
+            summary["LastModifiedTime"] = (r.modified_ms or r.creation_ms) / 1000
+            summary[kind.status_member] = r.status
+        summaries.append(summary)
+    out: dict[str, Any] = {kind.plural: summaries}
     if more:
         last = page[-1]
-        out["NextToken"] = deps.tokens.issue(query=query, cursor=[last.name if by_name else last.creation_ms, last.id])
+        key = {"name": last.name, "creation_ms": last.creation_ms, "status": last.status}[sort]
+        out["NextToken"] = deps.tokens.issue(query=query, cursor=[key, last.id])
     return out
 
 

@@ -3,7 +3,7 @@ and the admin snapshot read. A new kind is one module with one of these (docs/ad
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,16 @@ from emulator.settings import Limits
 
 def no_rules(request: dict[str, Any], limits: Limits) -> None:
     """A kind whose API model constraints are all its rules."""
+
+
+def as_stored(definition: dict[str, Any]) -> dict[str, Any]:
+    """A kind whose Describe returns the definition exactly as sent."""
+    return definition
+
+
+def no_references(request: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """A kind whose create names no other resource."""
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,17 @@ class ResourceKind:
     # The Limits field that caps how many a scope may hold (None: no cap), and how AWS's limit text names it.
     limit_field: str | None = None
     limit_name: str = ""
+    # The other resources a create request names, as (their kind's arn_type, name): the generic create checks each
+    # exists before it inserts, and answers that kind's 'Could not find ...' for the first missing one.
+    references: Callable[[dict[str, Any]], Iterable[tuple[str, str]]] = no_references
+    # For kinds with a lifecycle: the member List and Describe carry the stored status in (EndpointStatus); List
+    # summaries then also carry LastModifiedTime.
+    status_member: str | None = None
+    # For kinds with a lifecycle: a snapshot's (status, state) checked and returned as the stored state JSON; raises
+    # ValidationException for anything this kind did not export.
+    check_state: Callable[[Any, Any], str] | None = None
+    # What AWS's Describe adds to the stored definition (defaults it fills in); the store keeps what was sent.
+    described: Callable[[dict[str, Any]], dict[str, Any]] = as_stored
 
     @property
     def name_member(self) -> str:

@@ -51,6 +51,29 @@ def model_rules(request: dict[str, Any], limits: Limits) -> None:
             )
 
 
+def described_container(container: dict[str, Any]) -> dict[str, Any]:
+    out = {"Mode": "SingleModel", **container}
+    out.setdefault("Environment", {})
+    url = container.get("ModelDataUrl")
+    # AWS describes an S3 ModelDataUrl (a model.tar.gz, as the API documents it) as the ModelDataSource it means.
+    if "ModelDataSource" not in container and isinstance(url, str) and url.startswith("s3://"):
+        out["ModelDataSource"] = {"S3DataSource": {"S3Uri": url, "S3DataType": "S3Object", "CompressionType": "Gzip"}}
+    return out
+
+
+def described_model(definition: dict[str, Any]) -> dict[str, Any]:
+    """What DescribeModel shows beyond what was sent, as real transcripts show (docs/decisions.md: DescribeModel)."""
+    out = dict(definition)
+    if "PrimaryContainer" in out:
+        out["PrimaryContainer"] = described_container(out["PrimaryContainer"])
+    if "Containers" in out:
+        out["Containers"] = [described_container(c) for c in out["Containers"]]
+        out.setdefault("InferenceExecutionConfig", {"Mode": "Serial"})
+    out.setdefault("EnableNetworkIsolation", False)
+    out["DeploymentRecommendation"] = {"RecommendationStatus": "NOT_APPLICABLE"}
+    return out
+
+
 MODEL = ResourceKind(
     arn_type="model",
     noun="Model",
@@ -67,4 +90,5 @@ MODEL = ResourceKind(
     rules=model_rules,
     limit_field="max_models",
     limit_name="Number of models",
+    described=described_model,
 )

@@ -9,6 +9,17 @@ OPERATIONS: dict[str, dict[str, str]] = {'CreateModel': {'input': 'CreateModelIn
  'DescribeModel': {'input': 'DescribeModelInput', 'output': 'DescribeModelOutput'},
  'ListModels': {'input': 'ListModelsInput', 'output': 'ListModelsOutput'},
  'DeleteModel': {'input': 'DeleteModelInput'},
+ 'CreateEndpointConfig': {'input': 'CreateEndpointConfigInput', 'output': 'CreateEndpointConfigOutput'},
+ 'DescribeEndpointConfig': {'input': 'DescribeEndpointConfigInput', 'output': 'DescribeEndpointConfigOutput'},
+ 'ListEndpointConfigs': {'input': 'ListEndpointConfigsInput', 'output': 'ListEndpointConfigsOutput'},
+ 'DeleteEndpointConfig': {'input': 'DeleteEndpointConfigInput'},
+ 'CreateEndpoint': {'input': 'CreateEndpointInput', 'output': 'CreateEndpointOutput'},
+ 'DescribeEndpoint': {'input': 'DescribeEndpointInput', 'output': 'DescribeEndpointOutput'},
+ 'ListEndpoints': {'input': 'ListEndpointsInput', 'output': 'ListEndpointsOutput'},
+ 'UpdateEndpoint': {'input': 'UpdateEndpointInput', 'output': 'UpdateEndpointOutput'},
+ 'UpdateEndpointWeightsAndCapacities': {'input': 'UpdateEndpointWeightsAndCapacitiesInput',
+                                        'output': 'UpdateEndpointWeightsAndCapacitiesOutput'},
+ 'DeleteEndpoint': {'input': 'DeleteEndpointInput'},
  'AddTags': {'input': 'AddTagsInput', 'output': 'AddTagsOutput'},
  'ListTags': {'input': 'ListTagsInput', 'output': 'ListTagsOutput'},
  'DeleteTags': {'input': 'DeleteTagsInput', 'output': 'DeleteTagsOutput'}}
@@ -27,7 +38,169 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                 'min': 0,
                                 'max': 5,
                                 'member': {'shape': 'AdditionalModelDataSource'}},
+ 'Alarm': {'type': 'structure', 'members': {'AlarmName': {'shape': 'AlarmName'}}},
+ 'AlarmList': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'Alarm'}},
+ 'AlarmName': {'type': 'string', 'min': 1, 'max': 255, 'pattern': '(?!\\s*$).+'},
+ 'AsyncInferenceClientConfig': {'type': 'structure',
+                                'members': {'MaxConcurrentInvocationsPerInstance': {'shape': 'MaxConcurrentInvocationsPerInstance'}}},
+ 'AsyncInferenceConfig': {'type': 'structure',
+                          'required': ['OutputConfig'],
+                          'members': {'ClientConfig': {'shape': 'AsyncInferenceClientConfig'},
+                                      'OutputConfig': {'shape': 'AsyncInferenceOutputConfig'}}},
+ 'AsyncInferenceNotificationConfig': {'type': 'structure',
+                                      'members': {'SuccessTopic': {'shape': 'SnsTopicArn'},
+                                                  'ErrorTopic': {'shape': 'SnsTopicArn'},
+                                                  'IncludeInferenceResponseIn': {'shape': 'AsyncNotificationTopicTypeList'}}},
+ 'AsyncInferenceOutputConfig': {'type': 'structure',
+                                'members': {'KmsKeyId': {'shape': 'KmsKeyId'},
+                                            'S3OutputPath': {'shape': 'DestinationS3Uri'},
+                                            'NotificationConfig': {'shape': 'AsyncInferenceNotificationConfig'},
+                                            'S3FailurePath': {'shape': 'DestinationS3Uri'}}},
+ 'AsyncNotificationTopicTypeList': {'type': 'list',
+                                    'min': 0,
+                                    'max': 2,
+                                    'member': {'shape': 'AsyncNotificationTopicTypes'}},
+ 'AsyncNotificationTopicTypes': {'type': 'string',
+                                 'enum': ['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC']},
+ 'AutoRollbackConfig': {'type': 'structure', 'members': {'Alarms': {'shape': 'AlarmList'}}},
+ 'BlueGreenUpdatePolicy': {'type': 'structure',
+                           'required': ['TrafficRoutingConfiguration'],
+                           'members': {'TrafficRoutingConfiguration': {'shape': 'TrafficRoutingConfig'},
+                                       'TerminationWaitInSeconds': {'shape': 'TerminationWaitInSeconds'},
+                                       'MaximumExecutionTimeoutInSeconds': {'shape': 'MaximumExecutionTimeoutInSeconds'}}},
  'Boolean': {'type': 'boolean'},
+ 'CapacityReservationPreference': {'type': 'string', 'enum': ['capacity-reservations-only']},
+ 'CapacitySize': {'type': 'structure',
+                  'required': ['Type', 'Value'],
+                  'members': {'Type': {'shape': 'CapacitySizeType'},
+                              'Value': {'shape': 'CapacitySizeValue'}}},
+ 'CapacitySizeType': {'type': 'string', 'enum': ['INSTANCE_COUNT', 'CAPACITY_PERCENT']},
+ 'CapacitySizeValue': {'type': 'integer', 'min': 1, 'box': True},
+ 'CaptureContentTypeHeader': {'type': 'structure',
+                              'members': {'CsvContentTypes': {'shape': 'CsvContentTypes'},
+                                          'JsonContentTypes': {'shape': 'JsonContentTypes'}}},
+ 'CaptureMode': {'type': 'string', 'enum': ['Input', 'Output', 'InputAndOutput']},
+ 'CaptureOption': {'type': 'structure',
+                   'required': ['CaptureMode'],
+                   'members': {'CaptureMode': {'shape': 'CaptureMode'}}},
+ 'CaptureOptionList': {'type': 'list', 'min': 1, 'max': 32, 'member': {'shape': 'CaptureOption'}},
+ 'CaptureStatus': {'type': 'string', 'enum': ['Started', 'Stopped']},
+ 'ClarifyContentTemplate': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyEnableExplanations': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyExplainerConfig': {'type': 'structure',
+                            'required': ['ShapConfig'],
+                            'members': {'EnableExplanations': {'shape': 'ClarifyEnableExplanations'},
+                                        'InferenceConfig': {'shape': 'ClarifyInferenceConfig'},
+                                        'ShapConfig': {'shape': 'ClarifyShapConfig'}}},
+ 'ClarifyFeatureHeaders': {'type': 'list', 'min': 1, 'max': 256, 'member': {'shape': 'ClarifyHeader'}},
+ 'ClarifyFeatureType': {'type': 'string', 'enum': ['numerical', 'categorical', 'text']},
+ 'ClarifyFeatureTypes': {'type': 'list', 'min': 1, 'max': 256, 'member': {'shape': 'ClarifyFeatureType'}},
+ 'ClarifyFeaturesAttribute': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyHeader': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyInferenceConfig': {'type': 'structure',
+                            'members': {'FeaturesAttribute': {'shape': 'ClarifyFeaturesAttribute'},
+                                        'ContentTemplate': {'shape': 'ClarifyContentTemplate'},
+                                        'MaxRecordCount': {'shape': 'ClarifyMaxRecordCount'},
+                                        'MaxPayloadInMB': {'shape': 'ClarifyMaxPayloadInMB'},
+                                        'ProbabilityIndex': {'shape': 'ClarifyProbabilityIndex'},
+                                        'LabelIndex': {'shape': 'ClarifyLabelIndex'},
+                                        'ProbabilityAttribute': {'shape': 'ClarifyProbabilityAttribute'},
+                                        'LabelAttribute': {'shape': 'ClarifyLabelAttribute'},
+                                        'LabelHeaders': {'shape': 'ClarifyLabelHeaders'},
+                                        'FeatureHeaders': {'shape': 'ClarifyFeatureHeaders'},
+                                        'FeatureTypes': {'shape': 'ClarifyFeatureTypes'}}},
+ 'ClarifyLabelAttribute': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyLabelHeaders': {'type': 'list', 'min': 1, 'max': 16, 'member': {'shape': 'ClarifyHeader'}},
+ 'ClarifyLabelIndex': {'type': 'integer', 'min': 0, 'box': True},
+ 'ClarifyMaxPayloadInMB': {'type': 'integer', 'min': 1, 'max': 25, 'box': True},
+ 'ClarifyMaxRecordCount': {'type': 'integer', 'min': 1, 'box': True},
+ 'ClarifyMimeType': {'type': 'string',
+                     'min': 0,
+                     'max': 255,
+                     'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9+.])*'},
+ 'ClarifyProbabilityAttribute': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
+ 'ClarifyProbabilityIndex': {'type': 'integer', 'min': 0, 'box': True},
+ 'ClarifyShapBaseline': {'type': 'string', 'min': 1, 'max': 4096, 'pattern': '[\\s\\S]+'},
+ 'ClarifyShapBaselineConfig': {'type': 'structure',
+                               'members': {'MimeType': {'shape': 'ClarifyMimeType'},
+                                           'ShapBaseline': {'shape': 'ClarifyShapBaseline'},
+                                           'ShapBaselineUri': {'shape': 'Url'}}},
+ 'ClarifyShapConfig': {'type': 'structure',
+                       'required': ['ShapBaselineConfig'],
+                       'members': {'ShapBaselineConfig': {'shape': 'ClarifyShapBaselineConfig'},
+                                   'NumberOfSamples': {'shape': 'ClarifyShapNumberOfSamples'},
+                                   'UseLogit': {'shape': 'ClarifyShapUseLogit'},
+                                   'Seed': {'shape': 'ClarifyShapSeed'},
+                                   'TextConfig': {'shape': 'ClarifyTextConfig'}}},
+ 'ClarifyShapNumberOfSamples': {'type': 'integer', 'min': 1, 'box': True},
+ 'ClarifyShapSeed': {'type': 'integer', 'box': True},
+ 'ClarifyShapUseLogit': {'type': 'boolean', 'box': True},
+ 'ClarifyTextConfig': {'type': 'structure',
+                       'required': ['Language', 'Granularity'],
+                       'members': {'Language': {'shape': 'ClarifyTextLanguage'},
+                                   'Granularity': {'shape': 'ClarifyTextGranularity'}}},
+ 'ClarifyTextGranularity': {'type': 'string', 'enum': ['token', 'sentence', 'paragraph']},
+ 'ClarifyTextLanguage': {'type': 'string',
+                         'enum': ['af',
+                                  'sq',
+                                  'ar',
+                                  'hy',
+                                  'eu',
+                                  'bn',
+                                  'bg',
+                                  'ca',
+                                  'zh',
+                                  'hr',
+                                  'cs',
+                                  'da',
+                                  'nl',
+                                  'en',
+                                  'et',
+                                  'fi',
+                                  'fr',
+                                  'de',
+                                  'el',
+                                  'gu',
+                                  'he',
+                                  'hi',
+                                  'hu',
+                                  'is',
+                                  'id',
+                                  'ga',
+                                  'it',
+                                  'kn',
+                                  'ky',
+                                  'lv',
+                                  'lt',
+                                  'lb',
+                                  'mk',
+                                  'ml',
+                                  'mr',
+                                  'ne',
+                                  'nb',
+                                  'fa',
+                                  'pl',
+                                  'pt',
+                                  'ro',
+                                  'ru',
+                                  'sa',
+                                  'sr',
+                                  'tn',
+                                  'si',
+                                  'sk',
+                                  'sl',
+                                  'es',
+                                  'sv',
+                                  'tl',
+                                  'ta',
+                                  'tt',
+                                  'te',
+                                  'tr',
+                                  'uk',
+                                  'ur',
+                                  'yo',
+                                  'lij',
+                                  'xx']},
  'ContainerDefinition': {'type': 'structure',
                          'members': {'ContainerHostname': {'shape': 'ContainerHostname'},
                                      'Image': {'shape': 'ContainerImage'},
@@ -44,6 +217,32 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'ContainerHostname': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
  'ContainerImage': {'type': 'string', 'min': 0, 'max': 255, 'pattern': '[\\S]+'},
  'ContainerMode': {'type': 'string', 'enum': ['SingleModel', 'MultiModel']},
+ 'CreateEndpointConfigInput': {'type': 'structure',
+                               'required': ['EndpointConfigName', 'ProductionVariants'],
+                               'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                           'ProductionVariants': {'shape': 'ProductionVariantList'},
+                                           'DataCaptureConfig': {'shape': 'DataCaptureConfig'},
+                                           'Tags': {'shape': 'TagList'},
+                                           'KmsKeyId': {'shape': 'KmsKeyId'},
+                                           'AsyncInferenceConfig': {'shape': 'AsyncInferenceConfig'},
+                                           'ExplainerConfig': {'shape': 'ExplainerConfig'},
+                                           'ShadowProductionVariants': {'shape': 'ProductionVariantList'},
+                                           'ExecutionRoleArn': {'shape': 'RoleArn'},
+                                           'VpcConfig': {'shape': 'VpcConfig'},
+                                           'EnableNetworkIsolation': {'shape': 'Boolean'},
+                                           'MetricsConfig': {'shape': 'MetricsConfig'}}},
+ 'CreateEndpointConfigOutput': {'type': 'structure',
+                                'required': ['EndpointConfigArn'],
+                                'members': {'EndpointConfigArn': {'shape': 'EndpointConfigArn'}}},
+ 'CreateEndpointInput': {'type': 'structure',
+                         'required': ['EndpointName', 'EndpointConfigName'],
+                         'members': {'EndpointName': {'shape': 'EndpointName'},
+                                     'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                     'DeploymentConfig': {'shape': 'DeploymentConfig'},
+                                     'Tags': {'shape': 'TagList'}}},
+ 'CreateEndpointOutput': {'type': 'structure',
+                          'required': ['EndpointArn'],
+                          'members': {'EndpointArn': {'shape': 'EndpointArn'}}},
  'CreateModelInput': {'type': 'structure',
                       'required': ['ModelName'],
                       'members': {'ModelName': {'shape': 'ModelName'},
@@ -57,6 +256,36 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'CreateModelOutput': {'type': 'structure',
                        'required': ['ModelArn'],
                        'members': {'ModelArn': {'shape': 'ModelArn'}}},
+ 'CsvContentType': {'type': 'string',
+                    'min': 1,
+                    'max': 256,
+                    'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*'},
+ 'CsvContentTypes': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'CsvContentType'}},
+ 'DataCaptureConfig': {'type': 'structure',
+                       'required': ['InitialSamplingPercentage', 'DestinationS3Uri', 'CaptureOptions'],
+                       'members': {'EnableCapture': {'shape': 'EnableCapture'},
+                                   'InitialSamplingPercentage': {'shape': 'SamplingPercentage'},
+                                   'DestinationS3Uri': {'shape': 'DestinationS3Uri'},
+                                   'KmsKeyId': {'shape': 'KmsKeyId'},
+                                   'CaptureOptions': {'shape': 'CaptureOptionList'},
+                                   'CaptureContentTypeHeader': {'shape': 'CaptureContentTypeHeader'}}},
+ 'DataCaptureConfigSummary': {'type': 'structure',
+                              'required': ['EnableCapture',
+                                           'CaptureStatus',
+                                           'CurrentSamplingPercentage',
+                                           'DestinationS3Uri',
+                                           'KmsKeyId'],
+                              'members': {'EnableCapture': {'shape': 'EnableCapture'},
+                                          'CaptureStatus': {'shape': 'CaptureStatus'},
+                                          'CurrentSamplingPercentage': {'shape': 'SamplingPercentage'},
+                                          'DestinationS3Uri': {'shape': 'DestinationS3Uri'},
+                                          'KmsKeyId': {'shape': 'KmsKeyId'}}},
+ 'DeleteEndpointConfigInput': {'type': 'structure',
+                               'required': ['EndpointConfigName'],
+                               'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'}}},
+ 'DeleteEndpointInput': {'type': 'structure',
+                         'required': ['EndpointName'],
+                         'members': {'EndpointName': {'shape': 'EndpointName'}}},
  'DeleteModelInput': {'type': 'structure',
                       'required': ['ModelName'],
                       'members': {'ModelName': {'shape': 'ModelName'}}},
@@ -65,10 +294,64 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                      'members': {'ResourceArn': {'shape': 'ResourceArn'},
                                  'TagKeys': {'shape': 'TagKeyList'}}},
  'DeleteTagsOutput': {'type': 'structure', 'members': {}},
+ 'DeployedImage': {'type': 'structure',
+                   'members': {'SpecifiedImage': {'shape': 'ContainerImage'},
+                               'ResolvedImage': {'shape': 'ContainerImage'},
+                               'ResolutionTime': {'shape': 'Timestamp'}}},
+ 'DeployedImages': {'type': 'list', 'member': {'shape': 'DeployedImage'}},
+ 'DeploymentConfig': {'type': 'structure',
+                      'members': {'BlueGreenUpdatePolicy': {'shape': 'BlueGreenUpdatePolicy'},
+                                  'RollingUpdatePolicy': {'shape': 'RollingUpdatePolicy'},
+                                  'AutoRollbackConfiguration': {'shape': 'AutoRollbackConfig'}}},
  'DeploymentRecommendation': {'type': 'structure',
                               'required': ['RecommendationStatus'],
                               'members': {'RecommendationStatus': {'shape': 'RecommendationStatus'},
                                           'RealTimeInferenceRecommendations': {'shape': 'RealTimeInferenceRecommendations'}}},
+ 'DescribeEndpointConfigInput': {'type': 'structure',
+                                 'required': ['EndpointConfigName'],
+                                 'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'}}},
+ 'DescribeEndpointConfigOutput': {'type': 'structure',
+                                  'required': ['EndpointConfigName',
+                                               'EndpointConfigArn',
+                                               'ProductionVariants',
+                                               'CreationTime'],
+                                  'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                              'EndpointConfigArn': {'shape': 'EndpointConfigArn'},
+                                              'ProductionVariants': {'shape': 'ProductionVariantList'},
+                                              'DataCaptureConfig': {'shape': 'DataCaptureConfig'},
+                                              'KmsKeyId': {'shape': 'KmsKeyId'},
+                                              'CreationTime': {'shape': 'Timestamp'},
+                                              'AsyncInferenceConfig': {'shape': 'AsyncInferenceConfig'},
+                                              'ExplainerConfig': {'shape': 'ExplainerConfig'},
+                                              'ShadowProductionVariants': {'shape': 'ProductionVariantList'},
+                                              'ExecutionRoleArn': {'shape': 'RoleArn'},
+                                              'VpcConfig': {'shape': 'VpcConfig'},
+                                              'EnableNetworkIsolation': {'shape': 'Boolean'},
+                                              'MetricsConfig': {'shape': 'MetricsConfig'}}},
+ 'DescribeEndpointInput': {'type': 'structure',
+                           'required': ['EndpointName'],
+                           'members': {'EndpointName': {'shape': 'EndpointName'}}},
+ 'DescribeEndpointOutput': {'type': 'structure',
+                            'required': ['EndpointName',
+                                         'EndpointArn',
+                                         'EndpointStatus',
+                                         'CreationTime',
+                                         'LastModifiedTime'],
+                            'members': {'EndpointName': {'shape': 'EndpointName'},
+                                        'EndpointArn': {'shape': 'EndpointArn'},
+                                        'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                        'ProductionVariants': {'shape': 'ProductionVariantSummaryList'},
+                                        'DataCaptureConfig': {'shape': 'DataCaptureConfigSummary'},
+                                        'EndpointStatus': {'shape': 'EndpointStatus'},
+                                        'FailureReason': {'shape': 'FailureReason'},
+                                        'CreationTime': {'shape': 'Timestamp'},
+                                        'LastModifiedTime': {'shape': 'Timestamp'},
+                                        'LastDeploymentConfig': {'shape': 'DeploymentConfig'},
+                                        'AsyncInferenceConfig': {'shape': 'AsyncInferenceConfig'},
+                                        'PendingDeploymentSummary': {'shape': 'PendingDeploymentSummary'},
+                                        'ExplainerConfig': {'shape': 'ExplainerConfig'},
+                                        'ShadowProductionVariants': {'shape': 'ProductionVariantSummaryList'},
+                                        'MetricsConfig': {'shape': 'MetricsConfig'}}},
  'DescribeModelInput': {'type': 'structure',
                         'required': ['ModelName'],
                         'members': {'ModelName': {'shape': 'ModelName'}}},
@@ -84,6 +367,65 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                      'ModelArn': {'shape': 'ModelArn'},
                                      'EnableNetworkIsolation': {'shape': 'Boolean'},
                                      'DeploymentRecommendation': {'shape': 'DeploymentRecommendation'}}},
+ 'DesiredWeightAndCapacity': {'type': 'structure',
+                              'required': ['VariantName'],
+                              'members': {'VariantName': {'shape': 'VariantName'},
+                                          'DesiredWeight': {'shape': 'VariantWeight'},
+                                          'DesiredInstanceCount': {'shape': 'TaskCount'},
+                                          'ServerlessUpdateConfig': {'shape': 'ProductionVariantServerlessUpdateConfig'}}},
+ 'DesiredWeightAndCapacityList': {'type': 'list', 'min': 1, 'member': {'shape': 'DesiredWeightAndCapacity'}},
+ 'DestinationS3Uri': {'type': 'string', 'min': 0, 'max': 512, 'pattern': '(https|s3)://([^/])/?(.*)'},
+ 'Ec2CapacityReservation': {'type': 'structure',
+                            'members': {'Ec2CapacityReservationId': {'shape': 'Ec2CapacityReservationId'},
+                                        'TotalInstanceCount': {'shape': 'TaskCount'},
+                                        'AvailableInstanceCount': {'shape': 'TaskCount'},
+                                        'UsedByCurrentEndpoint': {'shape': 'TaskCount'}}},
+ 'Ec2CapacityReservationId': {'type': 'string'},
+ 'Ec2CapacityReservationsList': {'type': 'list', 'member': {'shape': 'Ec2CapacityReservation'}},
+ 'EnableCapture': {'type': 'boolean'},
+ 'EnableEnhancedMetrics': {'type': 'boolean', 'box': True},
+ 'EndpointArn': {'type': 'string',
+                 'min': 20,
+                 'max': 2048,
+                 'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:endpoint/.*'},
+ 'EndpointConfigArn': {'type': 'string',
+                       'min': 20,
+                       'max': 2048,
+                       'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:endpoint-config/.*'},
+ 'EndpointConfigName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'EndpointConfigNameContains': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9-]+'},
+ 'EndpointConfigSortKey': {'type': 'string', 'enum': ['Name', 'CreationTime']},
+ 'EndpointConfigSummary': {'type': 'structure',
+                           'required': ['EndpointConfigName', 'EndpointConfigArn', 'CreationTime'],
+                           'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                       'EndpointConfigArn': {'shape': 'EndpointConfigArn'},
+                                       'CreationTime': {'shape': 'Timestamp'}}},
+ 'EndpointConfigSummaryList': {'type': 'list', 'member': {'shape': 'EndpointConfigSummary'}},
+ 'EndpointName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'EndpointNameContains': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9-]+'},
+ 'EndpointSortKey': {'type': 'string', 'enum': ['Name', 'CreationTime', 'Status']},
+ 'EndpointStatus': {'type': 'string',
+                    'enum': ['OutOfService',
+                             'Creating',
+                             'Updating',
+                             'SystemUpdating',
+                             'RollingBack',
+                             'InService',
+                             'Deleting',
+                             'Failed',
+                             'UpdateRollbackFailed']},
+ 'EndpointSummary': {'type': 'structure',
+                     'required': ['EndpointName',
+                                  'EndpointArn',
+                                  'CreationTime',
+                                  'LastModifiedTime',
+                                  'EndpointStatus'],
+                     'members': {'EndpointName': {'shape': 'EndpointName'},
+                                 'EndpointArn': {'shape': 'EndpointArn'},
+                                 'CreationTime': {'shape': 'Timestamp'},
+                                 'LastModifiedTime': {'shape': 'Timestamp'},
+                                 'EndpointStatus': {'shape': 'EndpointStatus'}}},
+ 'EndpointSummaryList': {'type': 'list', 'member': {'shape': 'EndpointSummary'}},
  'EnvironmentKey': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[a-zA-Z_][a-zA-Z0-9_]*'},
  'EnvironmentMap': {'type': 'map',
                     'min': 0,
@@ -91,6 +433,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                     'key': {'shape': 'EnvironmentKey'},
                     'value': {'shape': 'EnvironmentValue'}},
  'EnvironmentValue': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[\\S\\s]*'},
+ 'ExplainerConfig': {'type': 'structure',
+                     'members': {'ClarifyExplainerConfig': {'shape': 'ClarifyExplainerConfig'}}},
+ 'FailureReason': {'type': 'string', 'min': 0, 'max': 1024},
  'HubContentArn': {'type': 'string', 'min': 0, 'max': 255, 'pattern': '.*'},
  'ImageConfig': {'type': 'structure',
                  'required': ['RepositoryAccessMode'],
@@ -107,6 +452,52 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                 'min': 1,
                                 'max': 63,
                                 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'InitialTaskCount': {'type': 'integer', 'min': 1, 'box': True},
+ 'InstancePool': {'type': 'structure',
+                  'required': ['InstanceType', 'Priority'],
+                  'members': {'InstanceType': {'shape': 'ProductionVariantInstanceType'},
+                              'ModelNameOverride': {'shape': 'ModelName'},
+                              'Priority': {'shape': 'InstancePoolPriority'}}},
+ 'InstancePoolList': {'type': 'list', 'min': 1, 'max': 5, 'member': {'shape': 'InstancePool'}},
+ 'InstancePoolPriority': {'type': 'integer', 'min': 1, 'max': 5, 'box': True},
+ 'InstancePoolSummary': {'type': 'structure',
+                         'required': ['InstanceType', 'CurrentInstanceCount'],
+                         'members': {'InstanceType': {'shape': 'ProductionVariantInstanceType'},
+                                     'CurrentInstanceCount': {'shape': 'TaskCount'}}},
+ 'InstancePoolSummaryList': {'type': 'list', 'min': 1, 'member': {'shape': 'InstancePoolSummary'}},
+ 'JsonContentType': {'type': 'string',
+                     'min': 1,
+                     'max': 256,
+                     'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*'},
+ 'JsonContentTypes': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'JsonContentType'}},
+ 'KmsKeyId': {'type': 'string', 'min': 0, 'max': 2048, 'pattern': '[a-zA-Z0-9:/_-]*'},
+ 'ListEndpointConfigsInput': {'type': 'structure',
+                              'members': {'SortBy': {'shape': 'EndpointConfigSortKey'},
+                                          'SortOrder': {'shape': 'OrderKey'},
+                                          'NextToken': {'shape': 'PaginationToken'},
+                                          'MaxResults': {'shape': 'MaxResults'},
+                                          'NameContains': {'shape': 'EndpointConfigNameContains'},
+                                          'CreationTimeBefore': {'shape': 'Timestamp'},
+                                          'CreationTimeAfter': {'shape': 'Timestamp'}}},
+ 'ListEndpointConfigsOutput': {'type': 'structure',
+                               'required': ['EndpointConfigs'],
+                               'members': {'EndpointConfigs': {'shape': 'EndpointConfigSummaryList'},
+                                           'NextToken': {'shape': 'PaginationToken'}}},
+ 'ListEndpointsInput': {'type': 'structure',
+                        'members': {'SortBy': {'shape': 'EndpointSortKey'},
+                                    'SortOrder': {'shape': 'OrderKey'},
+                                    'NextToken': {'shape': 'PaginationToken'},
+                                    'MaxResults': {'shape': 'MaxResults'},
+                                    'NameContains': {'shape': 'EndpointNameContains'},
+                                    'CreationTimeBefore': {'shape': 'Timestamp'},
+                                    'CreationTimeAfter': {'shape': 'Timestamp'},
+                                    'LastModifiedTimeBefore': {'shape': 'Timestamp'},
+                                    'LastModifiedTimeAfter': {'shape': 'Timestamp'},
+                                    'StatusEquals': {'shape': 'EndpointStatus'}}},
+ 'ListEndpointsOutput': {'type': 'structure',
+                         'required': ['Endpoints'],
+                         'members': {'Endpoints': {'shape': 'EndpointSummaryList'},
+                                     'NextToken': {'shape': 'PaginationToken'}}},
  'ListModelsInput': {'type': 'structure',
                      'members': {'SortBy': {'shape': 'ModelSortKey'},
                                  'SortOrder': {'shape': 'OrderKey'},
@@ -127,7 +518,23 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'ListTagsMaxResults': {'type': 'integer', 'min': 50, 'box': True},
  'ListTagsOutput': {'type': 'structure',
                     'members': {'Tags': {'shape': 'TagList'}, 'NextToken': {'shape': 'NextToken'}}},
+ 'ManagedInstanceScalingCooldownInMinutes': {'type': 'integer', 'min': 5, 'max': 1440, 'box': True},
+ 'ManagedInstanceScalingMaxInstanceCount': {'type': 'integer', 'min': 1, 'box': True},
+ 'ManagedInstanceScalingMaximumStepSize': {'type': 'integer', 'min': 1, 'max': 100, 'box': True},
+ 'ManagedInstanceScalingMinInstanceCount': {'type': 'integer', 'min': 0, 'box': True},
+ 'ManagedInstanceScalingScaleInStrategy': {'type': 'string', 'enum': ['IDLE_RELEASE', 'CONSOLIDATION']},
+ 'ManagedInstanceScalingStatus': {'type': 'string', 'enum': ['ENABLED', 'DISABLED']},
+ 'MaxConcurrentInvocationsPerInstance': {'type': 'integer', 'min': 1, 'max': 1000, 'box': True},
  'MaxResults': {'type': 'integer', 'min': 1, 'max': 100, 'box': True},
+ 'MaximumExecutionTimeoutInSeconds': {'type': 'integer', 'min': 600, 'max': 28800, 'box': True},
+ 'MetricPublishFrequencyInSeconds': {'type': 'integer', 'box': True},
+ 'MetricsConfig': {'type': 'structure',
+                   'members': {'EnableEnhancedMetrics': {'shape': 'EnableEnhancedMetrics'},
+                               'MetricPublishFrequencyInSeconds': {'shape': 'MetricPublishFrequencyInSeconds'}}},
+ 'MlReservationArn': {'type': 'string',
+                      'min': 20,
+                      'max': 258,
+                      'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z0-9\\-]{1,14}/.*'},
  'ModelAccessConfig': {'type': 'structure',
                        'required': ['AcceptEula'],
                        'members': {'AcceptEula': {'shape': 'AcceptEula'}}},
@@ -151,6 +558,82 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'NextToken': {'type': 'string', 'min': 0, 'max': 8192, 'pattern': '.*'},
  'OrderKey': {'type': 'string', 'enum': ['Ascending', 'Descending']},
  'PaginationToken': {'type': 'string', 'min': 0, 'max': 8192, 'pattern': '.*'},
+ 'PendingDeploymentSummary': {'type': 'structure',
+                              'required': ['EndpointConfigName'],
+                              'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                          'ProductionVariants': {'shape': 'PendingProductionVariantSummaryList'},
+                                          'StartTime': {'shape': 'Timestamp'},
+                                          'ShadowProductionVariants': {'shape': 'PendingProductionVariantSummaryList'}}},
+ 'PendingProductionVariantSummary': {'type': 'structure',
+                                     'required': ['VariantName'],
+                                     'members': {'VariantName': {'shape': 'VariantName'},
+                                                 'DeployedImages': {'shape': 'DeployedImages'},
+                                                 'CurrentWeight': {'shape': 'VariantWeight'},
+                                                 'DesiredWeight': {'shape': 'VariantWeight'},
+                                                 'CurrentInstanceCount': {'shape': 'TaskCount'},
+                                                 'DesiredInstanceCount': {'shape': 'TaskCount'},
+                                                 'InstanceType': {'shape': 'ProductionVariantInstanceType'},
+                                                 'InstancePools': {'shape': 'InstancePoolSummaryList'},
+                                                 'AcceleratorType': {'shape': 'ProductionVariantAcceleratorType'},
+                                                 'VariantStatus': {'shape': 'ProductionVariantStatusList'},
+                                                 'CurrentServerlessConfig': {'shape': 'ProductionVariantServerlessConfig'},
+                                                 'DesiredServerlessConfig': {'shape': 'ProductionVariantServerlessConfig'},
+                                                 'ManagedInstanceScaling': {'shape': 'ProductionVariantManagedInstanceScaling'},
+                                                 'RoutingConfig': {'shape': 'ProductionVariantRoutingConfig'}}},
+ 'PendingProductionVariantSummaryList': {'type': 'list',
+                                         'min': 1,
+                                         'member': {'shape': 'PendingProductionVariantSummary'}},
+ 'ProductionVariant': {'type': 'structure',
+                       'required': ['VariantName'],
+                       'members': {'VariantName': {'shape': 'VariantName'},
+                                   'ModelName': {'shape': 'ModelName'},
+                                   'InitialInstanceCount': {'shape': 'InitialTaskCount'},
+                                   'InstanceType': {'shape': 'ProductionVariantInstanceType'},
+                                   'InstancePools': {'shape': 'InstancePoolList'},
+                                   'VariantInstanceProvisionTimeoutInSeconds': {'shape': 'VariantInstanceProvisionTimeoutInSeconds'},
+                                   'InitialVariantWeight': {'shape': 'VariantWeight'},
+                                   'AcceleratorType': {'shape': 'ProductionVariantAcceleratorType'},
+                                   'CoreDumpConfig': {'shape': 'ProductionVariantCoreDumpConfig'},
+                                   'ServerlessConfig': {'shape': 'ProductionVariantServerlessConfig'},
+                                   'VolumeSizeInGB': {'shape': 'ProductionVariantVolumeSizeInGB'},
+                                   'ModelDataDownloadTimeoutInSeconds': {'shape': 'ProductionVariantModelDataDownloadTimeoutInSeconds'},
+                                   'ContainerStartupHealthCheckTimeoutInSeconds': {'shape': 'ProductionVariantContainerStartupHealthCheckTimeoutInSeconds'},
+                                   'EnableSSMAccess': {'shape': 'ProductionVariantSSMAccess'},
+                                   'ManagedInstanceScaling': {'shape': 'ProductionVariantManagedInstanceScaling'},
+                                   'RoutingConfig': {'shape': 'ProductionVariantRoutingConfig'},
+                                   'InferenceAmiVersion': {'shape': 'ProductionVariantInferenceAmiVersion'},
+                                   'CapacityReservationConfig': {'shape': 'ProductionVariantCapacityReservationConfig'}}},
+ 'ProductionVariantAcceleratorType': {'type': 'string',
+                                      'enum': ['ml.eia1.medium',
+                                               'ml.eia1.large',
+                                               'ml.eia1.xlarge',
+                                               'ml.eia2.medium',
+                                               'ml.eia2.large',
+                                               'ml.eia2.xlarge']},
+ 'ProductionVariantCapacityReservationConfig': {'type': 'structure',
+                                                'members': {'CapacityReservationPreference': {'shape': 'CapacityReservationPreference'},
+                                                            'MlReservationArn': {'shape': 'MlReservationArn'}}},
+ 'ProductionVariantCapacityReservationSummary': {'type': 'structure',
+                                                 'members': {'MlReservationArn': {'shape': 'MlReservationArn'},
+                                                             'CapacityReservationPreference': {'shape': 'CapacityReservationPreference'},
+                                                             'TotalInstanceCount': {'shape': 'TaskCount'},
+                                                             'AvailableInstanceCount': {'shape': 'TaskCount'},
+                                                             'UsedByCurrentEndpoint': {'shape': 'TaskCount'},
+                                                             'Ec2CapacityReservations': {'shape': 'Ec2CapacityReservationsList'}}},
+ 'ProductionVariantContainerStartupHealthCheckTimeoutInSeconds': {'type': 'integer',
+                                                                  'min': 60,
+                                                                  'max': 3600,
+                                                                  'box': True},
+ 'ProductionVariantCoreDumpConfig': {'type': 'structure',
+                                     'required': ['DestinationS3Uri'],
+                                     'members': {'DestinationS3Uri': {'shape': 'DestinationS3Uri'},
+                                                 'KmsKeyId': {'shape': 'KmsKeyId'}}},
+ 'ProductionVariantInferenceAmiVersion': {'type': 'string',
+                                          'enum': ['al2-ami-sagemaker-inference-gpu-2',
+                                                   'al2-ami-sagemaker-inference-gpu-2-1',
+                                                   'al2-ami-sagemaker-inference-gpu-3-1',
+                                                   'al2-ami-sagemaker-inference-neuron-2',
+                                                   'al2023-ami-sagemaker-inference-gpu-4-1']},
  'ProductionVariantInstanceType': {'type': 'string',
                                    'enum': ['ml.t2.medium',
                                             'ml.t2.large',
@@ -423,6 +906,59 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                             'ml.p6-b300.48xlarge',
                                             'ml.p6e-gb200.36xlarge',
                                             'ml.p5.4xlarge']},
+ 'ProductionVariantList': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'ProductionVariant'}},
+ 'ProductionVariantManagedInstanceScaling': {'type': 'structure',
+                                             'members': {'Status': {'shape': 'ManagedInstanceScalingStatus'},
+                                                         'MinInstanceCount': {'shape': 'ManagedInstanceScalingMinInstanceCount'},
+                                                         'MaxInstanceCount': {'shape': 'ManagedInstanceScalingMaxInstanceCount'},
+                                                         'ScaleInPolicy': {'shape': 'ProductionVariantManagedInstanceScalingScaleInPolicy'}}},
+ 'ProductionVariantManagedInstanceScalingScaleInPolicy': {'type': 'structure',
+                                                          'required': ['Strategy'],
+                                                          'members': {'Strategy': {'shape': 'ManagedInstanceScalingScaleInStrategy'},
+                                                                      'MaximumStepSize': {'shape': 'ManagedInstanceScalingMaximumStepSize'},
+                                                                      'CooldownInMinutes': {'shape': 'ManagedInstanceScalingCooldownInMinutes'}}},
+ 'ProductionVariantModelDataDownloadTimeoutInSeconds': {'type': 'integer',
+                                                        'min': 60,
+                                                        'max': 3600,
+                                                        'box': True},
+ 'ProductionVariantRoutingConfig': {'type': 'structure',
+                                    'required': ['RoutingStrategy'],
+                                    'members': {'RoutingStrategy': {'shape': 'RoutingStrategy'}}},
+ 'ProductionVariantSSMAccess': {'type': 'boolean', 'box': True},
+ 'ProductionVariantServerlessConfig': {'type': 'structure',
+                                       'required': ['MemorySizeInMB', 'MaxConcurrency'],
+                                       'members': {'MemorySizeInMB': {'shape': 'ServerlessMemorySizeInMB'},
+                                                   'MaxConcurrency': {'shape': 'ServerlessMaxConcurrency'},
+                                                   'ProvisionedConcurrency': {'shape': 'ServerlessProvisionedConcurrency'}}},
+ 'ProductionVariantServerlessUpdateConfig': {'type': 'structure',
+                                             'members': {'MaxConcurrency': {'shape': 'ServerlessMaxConcurrency'},
+                                                         'ProvisionedConcurrency': {'shape': 'ServerlessProvisionedConcurrency'}}},
+ 'ProductionVariantStatus': {'type': 'structure',
+                             'required': ['Status'],
+                             'members': {'Status': {'shape': 'VariantStatus'},
+                                         'StatusMessage': {'shape': 'VariantStatusMessage'},
+                                         'StartTime': {'shape': 'Timestamp'}}},
+ 'ProductionVariantStatusList': {'type': 'list',
+                                 'min': 0,
+                                 'max': 5,
+                                 'member': {'shape': 'ProductionVariantStatus'}},
+ 'ProductionVariantSummary': {'type': 'structure',
+                              'required': ['VariantName'],
+                              'members': {'VariantName': {'shape': 'VariantName'},
+                                          'DeployedImages': {'shape': 'DeployedImages'},
+                                          'CurrentWeight': {'shape': 'VariantWeight'},
+                                          'DesiredWeight': {'shape': 'VariantWeight'},
+                                          'CurrentInstanceCount': {'shape': 'TaskCount'},
+                                          'DesiredInstanceCount': {'shape': 'TaskCount'},
+                                          'InstancePools': {'shape': 'InstancePoolSummaryList'},
+                                          'VariantStatus': {'shape': 'ProductionVariantStatusList'},
+                                          'CurrentServerlessConfig': {'shape': 'ProductionVariantServerlessConfig'},
+                                          'DesiredServerlessConfig': {'shape': 'ProductionVariantServerlessConfig'},
+                                          'ManagedInstanceScaling': {'shape': 'ProductionVariantManagedInstanceScaling'},
+                                          'RoutingConfig': {'shape': 'ProductionVariantRoutingConfig'},
+                                          'CapacityReservationConfig': {'shape': 'ProductionVariantCapacityReservationSummary'}}},
+ 'ProductionVariantSummaryList': {'type': 'list', 'min': 1, 'member': {'shape': 'ProductionVariantSummary'}},
+ 'ProductionVariantVolumeSizeInGB': {'type': 'integer', 'min': 1, 'max': 512, 'box': True},
  'RealTimeInferenceRecommendation': {'type': 'structure',
                                      'required': ['RecommendationId', 'InstanceType'],
                                      'members': {'RecommendationId': {'shape': 'String'},
@@ -446,6 +982,13 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
              'min': 20,
              'max': 2048,
              'pattern': 'arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+'},
+ 'RollingUpdatePolicy': {'type': 'structure',
+                         'required': ['MaximumBatchSize', 'WaitIntervalInSeconds'],
+                         'members': {'MaximumBatchSize': {'shape': 'CapacitySize'},
+                                     'WaitIntervalInSeconds': {'shape': 'WaitIntervalInSeconds'},
+                                     'MaximumExecutionTimeoutInSeconds': {'shape': 'MaximumExecutionTimeoutInSeconds'},
+                                     'RollbackMaximumBatchSize': {'shape': 'CapacitySize'}}},
+ 'RoutingStrategy': {'type': 'string', 'enum': ['LEAST_OUTSTANDING_REQUESTS', 'RANDOM']},
  'S3ModelDataSource': {'type': 'structure',
                        'required': ['S3Uri', 'S3DataType', 'CompressionType'],
                        'members': {'S3Uri': {'shape': 'S3ModelUri'},
@@ -458,7 +1001,15 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                    'ManifestEtag': {'shape': 'String'}}},
  'S3ModelDataType': {'type': 'string', 'enum': ['S3Prefix', 'S3Object']},
  'S3ModelUri': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
+ 'SamplingPercentage': {'type': 'integer', 'min': 0, 'max': 100, 'box': True},
  'SecurityGroupId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
+ 'ServerlessMaxConcurrency': {'type': 'integer', 'min': 1, 'max': 200, 'box': True},
+ 'ServerlessMemorySizeInMB': {'type': 'integer', 'min': 1024, 'max': 6144, 'box': True},
+ 'ServerlessProvisionedConcurrency': {'type': 'integer', 'min': 1, 'max': 200, 'box': True},
+ 'SnsTopicArn': {'type': 'string',
+                 'min': 0,
+                 'max': 2048,
+                 'pattern': 'arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+'},
  'String': {'type': 'string'},
  'SubnetId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
  'Subnets': {'type': 'list', 'min': 1, 'max': 16, 'member': {'shape': 'SubnetId'}},
@@ -469,8 +1020,47 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'TagKeyList': {'type': 'list', 'min': 1, 'max': 50, 'member': {'shape': 'TagKey'}},
  'TagList': {'type': 'list', 'min': 0, 'max': 50, 'member': {'shape': 'Tag'}},
  'TagValue': {'type': 'string', 'min': 0, 'max': 256, 'pattern': '([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)'},
+ 'TaskCount': {'type': 'integer', 'min': 0, 'box': True},
+ 'TerminationWaitInSeconds': {'type': 'integer', 'min': 0, 'max': 3600, 'box': True},
  'Timestamp': {'type': 'timestamp'},
+ 'TrafficRoutingConfig': {'type': 'structure',
+                          'required': ['Type', 'WaitIntervalInSeconds'],
+                          'members': {'Type': {'shape': 'TrafficRoutingConfigType'},
+                                      'WaitIntervalInSeconds': {'shape': 'WaitIntervalInSeconds'},
+                                      'CanarySize': {'shape': 'CapacitySize'},
+                                      'LinearStepSize': {'shape': 'CapacitySize'}}},
+ 'TrafficRoutingConfigType': {'type': 'string', 'enum': ['ALL_AT_ONCE', 'CANARY', 'LINEAR']},
+ 'UpdateEndpointInput': {'type': 'structure',
+                         'required': ['EndpointName', 'EndpointConfigName'],
+                         'members': {'EndpointName': {'shape': 'EndpointName'},
+                                     'EndpointConfigName': {'shape': 'EndpointConfigName'},
+                                     'RetainAllVariantProperties': {'shape': 'Boolean'},
+                                     'ExcludeRetainedVariantProperties': {'shape': 'VariantPropertyList'},
+                                     'DeploymentConfig': {'shape': 'DeploymentConfig'},
+                                     'RetainDeploymentConfig': {'shape': 'Boolean'}}},
+ 'UpdateEndpointOutput': {'type': 'structure',
+                          'required': ['EndpointArn'],
+                          'members': {'EndpointArn': {'shape': 'EndpointArn'}}},
+ 'UpdateEndpointWeightsAndCapacitiesInput': {'type': 'structure',
+                                             'required': ['EndpointName', 'DesiredWeightsAndCapacities'],
+                                             'members': {'EndpointName': {'shape': 'EndpointName'},
+                                                         'DesiredWeightsAndCapacities': {'shape': 'DesiredWeightAndCapacityList'}}},
+ 'UpdateEndpointWeightsAndCapacitiesOutput': {'type': 'structure',
+                                              'required': ['EndpointArn'],
+                                              'members': {'EndpointArn': {'shape': 'EndpointArn'}}},
  'Url': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
+ 'VariantInstanceProvisionTimeoutInSeconds': {'type': 'integer', 'min': 300, 'max': 3600, 'box': True},
+ 'VariantName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'VariantProperty': {'type': 'structure',
+                     'required': ['VariantPropertyType'],
+                     'members': {'VariantPropertyType': {'shape': 'VariantPropertyType'}}},
+ 'VariantPropertyList': {'type': 'list', 'min': 0, 'max': 3, 'member': {'shape': 'VariantProperty'}},
+ 'VariantPropertyType': {'type': 'string',
+                         'enum': ['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig']},
+ 'VariantStatus': {'type': 'string',
+                   'enum': ['Creating', 'Updating', 'Deleting', 'ActivatingTraffic', 'Baking']},
+ 'VariantStatusMessage': {'type': 'string', 'min': 0, 'max': 1024},
+ 'VariantWeight': {'type': 'float', 'min': 0, 'box': True},
  'VersionedArnOrName': {'type': 'string',
                         'min': 1,
                         'max': 176,
@@ -479,12 +1069,39 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                'required': ['SecurityGroupIds', 'Subnets'],
                'members': {'SecurityGroupIds': {'shape': 'VpcSecurityGroupIds'},
                            'Subnets': {'shape': 'Subnets'}}},
- 'VpcSecurityGroupIds': {'type': 'list', 'min': 1, 'max': 5, 'member': {'shape': 'SecurityGroupId'}}}
+ 'VpcSecurityGroupIds': {'type': 'list', 'min': 1, 'max': 5, 'member': {'shape': 'SecurityGroupId'}},
+ 'WaitIntervalInSeconds': {'type': 'integer', 'min': 0, 'max': 3600, 'box': True}}
 
+
+AsyncNotificationTopicTypes = Literal['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC']
+
+CapacityReservationPreference = Literal['capacity-reservations-only']
+
+CapacitySizeType = Literal['INSTANCE_COUNT', 'CAPACITY_PERCENT']
+
+CaptureMode = Literal['Input', 'Output', 'InputAndOutput']
+
+CaptureStatus = Literal['Started', 'Stopped']
+
+ClarifyFeatureType = Literal['numerical', 'categorical', 'text']
+
+ClarifyTextGranularity = Literal['token', 'sentence', 'paragraph']
+
+ClarifyTextLanguage = Literal['af', 'sq', 'ar', 'hy', 'eu', 'bn', 'bg', 'ca', 'zh', 'hr', 'cs', 'da', 'nl', 'en', 'et', 'fi', 'fr', 'de', 'el', 'gu', 'he', 'hi', 'hu', 'is', 'id', 'ga', 'it', 'kn', 'ky', 'lv', 'lt', 'lb', 'mk', 'ml', 'mr', 'ne', 'nb', 'fa', 'pl', 'pt', 'ro', 'ru', 'sa', 'sr', 'tn', 'si', 'sk', 'sl', 'es', 'sv', 'tl', 'ta', 'tt', 'te', 'tr', 'uk', 'ur', 'yo', 'lij', 'xx']
 
 ContainerMode = Literal['SingleModel', 'MultiModel']
 
+EndpointConfigSortKey = Literal['Name', 'CreationTime']
+
+EndpointSortKey = Literal['Name', 'CreationTime', 'Status']
+
+EndpointStatus = Literal['OutOfService', 'Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService', 'Deleting', 'Failed', 'UpdateRollbackFailed']
+
 InferenceExecutionMode = Literal['Serial', 'Direct']
+
+ManagedInstanceScalingScaleInStrategy = Literal['IDLE_RELEASE', 'CONSOLIDATION']
+
+ManagedInstanceScalingStatus = Literal['ENABLED', 'DISABLED']
 
 ModelCacheSetting = Literal['Enabled', 'Disabled']
 
@@ -494,13 +1111,25 @@ ModelSortKey = Literal['Name', 'CreationTime']
 
 OrderKey = Literal['Ascending', 'Descending']
 
+ProductionVariantAcceleratorType = Literal['ml.eia1.medium', 'ml.eia1.large', 'ml.eia1.xlarge', 'ml.eia2.medium', 'ml.eia2.large', 'ml.eia2.xlarge']
+
+ProductionVariantInferenceAmiVersion = Literal['al2-ami-sagemaker-inference-gpu-2', 'al2-ami-sagemaker-inference-gpu-2-1', 'al2-ami-sagemaker-inference-gpu-3-1', 'al2-ami-sagemaker-inference-neuron-2', 'al2023-ami-sagemaker-inference-gpu-4-1']
+
 ProductionVariantInstanceType = Literal['ml.t2.medium', 'ml.t2.large', 'ml.t2.xlarge', 'ml.t2.2xlarge', 'ml.m4.xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.12xlarge', 'ml.m5d.24xlarge', 'ml.c4.large', 'ml.c4.xlarge', 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.p2.xlarge', 'ml.p2.8xlarge', 'ml.p2.16xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.18xlarge', 'ml.c5d.large', 'ml.c5d.xlarge', 'ml.c5d.2xlarge', 'ml.c5d.4xlarge', 'ml.c5d.9xlarge', 'ml.c5d.18xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.12xlarge', 'ml.r5.24xlarge', 'ml.r5d.large', 'ml.r5d.xlarge', 'ml.r5d.2xlarge', 'ml.r5d.4xlarge', 'ml.r5d.12xlarge', 'ml.r5d.24xlarge', 'ml.inf1.xlarge', 'ml.inf1.2xlarge', 'ml.inf1.6xlarge', 'ml.inf1.24xlarge', 'ml.dl1.24xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.r8g.medium', 'ml.r8g.large', 'ml.r8g.xlarge', 'ml.r8g.2xlarge', 'ml.r8g.4xlarge', 'ml.r8g.8xlarge', 'ml.r8g.12xlarge', 'ml.r8g.16xlarge', 'ml.r8g.24xlarge', 'ml.r8g.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.g7e.2xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.48xlarge', 'ml.p4d.24xlarge', 'ml.c7g.large', 'ml.c7g.xlarge', 'ml.c7g.2xlarge', 'ml.c7g.4xlarge', 'ml.c7g.8xlarge', 'ml.c7g.12xlarge', 'ml.c7g.16xlarge', 'ml.m6g.large', 'ml.m6g.xlarge', 'ml.m6g.2xlarge', 'ml.m6g.4xlarge', 'ml.m6g.8xlarge', 'ml.m6g.12xlarge', 'ml.m6g.16xlarge', 'ml.m6gd.large', 'ml.m6gd.xlarge', 'ml.m6gd.2xlarge', 'ml.m6gd.4xlarge', 'ml.m6gd.8xlarge', 'ml.m6gd.12xlarge', 'ml.m6gd.16xlarge', 'ml.c6g.large', 'ml.c6g.xlarge', 'ml.c6g.2xlarge', 'ml.c6g.4xlarge', 'ml.c6g.8xlarge', 'ml.c6g.12xlarge', 'ml.c6g.16xlarge', 'ml.c6gd.large', 'ml.c6gd.xlarge', 'ml.c6gd.2xlarge', 'ml.c6gd.4xlarge', 'ml.c6gd.8xlarge', 'ml.c6gd.12xlarge', 'ml.c6gd.16xlarge', 'ml.c6gn.large', 'ml.c6gn.xlarge', 'ml.c6gn.2xlarge', 'ml.c6gn.4xlarge', 'ml.c6gn.8xlarge', 'ml.c6gn.12xlarge', 'ml.c6gn.16xlarge', 'ml.r6g.large', 'ml.r6g.xlarge', 'ml.r6g.2xlarge', 'ml.r6g.4xlarge', 'ml.r6g.8xlarge', 'ml.r6g.12xlarge', 'ml.r6g.16xlarge', 'ml.r6gd.large', 'ml.r6gd.xlarge', 'ml.r6gd.2xlarge', 'ml.r6gd.4xlarge', 'ml.r6gd.8xlarge', 'ml.r6gd.12xlarge', 'ml.r6gd.16xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.trn2.48xlarge', 'ml.inf2.xlarge', 'ml.inf2.8xlarge', 'ml.inf2.24xlarge', 'ml.inf2.48xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.c8g.medium', 'ml.c8g.large', 'ml.c8g.xlarge', 'ml.c8g.2xlarge', 'ml.c8g.4xlarge', 'ml.c8g.8xlarge', 'ml.c8g.12xlarge', 'ml.c8g.16xlarge', 'ml.c8g.24xlarge', 'ml.c8g.48xlarge', 'ml.r7gd.medium', 'ml.r7gd.large', 'ml.r7gd.xlarge', 'ml.r7gd.2xlarge', 'ml.r7gd.4xlarge', 'ml.r7gd.8xlarge', 'ml.r7gd.12xlarge', 'ml.r7gd.16xlarge', 'ml.m8g.medium', 'ml.m8g.large', 'ml.m8g.xlarge', 'ml.m8g.2xlarge', 'ml.m8g.4xlarge', 'ml.m8g.8xlarge', 'ml.m8g.12xlarge', 'ml.m8g.16xlarge', 'ml.m8g.24xlarge', 'ml.m8g.48xlarge', 'ml.c6in.large', 'ml.c6in.xlarge', 'ml.c6in.2xlarge', 'ml.c6in.4xlarge', 'ml.c6in.8xlarge', 'ml.c6in.12xlarge', 'ml.c6in.16xlarge', 'ml.c6in.24xlarge', 'ml.c6in.32xlarge', 'ml.p6-b200.48xlarge', 'ml.p6-b300.48xlarge', 'ml.p6e-gb200.36xlarge', 'ml.p5.4xlarge']
 
 RecommendationStatus = Literal['IN_PROGRESS', 'COMPLETED', 'FAILED', 'NOT_APPLICABLE']
 
 RepositoryAccessMode = Literal['Platform', 'Vpc']
 
+RoutingStrategy = Literal['LEAST_OUTSTANDING_REQUESTS', 'RANDOM']
+
 S3ModelDataType = Literal['S3Prefix', 'S3Object']
+
+TrafficRoutingConfigType = Literal['ALL_AT_ONCE', 'CANARY', 'LINEAR']
+
+VariantPropertyType = Literal['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig']
+
+VariantStatus = Literal['Creating', 'Updating', 'Deleting', 'ActivatingTraffic', 'Baking']
 
 
 class AddTagsInput(TypedDict, total=False):
@@ -517,6 +1146,95 @@ class AdditionalModelDataSource(TypedDict, total=False):
     S3DataSource: Required[S3ModelDataSource]
 
 
+class Alarm(TypedDict, total=False):
+    AlarmName: str
+
+
+class AsyncInferenceClientConfig(TypedDict, total=False):
+    MaxConcurrentInvocationsPerInstance: int
+
+
+class AsyncInferenceConfig(TypedDict, total=False):
+    ClientConfig: AsyncInferenceClientConfig
+    OutputConfig: Required[AsyncInferenceOutputConfig]
+
+
+class AsyncInferenceNotificationConfig(TypedDict, total=False):
+    SuccessTopic: str
+    ErrorTopic: str
+    IncludeInferenceResponseIn: list[AsyncNotificationTopicTypes]
+
+
+class AsyncInferenceOutputConfig(TypedDict, total=False):
+    KmsKeyId: str
+    S3OutputPath: str
+    NotificationConfig: AsyncInferenceNotificationConfig
+    S3FailurePath: str
+
+
+class AutoRollbackConfig(TypedDict, total=False):
+    Alarms: list[Alarm]
+
+
+class BlueGreenUpdatePolicy(TypedDict, total=False):
+    TrafficRoutingConfiguration: Required[TrafficRoutingConfig]
+    TerminationWaitInSeconds: int
+    MaximumExecutionTimeoutInSeconds: int
+
+
+class CapacitySize(TypedDict, total=False):
+    Type: Required[CapacitySizeType]
+    Value: Required[int]
+
+
+class CaptureContentTypeHeader(TypedDict, total=False):
+    CsvContentTypes: list[str]
+    JsonContentTypes: list[str]
+
+
+class CaptureOption(TypedDict, total=False):
+    CaptureMode: Required[CaptureMode]
+
+
+class ClarifyExplainerConfig(TypedDict, total=False):
+    EnableExplanations: str
+    InferenceConfig: ClarifyInferenceConfig
+    ShapConfig: Required[ClarifyShapConfig]
+
+
+class ClarifyInferenceConfig(TypedDict, total=False):
+    FeaturesAttribute: str
+    ContentTemplate: str
+    MaxRecordCount: int
+    MaxPayloadInMB: int
+    ProbabilityIndex: int
+    LabelIndex: int
+    ProbabilityAttribute: str
+    LabelAttribute: str
+    LabelHeaders: list[str]
+    FeatureHeaders: list[str]
+    FeatureTypes: list[ClarifyFeatureType]
+
+
+class ClarifyShapBaselineConfig(TypedDict, total=False):
+    MimeType: str
+    ShapBaseline: str
+    ShapBaselineUri: str
+
+
+class ClarifyShapConfig(TypedDict, total=False):
+    ShapBaselineConfig: Required[ClarifyShapBaselineConfig]
+    NumberOfSamples: int
+    UseLogit: bool
+    Seed: int
+    TextConfig: ClarifyTextConfig
+
+
+class ClarifyTextConfig(TypedDict, total=False):
+    Language: Required[ClarifyTextLanguage]
+    Granularity: Required[ClarifyTextGranularity]
+
+
 class ContainerDefinition(TypedDict, total=False):
     ContainerHostname: str
     Image: str
@@ -529,6 +1247,36 @@ class ContainerDefinition(TypedDict, total=False):
     ModelPackageName: str
     InferenceSpecificationName: str
     MultiModelConfig: MultiModelConfig
+
+
+class CreateEndpointConfigInput(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+    ProductionVariants: Required[list[ProductionVariant]]
+    DataCaptureConfig: DataCaptureConfig
+    Tags: list[Tag]
+    KmsKeyId: str
+    AsyncInferenceConfig: AsyncInferenceConfig
+    ExplainerConfig: ExplainerConfig
+    ShadowProductionVariants: list[ProductionVariant]
+    ExecutionRoleArn: str
+    VpcConfig: VpcConfig
+    EnableNetworkIsolation: bool
+    MetricsConfig: MetricsConfig
+
+
+class CreateEndpointConfigOutput(TypedDict, total=False):
+    EndpointConfigArn: Required[str]
+
+
+class CreateEndpointInput(TypedDict, total=False):
+    EndpointName: Required[str]
+    EndpointConfigName: Required[str]
+    DeploymentConfig: DeploymentConfig
+    Tags: list[Tag]
+
+
+class CreateEndpointOutput(TypedDict, total=False):
+    EndpointArn: Required[str]
 
 
 class CreateModelInput(TypedDict, total=False):
@@ -546,6 +1294,31 @@ class CreateModelOutput(TypedDict, total=False):
     ModelArn: Required[str]
 
 
+class DataCaptureConfig(TypedDict, total=False):
+    EnableCapture: bool
+    InitialSamplingPercentage: Required[int]
+    DestinationS3Uri: Required[str]
+    KmsKeyId: str
+    CaptureOptions: Required[list[CaptureOption]]
+    CaptureContentTypeHeader: CaptureContentTypeHeader
+
+
+class DataCaptureConfigSummary(TypedDict, total=False):
+    EnableCapture: Required[bool]
+    CaptureStatus: Required[CaptureStatus]
+    CurrentSamplingPercentage: Required[int]
+    DestinationS3Uri: Required[str]
+    KmsKeyId: Required[str]
+
+
+class DeleteEndpointConfigInput(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+
+
+class DeleteEndpointInput(TypedDict, total=False):
+    EndpointName: Required[str]
+
+
 class DeleteModelInput(TypedDict, total=False):
     ModelName: Required[str]
 
@@ -559,9 +1332,63 @@ class DeleteTagsOutput(TypedDict, total=False):
     pass
 
 
+class DeployedImage(TypedDict, total=False):
+    SpecifiedImage: str
+    ResolvedImage: str
+    ResolutionTime: float
+
+
+class DeploymentConfig(TypedDict, total=False):
+    BlueGreenUpdatePolicy: BlueGreenUpdatePolicy
+    RollingUpdatePolicy: RollingUpdatePolicy
+    AutoRollbackConfiguration: AutoRollbackConfig
+
+
 class DeploymentRecommendation(TypedDict, total=False):
     RecommendationStatus: Required[RecommendationStatus]
     RealTimeInferenceRecommendations: list[RealTimeInferenceRecommendation]
+
+
+class DescribeEndpointConfigInput(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+
+
+class DescribeEndpointConfigOutput(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+    EndpointConfigArn: Required[str]
+    ProductionVariants: Required[list[ProductionVariant]]
+    DataCaptureConfig: DataCaptureConfig
+    KmsKeyId: str
+    CreationTime: Required[float]
+    AsyncInferenceConfig: AsyncInferenceConfig
+    ExplainerConfig: ExplainerConfig
+    ShadowProductionVariants: list[ProductionVariant]
+    ExecutionRoleArn: str
+    VpcConfig: VpcConfig
+    EnableNetworkIsolation: bool
+    MetricsConfig: MetricsConfig
+
+
+class DescribeEndpointInput(TypedDict, total=False):
+    EndpointName: Required[str]
+
+
+class DescribeEndpointOutput(TypedDict, total=False):
+    EndpointName: Required[str]
+    EndpointArn: Required[str]
+    EndpointConfigName: str
+    ProductionVariants: list[ProductionVariantSummary]
+    DataCaptureConfig: DataCaptureConfigSummary
+    EndpointStatus: Required[EndpointStatus]
+    FailureReason: str
+    CreationTime: Required[float]
+    LastModifiedTime: Required[float]
+    LastDeploymentConfig: DeploymentConfig
+    AsyncInferenceConfig: AsyncInferenceConfig
+    PendingDeploymentSummary: PendingDeploymentSummary
+    ExplainerConfig: ExplainerConfig
+    ShadowProductionVariants: list[ProductionVariantSummary]
+    MetricsConfig: MetricsConfig
 
 
 class DescribeModelInput(TypedDict, total=False):
@@ -581,6 +1408,38 @@ class DescribeModelOutput(TypedDict, total=False):
     DeploymentRecommendation: DeploymentRecommendation
 
 
+class DesiredWeightAndCapacity(TypedDict, total=False):
+    VariantName: Required[str]
+    DesiredWeight: float
+    DesiredInstanceCount: int
+    ServerlessUpdateConfig: ProductionVariantServerlessUpdateConfig
+
+
+class Ec2CapacityReservation(TypedDict, total=False):
+    Ec2CapacityReservationId: str
+    TotalInstanceCount: int
+    AvailableInstanceCount: int
+    UsedByCurrentEndpoint: int
+
+
+class EndpointConfigSummary(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+    EndpointConfigArn: Required[str]
+    CreationTime: Required[float]
+
+
+class EndpointSummary(TypedDict, total=False):
+    EndpointName: Required[str]
+    EndpointArn: Required[str]
+    CreationTime: Required[float]
+    LastModifiedTime: Required[float]
+    EndpointStatus: Required[EndpointStatus]
+
+
+class ExplainerConfig(TypedDict, total=False):
+    ClarifyExplainerConfig: ClarifyExplainerConfig
+
+
 class ImageConfig(TypedDict, total=False):
     RepositoryAccessMode: Required[RepositoryAccessMode]
     RepositoryAuthConfig: RepositoryAuthConfig
@@ -592,6 +1451,50 @@ class InferenceExecutionConfig(TypedDict, total=False):
 
 class InferenceHubAccessConfig(TypedDict, total=False):
     HubContentArn: Required[str]
+
+
+class InstancePool(TypedDict, total=False):
+    InstanceType: Required[ProductionVariantInstanceType]
+    ModelNameOverride: str
+    Priority: Required[int]
+
+
+class InstancePoolSummary(TypedDict, total=False):
+    InstanceType: Required[ProductionVariantInstanceType]
+    CurrentInstanceCount: Required[int]
+
+
+class ListEndpointConfigsInput(TypedDict, total=False):
+    SortBy: EndpointConfigSortKey
+    SortOrder: OrderKey
+    NextToken: str
+    MaxResults: int
+    NameContains: str
+    CreationTimeBefore: float
+    CreationTimeAfter: float
+
+
+class ListEndpointConfigsOutput(TypedDict, total=False):
+    EndpointConfigs: Required[list[EndpointConfigSummary]]
+    NextToken: str
+
+
+class ListEndpointsInput(TypedDict, total=False):
+    SortBy: EndpointSortKey
+    SortOrder: OrderKey
+    NextToken: str
+    MaxResults: int
+    NameContains: str
+    CreationTimeBefore: float
+    CreationTimeAfter: float
+    LastModifiedTimeBefore: float
+    LastModifiedTimeAfter: float
+    StatusEquals: EndpointStatus
+
+
+class ListEndpointsOutput(TypedDict, total=False):
+    Endpoints: Required[list[EndpointSummary]]
+    NextToken: str
 
 
 class ListModelsInput(TypedDict, total=False):
@@ -620,6 +1523,11 @@ class ListTagsOutput(TypedDict, total=False):
     NextToken: str
 
 
+class MetricsConfig(TypedDict, total=False):
+    EnableEnhancedMetrics: bool
+    MetricPublishFrequencyInSeconds: int
+
+
 class ModelAccessConfig(TypedDict, total=False):
     AcceptEula: Required[bool]
 
@@ -638,6 +1546,120 @@ class MultiModelConfig(TypedDict, total=False):
     ModelCacheSetting: ModelCacheSetting
 
 
+class PendingDeploymentSummary(TypedDict, total=False):
+    EndpointConfigName: Required[str]
+    ProductionVariants: list[PendingProductionVariantSummary]
+    StartTime: float
+    ShadowProductionVariants: list[PendingProductionVariantSummary]
+
+
+class PendingProductionVariantSummary(TypedDict, total=False):
+    VariantName: Required[str]
+    DeployedImages: list[DeployedImage]
+    CurrentWeight: float
+    DesiredWeight: float
+    CurrentInstanceCount: int
+    DesiredInstanceCount: int
+    InstanceType: ProductionVariantInstanceType
+    InstancePools: list[InstancePoolSummary]
+    AcceleratorType: ProductionVariantAcceleratorType
+    VariantStatus: list[ProductionVariantStatus]
+    CurrentServerlessConfig: ProductionVariantServerlessConfig
+    DesiredServerlessConfig: ProductionVariantServerlessConfig
+    ManagedInstanceScaling: ProductionVariantManagedInstanceScaling
+    RoutingConfig: ProductionVariantRoutingConfig
+
+
+class ProductionVariant(TypedDict, total=False):
+    VariantName: Required[str]
+    ModelName: str
+    InitialInstanceCount: int
+    InstanceType: ProductionVariantInstanceType
+    InstancePools: list[InstancePool]
+    VariantInstanceProvisionTimeoutInSeconds: int
+    InitialVariantWeight: float
+    AcceleratorType: ProductionVariantAcceleratorType
+    CoreDumpConfig: ProductionVariantCoreDumpConfig
+    ServerlessConfig: ProductionVariantServerlessConfig
+    VolumeSizeInGB: int
+    ModelDataDownloadTimeoutInSeconds: int
+    ContainerStartupHealthCheckTimeoutInSeconds: int
+    EnableSSMAccess: bool
+    ManagedInstanceScaling: ProductionVariantManagedInstanceScaling
+    RoutingConfig: ProductionVariantRoutingConfig
+    InferenceAmiVersion: ProductionVariantInferenceAmiVersion
+    CapacityReservationConfig: ProductionVariantCapacityReservationConfig
+
+
+class ProductionVariantCapacityReservationConfig(TypedDict, total=False):
+    CapacityReservationPreference: CapacityReservationPreference
+    MlReservationArn: str
+
+
+class ProductionVariantCapacityReservationSummary(TypedDict, total=False):
+    MlReservationArn: str
+    CapacityReservationPreference: CapacityReservationPreference
+    TotalInstanceCount: int
+    AvailableInstanceCount: int
+    UsedByCurrentEndpoint: int
+    Ec2CapacityReservations: list[Ec2CapacityReservation]
+
+
+class ProductionVariantCoreDumpConfig(TypedDict, total=False):
+    DestinationS3Uri: Required[str]
+    KmsKeyId: str
+
+
+class ProductionVariantManagedInstanceScaling(TypedDict, total=False):
+    Status: ManagedInstanceScalingStatus
+    MinInstanceCount: int
+    MaxInstanceCount: int
+    ScaleInPolicy: ProductionVariantManagedInstanceScalingScaleInPolicy
+
+
+class ProductionVariantManagedInstanceScalingScaleInPolicy(TypedDict, total=False):
+    Strategy: Required[ManagedInstanceScalingScaleInStrategy]
+    MaximumStepSize: int
+    CooldownInMinutes: int
+
+
+class ProductionVariantRoutingConfig(TypedDict, total=False):
+    RoutingStrategy: Required[RoutingStrategy]
+
+
+class ProductionVariantServerlessConfig(TypedDict, total=False):
+    MemorySizeInMB: Required[int]
+    MaxConcurrency: Required[int]
+    ProvisionedConcurrency: int
+
+
+class ProductionVariantServerlessUpdateConfig(TypedDict, total=False):
+    MaxConcurrency: int
+    ProvisionedConcurrency: int
+
+
+class ProductionVariantStatus(TypedDict, total=False):
+    Status: Required[VariantStatus]
+    StatusMessage: str
+    StartTime: float
+
+
+class ProductionVariantSummary(TypedDict, total=False):
+    VariantName: Required[str]
+    DeployedImages: list[DeployedImage]
+    CurrentWeight: float
+    DesiredWeight: float
+    CurrentInstanceCount: int
+    DesiredInstanceCount: int
+    InstancePools: list[InstancePoolSummary]
+    VariantStatus: list[ProductionVariantStatus]
+    CurrentServerlessConfig: ProductionVariantServerlessConfig
+    DesiredServerlessConfig: ProductionVariantServerlessConfig
+    ManagedInstanceScaling: ProductionVariantManagedInstanceScaling
+    RoutingConfig: ProductionVariantRoutingConfig
+    CapacityReservationConfig: ProductionVariantCapacityReservationSummary
+
+
 class RealTimeInferenceRecommendation(TypedDict, total=False):
     RecommendationId: Required[str]
     InstanceType: Required[ProductionVariantInstanceType]
@@ -646,6 +1668,13 @@ class RealTimeInferenceRecommendation(TypedDict, total=False):
 
 class RepositoryAuthConfig(TypedDict, total=False):
     RepositoryCredentialsProviderArn: Required[str]
+
+
+class RollingUpdatePolicy(TypedDict, total=False):
+    MaximumBatchSize: Required[CapacitySize]
+    WaitIntervalInSeconds: Required[int]
+    MaximumExecutionTimeoutInSeconds: int
+    RollbackMaximumBatchSize: CapacitySize
 
 
 class S3ModelDataSource(TypedDict, total=False):
@@ -662,6 +1691,39 @@ class S3ModelDataSource(TypedDict, total=False):
 class Tag(TypedDict, total=False):
     Key: Required[str]
     Value: Required[str]
+
+
+class TrafficRoutingConfig(TypedDict, total=False):
+    Type: Required[TrafficRoutingConfigType]
+    WaitIntervalInSeconds: Required[int]
+    CanarySize: CapacitySize
+    LinearStepSize: CapacitySize
+
+
+class UpdateEndpointInput(TypedDict, total=False):
+    EndpointName: Required[str]
+    EndpointConfigName: Required[str]
+    RetainAllVariantProperties: bool
+    ExcludeRetainedVariantProperties: list[VariantProperty]
+    DeploymentConfig: DeploymentConfig
+    RetainDeploymentConfig: bool
+
+
+class UpdateEndpointOutput(TypedDict, total=False):
+    EndpointArn: Required[str]
+
+
+class UpdateEndpointWeightsAndCapacitiesInput(TypedDict, total=False):
+    EndpointName: Required[str]
+    DesiredWeightsAndCapacities: Required[list[DesiredWeightAndCapacity]]
+
+
+class UpdateEndpointWeightsAndCapacitiesOutput(TypedDict, total=False):
+    EndpointArn: Required[str]
+
+
+class VariantProperty(TypedDict, total=False):
+    VariantPropertyType: Required[VariantPropertyType]
 
 
 class VpcConfig(TypedDict, total=False):

@@ -21,7 +21,7 @@ from emulator.store.statements import Params
 IN_SCOPE = "kind = :kind AND account_id = :account_id AND region = :region"
 BY_NAME = IN_SCOPE + " AND name_lower = :name_lower"
 
-GET_SQL = f"SELECT name, creation_ms, definition, status, modified_ms FROM resources WHERE {BY_NAME}"
+GET_SQL = f"SELECT name, creation_ms, definition, status, modified_ms, state FROM resources WHERE {BY_NAME}"
 # A resource's tags after a position, in the order they were first added. One statement (one snapshot) tells a
 # missing resource (no row) from one without more tags (one row of NULLs).
 LIST_TAGS_SQL = (
@@ -32,7 +32,7 @@ LIST_TAGS_SQL = (
 )
 # Everything, for a snapshot: in a stable order (kind, scope, creation time, insertion), tags in theirs.
 EXPORT_SQL = (
-    "SELECT id, kind, account_id, region, name, creation_ms, definition FROM resources"
+    "SELECT id, kind, account_id, region, name, creation_ms, definition, status, modified_ms, state FROM resources"
     " ORDER BY kind, account_id, region, creation_ms, id"
 )
 EXPORT_TAGS_SQL = 'SELECT resource_id, "key", value FROM tags ORDER BY resource_id, position'
@@ -51,16 +51,16 @@ def named(scope: Scope, name: str) -> Params:
 def stored(rows: list[Any]) -> StoredResource | None:
     if not rows:
         return None
-    name, creation_ms, definition, status, modified_ms = rows[0]
+    name, creation_ms, definition, status, modified_ms, state = rows[0]
     return StoredResource(
-        name=name, creation_ms=creation_ms, definition=definition, status=status, modified_ms=modified_ms
+        name=name, creation_ms=creation_ms, definition=definition, status=status, modified_ms=modified_ms, state=state
     )
 
 
 def list_sql(query: ListQuery) -> tuple[str, Params]:
-    """The page's SELECT, one row more than the page to tell whether more follow. Keys are (name, id) or
-    (creation_ms, id), walked by the scope's index on them."""
-    key = "name" if query.by_name else "creation_ms"
+    """The page's SELECT, one row more than the page to tell whether more follow. Keys are (sort column, id),
+    walked by the scope's index on them."""
+    key = query.sort
     where = [IN_SCOPE]
     params = scope_params(query.scope)
     params["limit"] = query.limit + 1
@@ -68,18 +68,22 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
         # Name patterns ([a-zA-Z0-9-]+) hold no LIKE wildcards, so no escaping is needed.
         where.append("name_lower LIKE :contains")
         params["contains"] = f"%{query.name_contains.lower()}%"
-    if query.before_ms is not None:
-        where.append("creation_ms < :before_ms")
-        params["before_ms"] = query.before_ms
-    if query.from_ms is not None:
-        where.append("creation_ms >= :from_ms")
-        params["from_ms"] = query.from_ms
+    for condition, value in (
+        ("creation_ms < :before_ms", query.before_ms),
+        ("creation_ms >= :from_ms", query.from_ms),
+        ("modified_ms < :modified_before_ms", query.modified_before_ms),
+        ("modified_ms >= :modified_from_ms", query.modified_from_ms),
+        ("status = :status", query.status),
+    ):
+        if value is not None:
+            where.append(condition)
+            params[condition.rsplit(":", 1)[1]] = value
     if query.after is not None:
         where.append(f"({key}, id) {'<' if query.descending else '>'} (:after_key, :after_id)")
         params["after_key"], params["after_id"] = query.after
     order = "DESC" if query.descending else "ASC"
     sql = (
-        f"SELECT id, name, creation_ms FROM resources WHERE {' AND '.join(where)}"
+        f"SELECT id, name, creation_ms, status, modified_ms FROM resources WHERE {' AND '.join(where)}"
         f" ORDER BY {key} {order}, id {order} LIMIT :limit"
     )
     return sql, params
@@ -87,7 +91,9 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
 
 def list_page(rows: list[Any], limit: int) -> tuple[list[ListedResource], bool]:
     """Rows of list_sql: the page, and whether more follow."""
-    return [ListedResource(id=r[0], name=r[1], creation_ms=r[2]) for r in rows[:limit]], len(rows) > limit
+    return [
+        ListedResource(id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4]) for r in rows[:limit]
+    ], len(rows) > limit
 
 
 def list_tags_params(query: TagQuery) -> Params:
@@ -117,6 +123,9 @@ def exported(resources: list[Any], tags: list[Any]) -> list[ExportedResource]:
             creation_ms=creation_ms,
             definition=definition,
             tags=by_resource.get(resource_id, []),
+            status=status,
+            modified_ms=modified_ms,
+            state=state,
         )
-        for resource_id, kind, account_id, region, name, creation_ms, definition in resources
+        for resource_id, kind, account_id, region, name, creation_ms, definition, status, modified_ms, state in resources
     ]

@@ -7,6 +7,7 @@ the store is the same for every kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,11 @@ class NewResource:
     creation_ms: int
     definition: str
     tags: list[tuple[str, str]]
+    # Kinds with a lifecycle: the first status and the state it is worked out from (JSON).
     status: str | None = None
+    state: str | None = None
+    # When the status last changed (None: at creation); kept by a snapshot's import.
+    modified_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,21 +40,43 @@ class StoredResource:
     definition: str
     status: str | None
     modified_ms: int | None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleChange:
+    """A compare-and-set of a resource's lifecycle: applies only if its status and state are still the expected
+    ones, so of racing changes the database lets exactly one through."""
+
+    scope: Scope
+    name: str
+    expect_status: str | None
+    expect_state: str | None
+    status: str
+    state: str
+    modified_ms: int
+
+
+# The columns a List page may be sorted by: SortBy Name, CreationTime, Status.
+SortKey = Literal["name", "creation_ms", "status"]
 
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """A List page: keys are (name, id) or (creation_ms, id), walked by index. before_ms is exclusive, from_ms
-    inclusive; `after` is the key of the last row of the previous page."""
+    """A List page: keys are (sort column, id), walked by index. The *_before_ms bounds are exclusive, the *_from_ms
+    ones inclusive; `after` is the key of the last row of the previous page."""
 
     scope: Scope
-    by_name: bool
+    sort: SortKey
     descending: bool
     name_contains: str | None
     before_ms: int | None
     from_ms: int | None
     after: tuple[str | int, int] | None
     limit: int
+    modified_before_ms: int | None = None
+    modified_from_ms: int | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +84,8 @@ class ListedResource:
     id: int
     name: str
     creation_ms: int
+    status: str | None = None
+    modified_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +114,9 @@ class ExportedResource:
     creation_ms: int
     definition: str
     tags: list[tuple[str, str]]
+    status: str | None = None
+    modified_ms: int | None = None
+    state: str | None = None
 
 
 class CleanFailure(Exception):

@@ -21,6 +21,7 @@ from emulator.running_loop import running_loop
 from emulator.store.database import Database
 from emulator.store.records import (
     ExportedResource,
+    LifecycleChange,
     ListedResource,
     ListQuery,
     NewResource,
@@ -56,9 +57,14 @@ class Store:
         sql, params = reads.list_sql(query)
         return reads.list_page(await self._rows(sql, params), query.limit)
 
-    async def delete(self, scope: Scope, name: str) -> bool:
-        """Removes the resource and its tags; False if there was none."""
-        return await self._write(functools.partial(writes.delete, scope=scope, name=name))
+    async def delete(self, scope: Scope, name: str, *, expect: tuple[str, str] | None = None) -> bool:
+        """Removes the resource and its tags; False if there was none, or if `expect` (status, state) no longer
+        holds (a lifecycle that ends in deletion)."""
+        return await self._write(functools.partial(writes.delete, scope=scope, name=name, expect=expect))
+
+    async def change_lifecycle(self, change: LifecycleChange) -> bool:
+        """Sets status, state and modified time if status and state are still the expected ones; False if not."""
+        return await self._write(functools.partial(writes.change_lifecycle, change=change))
 
     async def list_tags(self, query: TagQuery) -> tuple[list[StoredTag], bool]:
         """One page of tags in the order they were first added, and whether more follow. Raises ResourceMissing."""

@@ -29,10 +29,15 @@ resources = Table(
     Column("modified_ms", BigInteger, nullable=True),
     # What Describe returns beyond name, ARN and times: the create request's members as sent, as JSON.
     Column("definition", Text, nullable=False),
+    # For kinds with a lifecycle: what the status is worked out from (counters, times, what is deployed), as JSON.
+    # Lifecycle writes compare and set it, so the database decides between racing changes.
+    Column("state", Text, nullable=True),
     # Names are unique per kind, account and region, case-insensitively: the database decides a duplicate.
     UniqueConstraint("kind", "account_id", "region", "name_lower", name="uq_resources_scope_name"),
     Index("ix_resources_scope_time", "kind", "account_id", "region", "creation_ms", "id"),
     Index("ix_resources_scope_name", "kind", "account_id", "region", "name", "id"),
+    # ListEndpoints' SortBy=Status pages.
+    Index("ix_resources_scope_status", "kind", "account_id", "region", "status", "id"),
 )
 
 tags = Table(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
 from emulator.store.records import (
     ExportedResource,
+    LifecycleChange,
     LimitReached,
     NewResource,
     ResourceExists,
@@ -22,8 +23,9 @@ from emulator.store.statements import Params, Statements
 # A duplicate name inserts nothing: the unique constraint decides, without an error that would abort a PostgreSQL
 # transaction.
 INSERT_SQL = (
-    "INSERT INTO resources (kind, account_id, region, name, name_lower, creation_ms, status, modified_ms, definition)"
-    " VALUES (:kind, :account_id, :region, :name, :name_lower, :creation_ms, :status, :creation_ms, :definition)"
+    "INSERT INTO resources"
+    " (kind, account_id, region, name, name_lower, creation_ms, status, modified_ms, definition, state)"
+    " VALUES (:kind, :account_id, :region, :name, :name_lower, :creation_ms, :status, :modified_ms, :definition, :state)"
     " ON CONFLICT DO NOTHING"
 )
 INSERT_TAG_SQL = 'INSERT INTO tags (resource_id, "key", value, position) VALUES (:id, :k, :v, :p)'
@@ -37,6 +39,13 @@ NEW_COUNT_SQL = (
     " ON CONFLICT DO NOTHING"
 )
 ID_SQL = f"SELECT id FROM resources WHERE {BY_NAME}"
+# A lifecycle's compare-and-set: the row changes only if status and state are what the caller read. Two changes
+# that read the same row race here, and the database lets one through (the other's WHERE no longer holds).
+SAME_LIFECYCLE = "status = :expect_status AND state = :expect_state"
+CHANGE_LIFECYCLE_SQL = (
+    "UPDATE resources SET status = :status, state = :state, modified_ms = :modified_ms"
+    f" WHERE {BY_NAME} AND {SAME_LIFECYCLE}"
+)
 DELETE_SQL = "DELETE FROM resources WHERE id = :id"
 TAGS_OF_SQL = 'SELECT "key", value, position FROM tags WHERE resource_id = :id'
 DELETE_TAGS_OF_SQL = "DELETE FROM tags WHERE resource_id = :id"
@@ -57,7 +66,9 @@ def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
         "name_lower": resource.name.lower(),
         "creation_ms": resource.creation_ms,
         "status": resource.status,
+        "modified_ms": resource.creation_ms if resource.modified_ms is None else resource.modified_ms,
         "definition": resource.definition,
+        "state": resource.state,
         "limit": -1 if limit is None else limit,
     }
     rid = db.insert(INSERT_SQL, params)
@@ -97,12 +108,33 @@ def resource_id(db: Statements, scope: Scope, name: str) -> int:
     return int(found[0][0])
 
 
-def delete(db: Statements, scope: Scope, name: str) -> bool:
-    """Removes the resource, its tags and one from the scope's count, together; False if there was none."""
+def change_lifecycle(db: Statements, change: LifecycleChange) -> bool:
+    """False if the status or state was no longer the expected one (or the resource is gone)."""
+    params = {
+        **named(change.scope, change.name),
+        "expect_status": change.expect_status,
+        "expect_state": change.expect_state,
+        "status": change.status,
+        "state": change.state,
+        "modified_ms": change.modified_ms,
+    }
+    return db.run(CHANGE_LIFECYCLE_SQL, params) == 1
+
+
+def delete(db: Statements, scope: Scope, name: str, *, expect: tuple[str, str] | None = None) -> bool:
+    """Removes the resource, its tags and one from the scope's count, together; False if there was none, or if
+    `expect` (status, state) no longer holds."""
     try:
         rid = resource_id(db, scope, name)
     except ResourceMissing:
         return False
+    if expect is not None:
+        held = db.rows(
+            f"SELECT id FROM resources WHERE id = :id AND {SAME_LIFECYCLE}",
+            {"id": rid, "expect_status": expect[0], "expect_state": expect[1]},
+        )
+        if not held:
+            return False
     # Tags first: correct whether or not the database enforces ON DELETE CASCADE.
     db.run(DELETE_TAGS_OF_SQL, {"id": rid})
     db.run(DELETE_SQL, {"id": rid})
@@ -171,6 +203,9 @@ def replace_all(db: Statements, resources: list[ExportedResource]) -> None:
                 creation_ms=resource.creation_ms,
                 definition=resource.definition,
                 tags=resource.tags,
+                status=resource.status,
+                state=resource.state,
+                modified_ms=resource.modified_ms,
             ),
             limit=None,
         )

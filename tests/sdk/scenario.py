@@ -99,7 +99,15 @@ def check_results(out: dict[str, Any], *, region: str = "us-east-1", account: st
     described = dict(out["describe"])
     assert abs(epoch(described.pop("CreationTime")) - time.time()) < 120
     assert out["create"] == {"ModelArn": arn}
-    assert described == {"ModelName": MODEL, "ModelArn": arn, **DEFINITION}
+    # What AWS's DescribeModel adds: the ModelDataSource an S3 ModelDataUrl means, and the recommendation status.
+    data_source = {"S3Uri": "s3://bucket/model.tar.gz", "S3DataType": "S3Object", "CompressionType": "Gzip"}
+    assert described == {
+        "ModelName": MODEL,
+        "ModelArn": arn,
+        **DEFINITION,
+        "PrimaryContainer": {**DEFINITION["PrimaryContainer"], "ModelDataSource": {"S3DataSource": data_source}},
+        "DeploymentRecommendation": {"RecommendationStatus": "NOT_APPLICABLE"},
+    }
     assert out["pages"] == [["Sdk-Model", "sdk-other-1"], ["sdk-other-2"]]
     assert out["second_page_has_token"] is False
     assert out["filtered"] == ["sdk-other-1", "sdk-other-2"]

@@ -22,6 +22,7 @@ from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import RequestLimits
+from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
@@ -34,7 +35,7 @@ from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
 class EmulatorApp(FastAPI):
     """FastAPI, with every request outside the admin prefix answered by the AWS app before FastAPI sees it."""
 
-    def __init__(self, *, aws: AwsJsonApp) -> None:
+    def __init__(self, *, aws: AwsJsonApp, runtime: RuntimeApp) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -43,10 +44,15 @@ class EmulatorApp(FastAPI):
             redoc_url=None,
         )
         self.aws = aws
+        self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
-            await self.aws(scope, receive, send)
+            # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
+            if scope["path"].startswith(RUNTIME_PREFIX):
+                await self.runtime(scope, receive, send)
+            else:
+                await self.aws(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -123,17 +129,18 @@ def create_app(
     )
     validator = validator or RequestValidator()
     handlers = handlers_for(kinds)
+    resolve_caller = make_caller_resolver(
+        # Signatures are checked against the wall clock whatever clock creation times come from.
+        credentials,
+        default_account=settings.account_id,
+        default_region=settings.region,
+        clock=time.time,
+    )
     aws = AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        resolve_caller=make_caller_resolver(
-            # Signatures are checked against the wall clock whatever clock creation times come from.
-            credentials,
-            default_account=settings.account_id,
-            default_region=settings.region,
-            clock=time.time,
-        ),
+        resolve_caller=resolve_caller,
         request_limits=RequestLimits(
             max_body_bytes=settings.max_request_bytes,
             max_json_depth=settings.max_json_depth,
@@ -142,7 +149,13 @@ def create_app(
         handlers=handlers,
         validator=validator,
     )
-    app = EmulatorApp(aws=aws)
+    runtime = RuntimeApp(
+        deps=deps,
+        resolve_caller=resolve_caller,
+        request_ids=aws.request_ids,
+        body_timeout=settings.request_body_timeout,
+    )
+    app = EmulatorApp(aws=aws, runtime=runtime)
     app.add_exception_handler(AwsError, aws_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(admin_router(deps, settings=settings, validator=validator, operations=sorted(handlers)))

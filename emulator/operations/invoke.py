@@ -1,0 +1,95 @@
+"""SageMaker Runtime's InvokeEndpoint: the endpoint in the caller's account and region, deployed and serving, one of
+its production variants (by current weight, or the one TargetVariant names), and what answers for that variant.
+
+Nothing answers yet but the echo: the request's body and content type come back, as from a model that returns its
+input. The endpoint is read as a describe that counts nothing would read it: an invocation never moves a lifecycle.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.errors import ValidationError, ValidationException
+from emulator.operations.context import Deps, RequestContext
+from emulator.operations.endpoints import current
+
+# What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends.
+SERVING = ("InService", "Updating")
+# InvokeEndpoint's content type when the request names none [I: AWS's default is unpublished].
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invocation:
+    """One InvokeEndpoint request: the path's endpoint name, the body as sent, and the headers of its shape."""
+
+    endpoint_name: str
+    body: bytes
+    content_type: str | None = None
+    accept: str | None = None
+    custom_attributes: str | None = None
+    target_model: str | None = None
+    target_variant: str | None = None
+    target_container_hostname: str | None = None
+    inference_id: str | None = None
+    session_id: str | None = None
+    inference_component: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    body: bytes
+    content_type: str
+    variant: str
+    custom_attributes: str | None = None
+
+
+def not_found(ctx: RequestContext, name: str) -> ValidationError:
+    """AWS's text for an endpoint the caller's account does not have [R, spec section 6]."""
+    return ValidationError(f"Endpoint {name} of account {ctx.account_id} not found.")
+
+
+def variant_not_found(ctx: RequestContext, name: str, variant: str) -> ValidationError:
+    """A TargetVariant the endpoint does not serve [I: AWS's text was not found; worded as its endpoint text]."""
+    return ValidationError(f"Variant {variant} not found for endpoint {name} of account {ctx.account_id}.")
+
+
+async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> list[dict[str, Any]]:
+    """The deployed production variants of an endpoint that serves; 'not found' for one that does not (yet)."""
+    try:
+        _, settled = await current(name, ctx=ctx, deps=deps, describing=False)
+    except ValidationException:
+        raise not_found(ctx, name) from None
+    if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
+        raise not_found(ctx, name)
+    return settled.state.variants
+
+
+def choose_variant(
+    variants: list[dict[str, Any]], *, target: str | None, ctx: RequestContext, name: str
+) -> dict[str, Any]:
+    """The variant TargetVariant names, else one drawn by current weight (all weights 0: any, equally)."""
+    if target is not None:
+        for variant in variants:
+            if variant["VariantName"] == target:
+                return variant
+        raise variant_not_found(ctx, name, target)
+    if len(variants) == 1:
+        return variants[0]
+    weights = [float(v.get("CurrentWeight", 1.0)) for v in variants]
+    if sum(weights) <= 0:
+        return random.choice(variants)
+    return random.choices(variants, weights=weights)[0]
+
+
+async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
+    variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
+    return Answer(
+        body=request.body,
+        content_type=request.content_type or DEFAULT_CONTENT_TYPE,
+        variant=variant["VariantName"],
+        custom_attributes=request.custom_attributes,
+    )

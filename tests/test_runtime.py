@@ -34,7 +34,8 @@ def runtime_client(
         region_name=region,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        # Client-side validation off: bad input reaches the server.
+        config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
     )
 
 
@@ -124,6 +125,28 @@ ERRORS = [
         {},
         {"EndpointName": "ready", "TargetVariant": "Nope"},
         ("ValidationError", 400, f"Variant Nope not found for endpoint ready of account {ACCOUNT}."),
+    ),
+    (
+        "an endpoint name too long",
+        {},
+        {"EndpointName": "e" * 64},
+        (
+            "ValidationError",
+            400,
+            f"1 validation error detected: Value '{'e' * 64}' at 'endpointName' failed to satisfy constraint: Member must have length less than or equal to 63",
+        ),
+    ),
+    (
+        "a bad TargetVariant and InferenceId",
+        {},
+        {"EndpointName": "ready", "TargetVariant": "no_such", "InferenceId": "x\ty"},
+        (
+            "ValidationError",
+            400,
+            "2 validation errors detected: Value 'no_such' at 'targetVariant' failed to satisfy constraint: Member"
+            " must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*; Value 'x\ty' at 'inferenceId'"
+            " failed to satisfy constraint: Member must satisfy regular expression pattern: \\A\\S[\\p{Print}]*\\z",
+        ),
     ),
     (
         "a body over 6 MB",

@@ -17,6 +17,8 @@ from emulator.errors import (
     PayloadTooLarge,
     RequestEntityTooLargeException,
     UnknownOperationException,
+    ValidationError,
+    ValidationException,
 )
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.invoke import Answer, Invocation, invoke_endpoint
@@ -25,6 +27,7 @@ from emulator.protocol.auth import CallerResolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.protocol.wire import RequestIds, error_body
+from emulator.shapes.runtime import runtime_validator
 
 # The app routes every path under this prefix here (emulator/app.py): one startswith on the awsJson path's cost.
 RUNTIME_PREFIX = "/endpoints/"
@@ -34,17 +37,17 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 4096
 JSON = b"application/json"
 
-# The request headers of InvokeEndpoint's input shape, by the Invocation field they fill.
+# The request headers of InvokeEndpoint's input shape: header -> (member, Invocation field).
 _HEADERS = {
-    b"content-type": "content_type",
-    b"accept": "accept",
-    b"x-amzn-sagemaker-custom-attributes": "custom_attributes",
-    b"x-amzn-sagemaker-target-model": "target_model",
-    b"x-amzn-sagemaker-target-variant": "target_variant",
-    b"x-amzn-sagemaker-target-container-hostname": "target_container_hostname",
-    b"x-amzn-sagemaker-inference-id": "inference_id",
-    b"x-amzn-sagemaker-session-id": "session_id",
-    b"x-amzn-sagemaker-inference-component": "inference_component",
+    b"content-type": ("ContentType", "content_type"),
+    b"accept": ("Accept", "accept"),
+    b"x-amzn-sagemaker-custom-attributes": ("CustomAttributes", "custom_attributes"),
+    b"x-amzn-sagemaker-target-model": ("TargetModel", "target_model"),
+    b"x-amzn-sagemaker-target-variant": ("TargetVariant", "target_variant"),
+    b"x-amzn-sagemaker-target-container-hostname": ("TargetContainerHostname", "target_container_hostname"),
+    b"x-amzn-sagemaker-inference-id": ("InferenceId", "inference_id"),
+    b"x-amzn-sagemaker-session-id": ("SessionId", "session_id"),
+    b"x-amzn-sagemaker-inference-component": ("InferenceComponentName", "inference_component"),
 }
 _OPERATIONS = {"invocations": "InvokeEndpoint"}
 
@@ -63,6 +66,7 @@ class RuntimeApp:
         self.deps = deps
         self.resolve_caller = resolve_caller
         self.request_ids = request_ids
+        self.validator = runtime_validator()
         self.limits = RequestLimits(max_body_bytes=MAX_REQUEST_BYTES, body_timeout=body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,12 +106,12 @@ class RuntimeApp:
         self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None]:
         """(status, body, headers, error code or None) of one runtime request; never raises."""
-        fields: dict[str, str] = {}
+        members: dict[str, str] = {"EndpointName": name}
         authorization = ""
         for header, value in scope["headers"]:
-            field = _HEADERS.get(header)
-            if field is not None:
-                fields[field] = value.decode("latin-1")
+            known = _HEADERS.get(header)
+            if known is not None:
+                members[known[0]] = value.decode("latin-1")
             elif header == b"authorization":
                 authorization = value.decode("latin-1")
         try:
@@ -116,6 +120,11 @@ class RuntimeApp:
             scope[CONTEXT_KEY] = ctx
             if operation is None or not name:
                 raise unserved(scope)
+            try:
+                self.validator.validate(operation, members)
+            except ValidationException as invalid:
+                raise ValidationError(invalid.message) from None  # the runtime's code for the same text
+            fields = {field: members[member] for member, field in _HEADERS.values() if member in members}
             answer = await invoke_endpoint(
                 request=Invocation(endpoint_name=name, body=body, **fields), ctx=ctx, deps=self.deps
             )

@@ -16,6 +16,7 @@ from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
 from emulator.errors import AwsError
 from emulator.faults import FaultInjector
+from emulator.model_servers import ModelServers
 from emulator.operations import handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
@@ -126,6 +127,7 @@ def create_app(
         faults=faults,
         kinds={kind.arn_type: kind for kind in kinds},
         endpoint_timing=settings.endpoint_timing(),
+        model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
     )
     validator = validator or RequestValidator()
     handlers = handlers_for(kinds)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from emulator.faults import FaultInjector
+from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
@@ -40,3 +41,5 @@ class Deps:
     kinds: Mapping[str, ResourceKind] = field(default_factory=lambda: {k.arn_type: k for k in KINDS})
     # How long an endpoint's Creating, Updating and Deleting last (emulator/resources/endpoint.py).
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
+    # Who answers InvokeEndpoint for each image (emulator/model_servers.py); empty: the echo.
+    model_servers: ModelServers = field(default_factory=ModelServers)

@@ -1,8 +1,9 @@
 """SageMaker Runtime's InvokeEndpoint: the endpoint in the caller's account and region, deployed and serving, one of
-its production variants (by current weight, or the one TargetVariant names), and what answers for that variant.
+its production variants (by current weight, or the one TargetVariant names), and what answers for that variant:
+the model server configured for its image (emulator/model_servers.py), else the echo (the request's body, content
+type and custom attributes come back, as from a model that returns its input).
 
-Nothing answers yet but the echo: the request's body and content type come back, as from a model that returns its
-input. The endpoint is read as a describe that counts nothing would read it: an invocation never moves a lifecycle.
+The endpoint is read as a describe that counts nothing would read it: an invocation never moves a lifecycle.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import ValidationError, ValidationException
+from emulator.errors import ModelError, ValidationError, ValidationException
+from emulator.model_servers import ModelTimedOut, ModelUnreachable
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
 
@@ -84,12 +86,85 @@ def choose_variant(
     return random.choices(variants, weights=weights)[0]
 
 
+def model_error(ctx: RequestContext, name: str, *, status: int, message: str, container: str = "primary") -> ModelError:
+    """AWS's ModelError for a container's answer (or its silence, status 0) [R, docs/decisions.md]."""
+    kind = "client" if 400 <= status < 500 else "server"
+    group = f"/aws/sagemaker/Endpoints/{name}"
+    console = (
+        f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}#logEventViewer:group={group}"
+    )
+    return ModelError(
+        f'Received {kind} error ({status}) from {container} with message "{message}". See {console} in account'
+        f" {ctx.account_id} for more information.",
+        original_status=status,
+        original_message=message,
+        log_stream_arn=f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{group}",
+    )
+
+
+def timed_out(ctx: RequestContext, name: str, container: str = "primary") -> ModelError:
+    return model_error(
+        ctx,
+        name,
+        status=0,
+        message=f"Your invocation timed out while waiting for a response from container {container}. Review the"
+        " latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.",
+    )
+
+
+def unreachable(ctx: RequestContext, name: str) -> ModelError:
+    return model_error(
+        ctx,
+        name,
+        status=0,
+        message=f"Amazon SageMaker could not get a response from the {name} endpoint. This can occur when CPU or"
+        " memory utilization is high. To check your utilization, see Amazon CloudWatch. To fix this problem, use an"
+        " instance type with more CPU capacity or memory.",
+    )
+
+
+def images_of(variant: dict[str, Any]) -> list[str]:
+    return [image["SpecifiedImage"] for image in variant.get("DeployedImages", [])]
+
+
+def container_headers(request: Invocation) -> dict[str, str]:
+    """What SageMaker passes on to the container: the payload's headers, the custom attributes and targets."""
+    headers = {"Content-Type": request.content_type or DEFAULT_CONTENT_TYPE}
+    for header, value in (
+        ("Accept", request.accept),
+        ("X-Amzn-SageMaker-Custom-Attributes", request.custom_attributes),
+        ("X-Amzn-SageMaker-Target-Model", request.target_model),
+        ("X-Amzn-SageMaker-Inference-Id", request.inference_id),
+    ):
+        if value is not None:
+            headers[header] = value
+    return headers
+
+
 async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
-    variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
-    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
+    name = request.endpoint_name
+    variants = await serving_variants(name, ctx=ctx, deps=deps)
+    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=name)
+    images = images_of(variant)
+    url = deps.model_servers.url_for(images[0]) if images else None
+    if url is None:
+        return Answer(
+            body=request.body,
+            content_type=request.content_type or DEFAULT_CONTENT_TYPE,
+            variant=variant["VariantName"],
+            custom_attributes=request.custom_attributes,
+        )
+    try:
+        reply = await deps.model_servers.invoke(url, body=request.body, headers=container_headers(request))
+    except ModelTimedOut:
+        raise timed_out(ctx, name) from None
+    except ModelUnreachable:
+        raise unreachable(ctx, name) from None
+    if not 200 <= reply.status < 300:
+        raise model_error(ctx, name, status=reply.status, message=reply.body.decode("utf-8", "replace"))
     return Answer(
-        body=request.body,
-        content_type=request.content_type or DEFAULT_CONTENT_TYPE,
+        body=reply.body,
+        content_type=reply.content_type or DEFAULT_CONTENT_TYPE,
         variant=variant["VariantName"],
-        custom_attributes=request.custom_attributes,
+        custom_attributes=reply.custom_attributes,
     )

@@ -8,7 +8,7 @@ can be replaced at run time (the admin API) and takes effect at the next invocat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,10 @@ class ModelUnreachable(Exception):
 
 class ModelTimedOut(Exception):
     """The model server did not answer within the invocation timeout."""
+
+
+class ModelStreamBroken(Exception):
+    """A streamed answer stopped before its end: the server closed, reset or went silent mid-stream."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +83,21 @@ class ModelServers:
             custom_attributes=reply.headers.get("x-amzn-sagemaker-custom-attributes"),
         )
 
+    async def open_stream(self, url: str, *, body: bytes, headers: dict[str, str]) -> ModelStream:
+        """POST <url>/invocations and return once the answer's head is in; its body is read by the caller, chunk
+        by chunk as the server sends it. Raises ModelUnreachable or ModelTimedOut when no head comes."""
+        import httpx
+
+        client = self.client()
+        request = client.build_request("POST", url.rstrip("/") + "/invocations", content=body, headers=headers)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise ModelTimedOut() from None
+        except httpx.TransportError:
+            raise ModelUnreachable() from None
+        return ModelStream(response)
+
     async def ping(self, url: str) -> bool:
         """Whether GET <url>/ping answers 200 within the contract's 2 s."""
         import httpx
@@ -88,3 +107,36 @@ class ModelServers:
         except httpx.HTTPError:
             return False
         return reply.status_code == 200
+
+
+class ModelStream:
+    """An answer being received: its head now, its body as it arrives. Close it in every case (aclose)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status = response.status_code
+        self.content_type: str | None = response.headers.get("content-type")
+        self.custom_attributes: str | None = response.headers.get("x-amzn-sagemaker-custom-attributes")
+
+    async def read(self) -> bytes:
+        """The whole body (an error's); ModelStreamBroken if it breaks off."""
+        import httpx
+
+        try:
+            return await self._response.aread()
+        except httpx.HTTPError:
+            raise ModelStreamBroken() from None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Each piece of the body as it arrives; ModelStreamBroken if the stream breaks off before its end."""
+        import httpx
+
+        try:
+            async for chunk in self._response.aiter_raw():
+                if chunk:
+                    yield chunk
+        except httpx.HTTPError:
+            raise ModelStreamBroken() from None
+
+    async def aclose(self) -> None:
+        await self._response.aclose()

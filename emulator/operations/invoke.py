@@ -9,11 +9,12 @@ The endpoint is read as a describe that counts nothing would read it: an invocat
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import ModelError, ValidationError, ValidationException
-from emulator.model_servers import ModelTimedOut, ModelUnreachable
+from emulator.model_servers import ModelStream, ModelStreamBroken, ModelTimedOut, ModelUnreachable
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
 
@@ -46,6 +47,18 @@ class Answer:
     content_type: str
     variant: str
     custom_attributes: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamedAnswer:
+    """A streamed answer's head, and its parts as the model sends them; `parts` raises ModelStreamBroken if the
+    model's stream breaks off. `close` must be awaited however the parts end."""
+
+    content_type: str
+    variant: str
+    custom_attributes: str | None
+    parts: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]
 
 
 def not_found(ctx: RequestContext, name: str) -> ValidationError:
@@ -141,17 +154,22 @@ def container_headers(request: Invocation) -> dict[str, str]:
     return headers
 
 
+async def route(request: Invocation, *, ctx: RequestContext, deps: Deps) -> tuple[str, str | None]:
+    """The variant that answers and its model server's URL (None: the echo)."""
+    variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
+    images = images_of(variant)
+    return variant["VariantName"], deps.model_servers.url_for(images[0]) if images else None
+
+
 async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
     name = request.endpoint_name
-    variants = await serving_variants(name, ctx=ctx, deps=deps)
-    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=name)
-    images = images_of(variant)
-    url = deps.model_servers.url_for(images[0]) if images else None
+    variant, url = await route(request, ctx=ctx, deps=deps)
     if url is None:
         return Answer(
             body=request.body,
             content_type=request.content_type or DEFAULT_CONTENT_TYPE,
-            variant=variant["VariantName"],
+            variant=variant,
             custom_attributes=request.custom_attributes,
         )
     try:
@@ -165,6 +183,52 @@ async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Dep
     return Answer(
         body=reply.body,
         content_type=reply.content_type or DEFAULT_CONTENT_TYPE,
-        variant=variant["VariantName"],
+        variant=variant,
         custom_attributes=reply.custom_attributes,
+    )
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, deps: Deps) -> StreamedAnswer:
+    """InvokeEndpointWithResponseStream: errors before the model's first byte are the InvokeEndpoint ones; after
+    it, the caller turns a broken stream into the stream's own error events."""
+    name = request.endpoint_name
+    variant, url = await route(request, ctx=ctx, deps=deps)
+    if url is None:
+        return StreamedAnswer(
+            content_type=request.content_type or DEFAULT_CONTENT_TYPE,
+            variant=variant,
+            custom_attributes=request.custom_attributes,
+            parts=_once(request.body),
+            close=_nothing,
+        )
+    try:
+        stream: ModelStream = await deps.model_servers.open_stream(
+            url, body=request.body, headers=container_headers(request)
+        )
+    except ModelTimedOut:
+        raise timed_out(ctx, name) from None
+    except ModelUnreachable:
+        raise unreachable(ctx, name) from None
+    if not 200 <= stream.status < 300:
+        try:
+            body = await stream.read()
+        except ModelStreamBroken:
+            body = b""
+        finally:
+            await stream.aclose()
+        raise model_error(ctx, name, status=stream.status, message=body.decode("utf-8", "replace"))
+    return StreamedAnswer(
+        content_type=stream.content_type or DEFAULT_CONTENT_TYPE,
+        variant=variant,
+        custom_attributes=stream.custom_attributes,
+        parts=stream.chunks(),
+        close=stream.aclose,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from emulator.errors import (
     AwsError,
@@ -20,8 +21,10 @@ from emulator.errors import (
     ValidationError,
     ValidationException,
 )
+from emulator.model_servers import ModelStreamBroken
 from emulator.operations.context import Deps, RequestContext
-from emulator.operations.invoke import Answer, Invocation, invoke_endpoint
+from emulator.operations.invoke import Answer, Invocation, StreamedAnswer, invoke_endpoint, invoke_endpoint_stream
+from emulator.protocol import eventstream
 from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import CallerResolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
@@ -37,7 +40,7 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 4096
 JSON = b"application/json"
 
-# The request headers of InvokeEndpoint's input shape: header -> (member, Invocation field).
+# The request headers of each operation's input shape: header -> (member, Invocation field).
 _HEADERS = {
     b"content-type": ("ContentType", "content_type"),
     b"accept": ("Accept", "accept"),
@@ -49,7 +52,25 @@ _HEADERS = {
     b"x-amzn-sagemaker-session-id": ("SessionId", "session_id"),
     b"x-amzn-sagemaker-inference-component": ("InferenceComponentName", "inference_component"),
 }
-_OPERATIONS = {"invocations": "InvokeEndpoint"}
+# The streaming call takes Accept as X-Amzn-SageMaker-Accept and has no TargetModel [M].
+_STREAM_HEADERS = {
+    **{k: v for k, v in _HEADERS.items() if k not in (b"accept", b"x-amzn-sagemaker-target-model")},
+    b"x-amzn-sagemaker-accept": ("Accept", "accept"),
+}
+INVOKE, STREAM = "InvokeEndpoint", "InvokeEndpointWithResponseStream"
+_OPERATIONS = {"invocations": INVOKE, "invocations-response-stream": STREAM}
+EVENT_STREAM = b"application/vnd.amazon.eventstream"
+# The stream's own error events [I: AWS's texts for these are unpublished].
+BROKEN = b'{"Message": "The model server closed its response stream before it was complete.", "ErrorCode": "ModelStreamError"}'
+FAILED = b'{"Message": "We encountered an internal error. Please try again."}'
+
+
+@dataclass(frozen=True, slots=True)
+class Streaming:
+    """A streamed answer whose head is known: sent as events, part by part, by the app."""
+
+    answer: StreamedAnswer
+
 
 log = logging.getLogger("emulator.request")
 
@@ -80,7 +101,12 @@ class RuntimeApp:
                 received = await self.limits.read_body(receive)
             except RequestEntityTooLargeException:
                 raise PayloadTooLarge(f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.") from None
-            status, body, headers, code = await self.handle(scope, name, operation, received, request_id)
+            outcome = await self.handle(scope, name, operation, received, request_id)
+            if isinstance(outcome, Streaming):
+                await self.stream(outcome.answer, send, request_id)
+                self.log(scope, request_id, 200, None, started, operation)
+                return
+            status, body, headers, code = outcome
         except AwsError as error:
             # The rest of the body is never read: answer and close the connection.
             status, body, code = error.status, error_body(error), error.code if error.typed else None
@@ -92,6 +118,12 @@ class RuntimeApp:
             headers.append((b"x-amzn-errortype", code.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        self.log(scope, request_id, status, code, started, operation)
+
+    @staticmethod
+    def log(
+        scope: Scope, request_id: str, status: int, code: str | None, started: float, operation: str | None
+    ) -> None:
         if log.isEnabledFor(logging.INFO):
             log_request(
                 scope,
@@ -102,14 +134,53 @@ class RuntimeApp:
                 operation=operation or "-",
             )
 
+    async def stream(self, answer: StreamedAnswer, send: Send, request_id: str) -> None:
+        """The head, then one PayloadPart per piece the model sends, each as it arrives; a stream that breaks off
+        ends with a ModelStreamError event, our own failure with InternalStreamFailure."""
+        headers = [
+            (b"content-type", EVENT_STREAM),
+            (b"x-amzn-requestid", request_id.encode()),
+            (b"x-amzn-sagemaker-content-type", answer.content_type.encode("latin-1")),
+            (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
+        ]
+        if answer.custom_attributes is not None:
+            headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        try:
+            async for part in answer.parts:
+                await send(
+                    {"type": "http.response.body", "body": eventstream.event("PayloadPart", part), "more_body": True}
+                )
+        except ModelStreamBroken:
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": eventstream.exception("ModelStreamError", BROKEN),
+                    "more_body": True,
+                }
+            )
+        except Exception:
+            log.exception("request %s: the response stream failed", request_id)
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": eventstream.exception("InternalStreamFailure", FAILED),
+                    "more_body": True,
+                }
+            )
+        finally:
+            await answer.close()
+        await send({"type": "http.response.body", "body": b""})
+
     async def handle(
         self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None]:
-        """(status, body, headers, error code or None) of one runtime request; never raises."""
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None] | Streaming:
+        """(status, body, headers, error code or None) of one runtime request, or a stream to send; never raises."""
         members: dict[str, str] = {"EndpointName": name}
         authorization = ""
+        known_headers = _STREAM_HEADERS if operation == STREAM else _HEADERS
         for header, value in scope["headers"]:
-            known = _HEADERS.get(header)
+            known = known_headers.get(header)
             if known is not None:
                 members[known[0]] = value.decode("latin-1")
             elif header == b"authorization":
@@ -124,10 +195,11 @@ class RuntimeApp:
                 self.validator.validate(operation, members)
             except ValidationException as invalid:
                 raise ValidationError(invalid.message) from None  # the runtime's code for the same text
-            fields = {field: members[member] for member, field in _HEADERS.values() if member in members}
-            answer = await invoke_endpoint(
-                request=Invocation(endpoint_name=name, body=body, **fields), ctx=ctx, deps=self.deps
-            )
+            fields = {field: members[member] for member, field in known_headers.values() if member in members}
+            request = Invocation(endpoint_name=name, body=body, **fields)
+            if operation == STREAM:
+                return Streaming(await invoke_endpoint_stream(request=request, ctx=ctx, deps=self.deps))
+            answer = await invoke_endpoint(request=request, ctx=ctx, deps=self.deps)
             return 200, answer.body, answer_headers(answer), None
         except AwsError as error:
             if error.status >= 500:

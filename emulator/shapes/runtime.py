@@ -28,6 +28,21 @@ SHAPES: dict[str, dict[str, Any]] = {
             "SessionId": {"shape": "SessionIdOrNewSessionConstantHeader"},
         },
     },
+    "InvokeEndpointWithResponseStreamHeaders": {
+        "type": "structure",
+        "required": ["EndpointName"],
+        "members": {
+            "EndpointName": {"shape": "EndpointName"},
+            "ContentType": {"shape": "Header"},
+            "Accept": {"shape": "Header"},
+            "CustomAttributes": {"shape": "CustomAttributesHeader"},
+            "TargetVariant": {"shape": "TargetVariantHeader"},
+            "TargetContainerHostname": {"shape": "TargetContainerHostnameHeader"},
+            "InferenceId": {"shape": "InferenceId"},
+            "InferenceComponentName": {"shape": "InferenceComponentHeader"},
+            "SessionId": {"shape": "SessionIdHeader"},
+        },
+    },
     "EndpointName": _NAME,
     "Header": {"type": "string", "max": 1024, "pattern": "\\p{ASCII}*"},
     "CustomAttributesHeader": {"type": "string", "max": 1024, "pattern": "\\p{ASCII}*"},
@@ -45,8 +60,12 @@ SHAPES: dict[str, dict[str, Any]] = {
         "max": 256,
         "pattern": "^(NEW_SESSION)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
     },
+    "SessionIdHeader": {"type": "string", "max": 256, "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"},
 }
-OPERATIONS = {"InvokeEndpoint": {"input": "InvokeEndpointHeaders"}}
+OPERATIONS = {
+    "InvokeEndpoint": {"input": "InvokeEndpointHeaders"},
+    "InvokeEndpointWithResponseStream": {"input": "InvokeEndpointWithResponseStreamHeaders"},
+}
 
 
 def runtime_validator() -> RequestValidator:

@@ -8,7 +8,8 @@ lines of numbers (one prediction per line). The standard library only: no ML dep
 
 A few requests make it misbehave on purpose, so tests can see what the emulator makes of a model's failures:
 `{"fail": 418, "message": "..."}` answers that status with that text; `{"sleep": 2}` waits first; `{"stream": 3,
-"interval": 0.2}` answers in 3 chunks (one JSON line each), `interval` seconds apart. Custom attributes
+"interval": 0.2}` answers in 3 chunks (one JSON line each), `interval` seconds apart, and with `"break_after": 1`
+drops the connection after the first. Custom attributes
 (X-Amzn-SageMaker-Custom-Attributes) come back as `model=toy;<what was sent>`.
 
 It prints `listening on http://<host>:<port>` once ready (port 0 picks a free one) and stops on SIGTERM or Ctrl-C.
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(int(request["fail"]), str(request.get("message", "failed on purpose")).encode(), "text/plain")
             return
         if "stream" in request:
-            self.stream(int(request["stream"]), float(request.get("interval", 0)))
+            self.stream(int(request["stream"]), float(request.get("interval", 0)), request.get("break_after"))
             return
         predictions = [predict(float(x)) for x in request.get("instances", [])]
         self.answer(200, json.dumps({"predictions": predictions}).encode(), "application/json")
@@ -88,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def stream(self, parts: int, interval: float) -> None:
+    def stream(self, parts: int, interval: float, break_after: int | None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/jsonlines")
         self.send_header("Transfer-Encoding", "chunked")
@@ -96,6 +98,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         for i in range(parts):
+            if i == break_after:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # no closing chunk: the answer is cut short
+                return
             if i:
                 time.sleep(interval)
             chunk = json.dumps({"part": i, "time": time.time()}).encode() + b"\n"

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
+from emulator.canned import CannedStore
 from emulator.errors import AwsError
 from emulator.faults import FaultInjector
 from emulator.model_servers import ModelServers
@@ -128,6 +129,7 @@ def create_app(
         kinds={kind.arn_type: kind for kind in kinds},
         endpoint_timing=settings.endpoint_timing(),
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
+        canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
     )
     validator = validator or RequestValidator()
     handlers = handlers_for(kinds)

@@ -5,7 +5,9 @@
 
 `sagemaker_emulator_endpoint` (session): the emulator in a background thread on a free 127.0.0.1 port, with a
 fresh SQLite file; its URL. `sagemaker_client` (function): a boto3 SageMaker client for it, on a state reset
-before the test. Other settings come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account).
+before the test. `sagemaker_runtime_client` (function): a boto3 SageMaker Runtime client for it.
+`sagemaker_canned_answers` (function): `set(endpoint_name, *answers, mode="queue", variant_name=None)` makes the
+endpoint answer these (dicts: body, content_type, status, custom_attributes), cleared after the test. Other settings come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account).
 
 The fixtures need pytest and boto3, which the package alone does not install: `pip install
 'sagemaker-emulator[pytest]'` brings them. Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
@@ -14,8 +16,9 @@ loads this module.
 
 from __future__ import annotations
 
+import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +64,48 @@ def sagemaker_client(sagemaker_emulator_endpoint: str) -> Any:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+
+
+def _admin(endpoint: str, method: str, path: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else b""
+    request = urllib.request.Request(
+        f"{endpoint}/_emulator{path}", method=method, data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def sagemaker_runtime_client(sagemaker_emulator_endpoint: str) -> Any:
+    """A boto3 SageMaker Runtime client for the session's emulator (InvokeEndpoint, ...WithResponseStream)."""
+    try:
+        import boto3
+    except ImportError as exc:
+        pytest.fail(f"the sagemaker_runtime_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
+
+    from emulator.settings import Settings
+
+    return boto3.client(
+        "sagemaker-runtime",
+        endpoint_url=sagemaker_emulator_endpoint,
+        region_name=Settings().region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture
+def sagemaker_canned_answers(sagemaker_emulator_endpoint: str) -> Iterator[Callable[..., None]]:
+    """set(endpoint_name, *answers, mode="queue", variant_name=None): what the endpoint answers next (queue: each
+    answer once, in order; fixed: one answer every time). Every canned answer is cleared after the test."""
+
+    def set_answers(
+        endpoint_name: str, *answers: dict[str, Any], mode: str = "queue", variant_name: str | None = None
+    ) -> None:
+        body = {"endpoint_name": endpoint_name, "mode": mode, "answers": list(answers)}
+        if variant_name is not None:
+            body["variant_name"] = variant_name
+        _admin(sagemaker_emulator_endpoint, "PUT", "/answers", body)
+
+    yield set_answers
+    _admin(sagemaker_emulator_endpoint, "DELETE", "/answers")

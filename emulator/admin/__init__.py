@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from emulator import __version__
 from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
+from emulator.admin.runtime import runtime_router
 from emulator.admin.state import state_router
 from emulator.operations.context import Deps
 from emulator.settings import Settings
@@ -25,6 +26,7 @@ def admin_router(deps: Deps, *, settings: Settings, validator: RequestValidator,
         return {"status": "ok", "version": __version__}
 
     router.include_router(faults_router(deps.faults))
+    router.include_router(runtime_router(deps.model_servers, deps.canned))
     router.include_router(info_router(deps, settings, operations))
     router.include_router(state_router(deps, settings, validator))
     return router

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
 from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
@@ -43,3 +44,5 @@ class Deps:
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
     # Who answers InvokeEndpoint for each image (emulator/model_servers.py); empty: the echo.
     model_servers: ModelServers = field(default_factory=ModelServers)
+    # Canned InvokeEndpoint answers set by tests (emulator/canned.py); checked before any model server.
+    canned: CannedStore = field(default_factory=CannedStore)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.canned import CannedAnswer
 from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.model_servers import ModelStream, ModelStreamBroken, ModelTimedOut, ModelUnreachable
 from emulator.operations.context import Deps, RequestContext
@@ -154,17 +155,39 @@ def container_headers(request: Invocation) -> dict[str, str]:
     return headers
 
 
-async def route(request: Invocation, *, ctx: RequestContext, deps: Deps) -> tuple[str, str | None]:
-    """The variant that answers and its model server's URL (None: the echo)."""
+async def route(request: Invocation, *, ctx: RequestContext, deps: Deps) -> tuple[str, CannedAnswer | None, str | None]:
+    """The variant that answers, and what answers for it: a canned answer, else its model server's URL (neither:
+    the echo)."""
     variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
     variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
+    name = variant["VariantName"]
+    if deps.canned.active:
+        canned = deps.canned.take(
+            account_id=ctx.account_id, region=ctx.region, endpoint_name=request.endpoint_name, variant=name
+        )
+        if canned is not None:
+            if not 200 <= canned.status < 300:
+                raise model_error(
+                    ctx,
+                    request.endpoint_name,
+                    status=canned.status,
+                    message=canned.payload().decode("utf-8", "replace"),
+                )
+            return name, canned, None
     images = images_of(variant)
-    return variant["VariantName"], deps.model_servers.url_for(images[0]) if images else None
+    return name, None, deps.model_servers.url_for(images[0]) if images else None
 
 
 async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
     name = request.endpoint_name
-    variant, url = await route(request, ctx=ctx, deps=deps)
+    variant, canned, url = await route(request, ctx=ctx, deps=deps)
+    if canned is not None:
+        return Answer(
+            body=canned.payload(),
+            content_type=canned.content_type,
+            variant=variant,
+            custom_attributes=canned.custom_attributes,
+        )
     if url is None:
         return Answer(
             body=request.body,
@@ -200,7 +223,15 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
     """InvokeEndpointWithResponseStream: errors before the model's first byte are the InvokeEndpoint ones; after
     it, the caller turns a broken stream into the stream's own error events."""
     name = request.endpoint_name
-    variant, url = await route(request, ctx=ctx, deps=deps)
+    variant, canned, url = await route(request, ctx=ctx, deps=deps)
+    if canned is not None:
+        return StreamedAnswer(
+            content_type=canned.content_type,
+            variant=variant,
+            custom_attributes=canned.custom_attributes,
+            parts=_once(canned.payload()),
+            close=_nothing,
+        )
     if url is None:
         return StreamedAnswer(
             content_type=request.content_type or DEFAULT_CONTENT_TYPE,

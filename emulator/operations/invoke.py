@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import orjson
 
 from emulator.canned import CannedAnswer
 from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.model_servers import ModelStream, ModelStreamBroken, ModelTimedOut, ModelUnreachable
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
+from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.model import MODEL
 
 # What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends.
 SERVING = ("InService", "Updating")
@@ -72,15 +76,16 @@ def variant_not_found(ctx: RequestContext, name: str, variant: str) -> Validatio
     return ValidationError(f"Variant {variant} not found for endpoint {name} of account {ctx.account_id}.")
 
 
-async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> list[dict[str, Any]]:
-    """The deployed production variants of an endpoint that serves; 'not found' for one that does not (yet)."""
+async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> tuple[str, list[dict[str, Any]]]:
+    """The deployed config's name and production variants of an endpoint that serves; 'not found' for one that
+    does not (yet)."""
     try:
         _, settled = await current(name, ctx=ctx, deps=deps, describing=False)
     except ValidationException:
         raise not_found(ctx, name) from None
     if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
         raise not_found(ctx, name)
-    return settled.state.variants
+    return settled.state.config, settled.state.variants
 
 
 def choose_variant(
@@ -155,10 +160,73 @@ def container_headers(request: Invocation) -> dict[str, str]:
     return headers
 
 
-async def route(request: Invocation, *, ctx: RequestContext, deps: Deps) -> tuple[str, CannedAnswer | None, str | None]:
-    """The variant that answers, and what answers for it: a canned answer, else its model server's URL (neither:
-    the echo)."""
-    variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container an invocation goes through: its image, the name AWS's messages give it, its model server."""
+
+    image: str
+    name: str
+    url: str | None
+
+
+async def deployed_model(config_name: str, variant: str, *, ctx: RequestContext, deps: Deps) -> dict[str, Any] | None:
+    """The model definition a deployed variant runs, read now; None if its config or model was deleted since (the
+    endpoint keeps serving what it deployed: its images)."""
+    config = await deps.store.get(ctx.scope(ENDPOINT_CONFIG), config_name)
+    if config is None:
+        return None
+    for spec in orjson.loads(config.definition).get("ProductionVariants", []):
+        if spec.get("VariantName") == variant and "ModelName" in spec:
+            model = await deps.store.get(ctx.scope(MODEL), spec["ModelName"])
+            return orjson.loads(model.definition) if model is not None else None
+    return None
+
+
+async def containers_for(
+    request: Invocation, config_name: str, variant: dict[str, Any], *, ctx: RequestContext, deps: Deps
+) -> list[Container]:
+    """The containers this invocation runs through, in order: the one of a single-container model; every one of a
+    Serial pipeline (each output the next input); the one TargetContainerHostname names in Direct mode."""
+    images = images_of(variant)
+    if len(images) <= 1 and request.target_container_hostname is None:
+        return [Container(image, "primary", deps.model_servers.url_for(image)) for image in images]
+    model = await deployed_model(config_name, variant["VariantName"], ctx=ctx, deps=deps)
+    specs = (model or {}).get("Containers") or [{"Image": image} for image in images]
+    mode = (model or {}).get("InferenceExecutionConfig", {}).get("Mode", "Serial")
+    containers = [
+        Container(
+            spec["Image"], spec.get("ContainerHostname") or f"container-{i}", deps.model_servers.url_for(spec["Image"])
+        )
+        for i, spec in enumerate(specs, 1)
+        if "Image" in spec
+    ]
+    hostname = request.target_container_hostname
+    if mode != "Direct":
+        if hostname is not None:
+            raise ValidationError(
+                f"TargetContainerHostname can only be used with an endpoint whose model is in Direct mode; endpoint"
+                f" {request.endpoint_name} of account {ctx.account_id} runs its containers in {mode} mode."
+            )
+        return containers
+    if hostname is None:
+        raise ValidationError(
+            f"TargetContainerHostname is required to invoke endpoint {request.endpoint_name} of account"
+            f" {ctx.account_id}: its model runs its containers in Direct mode."
+        )
+    for container in containers:
+        if container.name == hostname:
+            return [container]
+    raise ValidationError(
+        f"Container {hostname} not found for endpoint {request.endpoint_name} of account {ctx.account_id}."
+    )
+
+
+async def route(
+    request: Invocation, *, ctx: RequestContext, deps: Deps
+) -> tuple[str, CannedAnswer | None, list[Container]]:
+    """The variant that answers, and what answers for it: a canned answer, else its containers (a container with
+    no model server echoes, passing its input on)."""
+    config_name, variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
     variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
     name = variant["VariantName"]
     if deps.canned.active:
@@ -167,20 +235,43 @@ async def route(request: Invocation, *, ctx: RequestContext, deps: Deps) -> tupl
         )
         if canned is not None:
             if not 200 <= canned.status < 300:
-                raise model_error(
-                    ctx,
-                    request.endpoint_name,
-                    status=canned.status,
-                    message=canned.payload().decode("utf-8", "replace"),
-                )
-            return name, canned, None
-    images = images_of(variant)
-    return name, None, deps.model_servers.url_for(images[0]) if images else None
+                message = canned.payload().decode("utf-8", "replace")
+                raise model_error(ctx, request.endpoint_name, status=canned.status, message=message)
+            return name, canned, []
+    return name, None, await containers_for(request, config_name, variant, ctx=ctx, deps=deps)
+
+
+async def run_containers(
+    request: Invocation, containers: list[Container], *, ctx: RequestContext, deps: Deps
+) -> tuple[bytes, str, str | None]:
+    """(body, content type, custom attributes) after the containers, each one's answer the next one's input."""
+    body, content_type, attributes = (
+        request.body,
+        request.content_type or DEFAULT_CONTENT_TYPE,
+        request.custom_attributes,
+    )
+    for container in containers:
+        if container.url is None:
+            continue  # the echo: its input is its answer
+        step = replace(request, body=body, content_type=content_type)
+        try:
+            reply = await deps.model_servers.invoke(container.url, body=body, headers=container_headers(step))
+        except ModelTimedOut:
+            raise timed_out(ctx, request.endpoint_name, container.name) from None
+        except ModelUnreachable:
+            raise unreachable(ctx, request.endpoint_name) from None
+        if not 200 <= reply.status < 300:
+            message = reply.body.decode("utf-8", "replace")
+            raise model_error(
+                ctx, request.endpoint_name, status=reply.status, message=message, container=container.name
+            )
+        body, content_type = reply.body, reply.content_type or DEFAULT_CONTENT_TYPE
+        attributes = reply.custom_attributes
+    return body, content_type, attributes
 
 
 async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
-    name = request.endpoint_name
-    variant, canned, url = await route(request, ctx=ctx, deps=deps)
+    variant, canned, containers = await route(request, ctx=ctx, deps=deps)
     if canned is not None:
         return Answer(
             body=canned.payload(),
@@ -188,27 +279,8 @@ async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Dep
             variant=variant,
             custom_attributes=canned.custom_attributes,
         )
-    if url is None:
-        return Answer(
-            body=request.body,
-            content_type=request.content_type or DEFAULT_CONTENT_TYPE,
-            variant=variant,
-            custom_attributes=request.custom_attributes,
-        )
-    try:
-        reply = await deps.model_servers.invoke(url, body=request.body, headers=container_headers(request))
-    except ModelTimedOut:
-        raise timed_out(ctx, name) from None
-    except ModelUnreachable:
-        raise unreachable(ctx, name) from None
-    if not 200 <= reply.status < 300:
-        raise model_error(ctx, name, status=reply.status, message=reply.body.decode("utf-8", "replace"))
-    return Answer(
-        body=reply.body,
-        content_type=reply.content_type or DEFAULT_CONTENT_TYPE,
-        variant=variant,
-        custom_attributes=reply.custom_attributes,
-    )
+    body, content_type, attributes = await run_containers(request, containers, ctx=ctx, deps=deps)
+    return Answer(body=body, content_type=content_type, variant=variant, custom_attributes=attributes)
 
 
 async def _once(body: bytes) -> AsyncIterator[bytes]:
@@ -223,7 +295,7 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
     """InvokeEndpointWithResponseStream: errors before the model's first byte are the InvokeEndpoint ones; after
     it, the caller turns a broken stream into the stream's own error events."""
     name = request.endpoint_name
-    variant, canned, url = await route(request, ctx=ctx, deps=deps)
+    variant, canned, containers = await route(request, ctx=ctx, deps=deps)
     if canned is not None:
         return StreamedAnswer(
             content_type=canned.content_type,
@@ -232,7 +304,11 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
             parts=_once(canned.payload()),
             close=_nothing,
         )
-    if url is None:
+    # A pipeline streams its last container's answer; the ones before it answer whole, as their output is its input.
+    body, content_type, attributes = await run_containers(request, containers[:-1], ctx=ctx, deps=deps)
+    request = replace(request, body=body, content_type=content_type, custom_attributes=attributes)
+    last = containers[-1] if containers else None
+    if last is None or last.url is None:
         return StreamedAnswer(
             content_type=request.content_type or DEFAULT_CONTENT_TYPE,
             variant=variant,
@@ -242,10 +318,10 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
         )
     try:
         stream: ModelStream = await deps.model_servers.open_stream(
-            url, body=request.body, headers=container_headers(request)
+            last.url, body=request.body, headers=container_headers(request)
         )
     except ModelTimedOut:
-        raise timed_out(ctx, name) from None
+        raise timed_out(ctx, name, last.name) from None
     except ModelUnreachable:
         raise unreachable(ctx, name) from None
     if not 200 <= stream.status < 300:
@@ -255,7 +331,8 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
             body = b""
         finally:
             await stream.aclose()
-        raise model_error(ctx, name, status=stream.status, message=body.decode("utf-8", "replace"))
+        message = body.decode("utf-8", "replace")
+        raise model_error(ctx, name, status=stream.status, message=message, container=last.name)
     return StreamedAnswer(
         content_type=stream.content_type or DEFAULT_CONTENT_TYPE,
         variant=variant,

@@ -3,7 +3,8 @@
     python examples/model_server/server.py [serve] [--host 127.0.0.1] [--port 8080]
 
 GET /ping answers 200. POST /invocations runs a linear model, y = WEIGHT * x + BIAS (env MODEL_WEIGHT and
-MODEL_BIAS, default 2 and 1), on `{"instances": [1, 2.5]}` (answering `{"predictions": [3, 6]}`) or on text/csv
+MODEL_BIAS, default 2 and 1), on `{"instances": [1, 2.5]}` (answering `{"predictions": [3, 6]}`; `predictions` are
+read as instances too, so the server can be a step of a pipeline) or on text/csv
 lines of numbers (one prediction per line). The standard library only: no ML dependency.
 
 A few requests make it misbehave on purpose, so tests can see what the emulator makes of a model's failures:
@@ -74,7 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         if "stream" in request:
             self.stream(int(request["stream"]), float(request.get("interval", 0)), request.get("break_after"))
             return
-        predictions = [predict(float(x)) for x in request.get("instances", [])]
+        # Another model's predictions are inputs too: containers of a pipeline pass their answers on.
+        predictions = [predict(float(x)) for x in request.get("instances", request.get("predictions", []))]
         self.answer(200, json.dumps({"predictions": predictions}).encode(), "application/json")
 
     def custom_attributes(self) -> list[tuple[str, str]]:

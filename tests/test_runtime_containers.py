@@ -121,6 +121,11 @@ def test_target_model_reaches_a_multi_model_container(make_settings: Any) -> Non
         def log_message(self, *args: Any) -> None:
             pass
 
+        def do_GET(self) -> None:  # /ping: CreateEndpoint checks it
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             seen.append(self.headers.get("X-Amzn-SageMaker-Target-Model"))

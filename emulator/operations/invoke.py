@@ -23,8 +23,9 @@ from emulator.operations.endpoints import current
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
 from emulator.resources.model import MODEL
 
-# What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends.
-SERVING = ("InService", "Updating")
+# What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends, and
+# one that failed leaves them serving (AWS rolls a failed update back); a create that failed deployed nothing.
+SERVING = ("InService", "Updating", "Failed")
 # InvokeEndpoint's content type when the request names none [I: AWS's default is unpublished].
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 

@@ -22,6 +22,14 @@ PING_TIMEOUT = 2.0
 EVERY_IMAGE = "*"
 
 
+def checked_urls(urls: dict[str, str]) -> dict[str, str]:
+    """The image -> URL table as given; ValueError naming the first URL that is not http(s)."""
+    for image, url in urls.items():
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"the model server of {image} must be an http:// or https:// URL, not {url!r}")
+    return urls
+
+
 class ModelUnreachable(Exception):
     """Nothing answered at the model server's URL (refused, reset, or closed before an answer)."""
 

@@ -54,12 +54,17 @@ def sagemaker_client(sagemaker_emulator_endpoint: str) -> Any:
     except ImportError as exc:  # the package's own dependencies leave boto3 out: say how to get it
         pytest.fail(f"the sagemaker_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
 
+    reset_emulator(sagemaker_emulator_endpoint)
+    return _client(boto3, "sagemaker", sagemaker_emulator_endpoint)
+
+
+def _client(boto3: Any, service: str, endpoint: str) -> Any:
+    """A boto3 client of `service` for the emulator at `endpoint`, in the settings' region, with test keys."""
     from emulator.settings import Settings
 
-    reset_emulator(sagemaker_emulator_endpoint)
     return boto3.client(
-        "sagemaker",
-        endpoint_url=sagemaker_emulator_endpoint,
+        service,
+        endpoint_url=endpoint,
         region_name=Settings().region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
@@ -83,15 +88,7 @@ def sagemaker_runtime_client(sagemaker_emulator_endpoint: str) -> Any:
     except ImportError as exc:
         pytest.fail(f"the sagemaker_runtime_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
 
-    from emulator.settings import Settings
-
-    return boto3.client(
-        "sagemaker-runtime",
-        endpoint_url=sagemaker_emulator_endpoint,
-        region_name=Settings().region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return _client(boto3, "sagemaker-runtime", sagemaker_emulator_endpoint)
 
 
 @pytest.fixture

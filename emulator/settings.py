@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 from emulator.faults import FaultConfig, load_faults_file
+from emulator.model_servers import checked_urls
 from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
@@ -183,10 +184,7 @@ class Settings(BaseSettings):
     @field_validator("model_servers")
     @classmethod
     def _model_servers(cls, value: dict[str, str]) -> dict[str, str]:
-        for image, url in value.items():
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"the model server of {image} must be an http:// or https:// URL, not {url!r}")
-        return value
+        return checked_urls(value)
 
     @field_validator("access_keys", "secret_keys", "faults", "model_servers", mode="before")
     @classmethod

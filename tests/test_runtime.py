@@ -45,9 +45,12 @@ def server(make_settings: Any) -> Iterator[str]:
         yield url
 
 
-def deploy(sm: Any, name: str, *, weights: dict[str, float] | None = None, describe: bool = True) -> None:
-    """A model, a config with these variants (weights by name) and an endpoint; described once, so InService."""
-    sm.create_model(ModelName=f"{name}-model", PrimaryContainer={"Image": IMAGE})
+def deploy(
+    sm: Any, name: str, *, weights: dict[str, float] | None = None, describe: bool = True, image: str = IMAGE
+) -> None:
+    """A model of `image`, a config with these variants (weights by name) and an endpoint; described once, so
+    InService."""
+    sm.create_model(ModelName=f"{name}-model", PrimaryContainer={"Image": image})
     variants = [
         {"VariantName": v, "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InitialVariantWeight": w}
         for v, w in (weights or {"AllTraffic": 1.0}).items()

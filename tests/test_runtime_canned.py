@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ import pytest
 
 from tests.model_server import model_server
 from tests.support import http, running_server, sagemaker_client
+from tests.test_pytest_plugin import run_example
 from tests.test_runtime import IMAGE, deploy, error_of, runtime_client
 
 
@@ -145,14 +143,6 @@ def test_canned(sagemaker_client, sagemaker_runtime_client, sagemaker_canned_ans
 
 def test_the_pytest_plugin_sets_canned_answers(tmp_path: Path) -> None:
     (tmp_path / "test_canned.py").write_text(PLUGIN_TEST)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_canned.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_example(tmp_path, "test_canned.py")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 passed" in done.stdout
+    assert "test_canned.py::test_canned PASSED" in done.stdout

@@ -49,14 +49,7 @@ def test_the_model_servers_answer_comes_back(server: str) -> None:
 
 
 def test_images_without_a_model_server_echo(server: str) -> None:
-    sm = sagemaker_client(server)
-    sm.create_model(ModelName="other-model", PrimaryContainer={"Image": OTHER_IMAGE})
-    sm.create_endpoint_config(
-        EndpointConfigName="other-config",
-        ProductionVariants=[{"VariantName": "V", "ModelName": "other-model", "InitialInstanceCount": 1}],
-    )
-    sm.create_endpoint(EndpointName="other", EndpointConfigName="other-config")
-    sm.describe_endpoint(EndpointName="other")
+    deploy(sagemaker_client(server), "other", image=OTHER_IMAGE)
     answer = runtime_client(server).invoke_endpoint(EndpointName="other", Body=b'{"instances": [1]}')
     assert answer["Body"].read() == b'{"instances": [1]}'
 

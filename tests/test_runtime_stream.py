@@ -73,14 +73,7 @@ def test_parts_arrive_as_the_model_sends_them(server: str) -> None:
 
 
 def test_without_a_model_server_the_stream_echoes(server: str) -> None:
-    sm = sagemaker_client(server)
-    sm.create_model(ModelName="echo-model", PrimaryContainer={"Image": OTHER_IMAGE})
-    sm.create_endpoint_config(
-        EndpointConfigName="echo-config",
-        ProductionVariants=[{"VariantName": "V", "ModelName": "echo-model", "InitialInstanceCount": 1}],
-    )
-    sm.create_endpoint(EndpointName="echo", EndpointConfigName="echo-config")
-    sm.describe_endpoint(EndpointName="echo")
+    deploy(sagemaker_client(server), "echo", image=OTHER_IMAGE)
     answer = runtime_client(server).invoke_endpoint_with_response_stream(
         EndpointName="echo", Body=b"abc", ContentType="text/plain"
     )

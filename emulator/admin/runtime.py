@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import RootModel, field_validator
 
 from emulator.canned import CannedAnswers, CannedStore
-from emulator.model_servers import ModelServers
+from emulator.model_servers import ModelServers, checked_urls
 
 
 class ModelServerTable(RootModel[dict[str, str]]):
@@ -17,10 +17,7 @@ class ModelServerTable(RootModel[dict[str, str]]):
     @field_validator("root")
     @classmethod
     def _urls(cls, value: dict[str, str]) -> dict[str, str]:
-        for image, url in value.items():
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"the model server of {image} must be an http:// or https:// URL")
-        return value
+        return checked_urls(value)
 
 
 def runtime_router(servers: ModelServers, canned: CannedStore) -> APIRouter:

@@ -11,37 +11,32 @@ from emulator.shapes.validate import RequestValidator
 _NAME = {"type": "string", "max": 63, "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*"}
 _PRINTABLE = "\\A\\S[\\p{Print}]*\\z"
 
+# The members both calls take; InvokeEndpoint adds TargetModel and takes a new-session constant as SessionId.
+_COMMON = {
+    "EndpointName": {"shape": "EndpointName"},
+    "ContentType": {"shape": "Header"},
+    "Accept": {"shape": "Header"},
+    "CustomAttributes": {"shape": "CustomAttributesHeader"},
+    "TargetVariant": {"shape": "TargetVariantHeader"},
+    "TargetContainerHostname": {"shape": "TargetContainerHostnameHeader"},
+    "InferenceId": {"shape": "InferenceId"},
+    "InferenceComponentName": {"shape": "InferenceComponentHeader"},
+}
+
 SHAPES: dict[str, dict[str, Any]] = {
     "InvokeEndpointHeaders": {
         "type": "structure",
         "required": ["EndpointName"],
         "members": {
-            "EndpointName": {"shape": "EndpointName"},
-            "ContentType": {"shape": "Header"},
-            "Accept": {"shape": "Header"},
-            "CustomAttributes": {"shape": "CustomAttributesHeader"},
+            **_COMMON,
             "TargetModel": {"shape": "TargetModelHeader"},
-            "TargetVariant": {"shape": "TargetVariantHeader"},
-            "TargetContainerHostname": {"shape": "TargetContainerHostnameHeader"},
-            "InferenceId": {"shape": "InferenceId"},
-            "InferenceComponentName": {"shape": "InferenceComponentHeader"},
             "SessionId": {"shape": "SessionIdOrNewSessionConstantHeader"},
         },
     },
     "InvokeEndpointWithResponseStreamHeaders": {
         "type": "structure",
         "required": ["EndpointName"],
-        "members": {
-            "EndpointName": {"shape": "EndpointName"},
-            "ContentType": {"shape": "Header"},
-            "Accept": {"shape": "Header"},
-            "CustomAttributes": {"shape": "CustomAttributesHeader"},
-            "TargetVariant": {"shape": "TargetVariantHeader"},
-            "TargetContainerHostname": {"shape": "TargetContainerHostnameHeader"},
-            "InferenceId": {"shape": "InferenceId"},
-            "InferenceComponentName": {"shape": "InferenceComponentHeader"},
-            "SessionId": {"shape": "SessionIdHeader"},
-        },
+        "members": {**_COMMON, "SessionId": {"shape": "SessionIdHeader"}},
     },
     "EndpointName": _NAME,
     "Header": {"type": "string", "max": 1024, "pattern": "\\p{ASCII}*"},

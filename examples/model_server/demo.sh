@@ -6,8 +6,8 @@ set -eu
 IMAGE=123456789012.dkr.ecr.us-east-1.amazonaws.com/toy-model:1
 WORK=$(mktemp -d)
 aws sagemaker create-model --model-name toy --primary-container "Image=$IMAGE" >/dev/null
-aws sagemaker create-endpoint-config --endpoint-config-name toy \
-    --production-variants VariantName=AllTraffic,ModelName=toy,InitialInstanceCount=1,InstanceType=ml.m5.large >/dev/null
+VARIANT=VariantName=AllTraffic,ModelName=toy,InitialInstanceCount=1,InstanceType=ml.m5.large
+aws sagemaker create-endpoint-config --endpoint-config-name toy --production-variants "$VARIANT" >/dev/null
 aws sagemaker create-endpoint --endpoint-name toy --endpoint-config-name toy >/dev/null
 aws sagemaker wait endpoint-in-service --endpoint-name toy
 printf '{"instances": [1, 2.5]}' > "$WORK/input.json"

@@ -15,7 +15,12 @@ import {
 } from "@aws-sdk/client-sagemaker-runtime";
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
-const client = new SageMakerClient({ region: "us-east-1", credentials, maxAttempts: 1, endpoint: process.env.ENDPOINT });
+const client = new SageMakerClient({
+  region: "us-east-1",
+  credentials,
+  maxAttempts: 1,
+  endpoint: process.env.ENDPOINT,
+});
 const runtime = new SageMakerRuntimeClient({ region: "us-east-1", credentials, maxAttempts: 1 });
 
 await client.send(new CreateModelCommand({ ModelName: "js-model", PrimaryContainer: { Image: process.env.IMAGE } }));
@@ -53,7 +58,8 @@ const stream = await runtime.send(
 );
 out.stream = { contentType: stream.ContentType, parts: [] };
 for await (const event of stream.Body) {
-  out.stream.parts.push({ received: Date.now() / 1000, part: JSON.parse(new TextDecoder().decode(event.PayloadPart.Bytes)) });
+  const part = JSON.parse(new TextDecoder().decode(event.PayloadPart.Bytes));
+  out.stream.parts.push({ received: Date.now() / 1000, part });
 }
 
 try {
@@ -64,10 +70,18 @@ try {
 }
 try {
   await runtime.send(
-    new InvokeEndpointCommand({ EndpointName: "js-endpoint", Body: new TextEncoder().encode('{"fail": 418, "message": "teapot"}') }),
+    new InvokeEndpointCommand({
+      EndpointName: "js-endpoint",
+      Body: new TextEncoder().encode('{"fail": 418, "message": "teapot"}'),
+    }),
   );
   out.modelError = "no error";
 } catch (error) {
-  out.modelError = { name: error.name, status: error.$metadata.httpStatusCode, original: error.OriginalStatusCode, message: error.message };
+  out.modelError = {
+    name: error.name,
+    status: error.$metadata.httpStatusCode,
+    original: error.OriginalStatusCode,
+    message: error.message,
+  };
 }
 console.log(JSON.stringify(out));

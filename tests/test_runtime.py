@@ -4,6 +4,7 @@ with AWS's code, status and message. With no model server configured, the model 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -249,3 +250,15 @@ def test_odd_runtime_requests_get_aws_errors(server: str, method: str, path: str
     assert (answer.status_code, answer.headers["x-amzn-errortype"]) == (status, code)
     assert answer.headers["content-type"] == "application/json"
     assert answer.json()["__type"] == code
+
+
+def test_each_invocation_is_one_request_log_line(server: str, caplog: pytest.LogCaptureFixture) -> None:
+    deploy(sagemaker_client(server), "logged")
+    with caplog.at_level(logging.INFO, logger="emulator.request"):
+        runtime_client(server).invoke_endpoint(EndpointName="logged", Body=b"x")
+        error_of(runtime_client(server).invoke_endpoint_with_response_stream, EndpointName="nope", Body=b"x")
+    fields = [r.request for r in caplog.records if hasattr(r, "request")]
+    assert [(f["operation"], f["status"], f["error"], f["account_id"]) for f in fields] == [
+        ("InvokeEndpoint", 200, "-", ACCOUNT),
+        ("InvokeEndpointWithResponseStream", 400, "ValidationError", ACCOUNT),
+    ]

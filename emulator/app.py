@@ -16,14 +16,17 @@ from emulator import __version__
 from emulator.admin import ADMIN_PREFIX, admin_router
 from emulator.admin.fault_sync import FaultSync
 from emulator.admin.guard import AdminGuard
+from emulator.canned import CannedStore
 from emulator.errors import AwsError, InternalFailure
 from emulator.faults import FaultInjector
+from emulator.model_servers import ModelServers
 from emulator.operations import handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import Message, Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
+from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
@@ -42,7 +45,13 @@ class EmulatorApp(FastAPI):
     limits (size, time), and only then does FastAPI see it."""
 
     def __init__(
-        self, *, aws: AwsJsonApp, admin: Callable[[], APIRouter], guard: AdminGuard, fault_sync: FaultSync
+        self,
+        *,
+        aws: AwsJsonApp,
+        runtime: RuntimeApp,
+        admin: Callable[[], APIRouter],
+        guard: AdminGuard,
+        fault_sync: FaultSync,
     ) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
@@ -52,13 +61,18 @@ class EmulatorApp(FastAPI):
             redoc_url=None,
         )
         self.aws = aws
+        self.runtime = runtime
         self._admin: Callable[[], APIRouter] | None = admin
         self.guard = guard
         self.fault_sync = fault_sync
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
-            await self.aws(scope, receive, send)
+            # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
+            if scope["path"].startswith(RUNTIME_PREFIX):
+                await self.runtime(scope, receive, send)
+            else:
+                await self.aws(scope, receive, send)
             return
         if scope["type"] == "http":
             refusal = self.guard.refusal(scope)
@@ -179,20 +193,23 @@ def create_app(
         faults=faults,
         kinds={kind.arn_type: kind for kind in kinds},
         endpoint_timing=settings.endpoint_timing(),
+        model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
+        canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
     )
     validator = validator or RequestValidator()
     handlers = handlers_for(kinds)
+    resolve_caller = make_caller_resolver(
+        # Signatures are checked against the wall clock whatever clock creation times come from.
+        credentials,
+        default_account=settings.account_id,
+        default_region=settings.region,
+        clock=time.time,
+    )
     aws = AwsJsonApp(
         deps=deps,
         default_region=settings.region,
         default_account=settings.account_id,
-        resolve_caller=make_caller_resolver(
-            # Signatures are checked against the wall clock whatever clock creation times come from.
-            credentials,
-            default_account=settings.account_id,
-            default_region=settings.region,
-            clock=time.time,
-        ),
+        resolve_caller=resolve_caller,
         request_limits=RequestLimits(
             max_body_bytes=settings.max_request_bytes,
             max_json_depth=settings.max_json_depth,
@@ -207,8 +224,15 @@ def create_app(
     faults.shared = store
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
     fault_sync.start()
+    runtime = RuntimeApp(
+        deps=deps,
+        resolve_caller=resolve_caller,
+        request_ids=aws.request_ids,
+        body_timeout=settings.request_body_timeout,
+    )
     app = EmulatorApp(
         aws=aws,
+        runtime=runtime,
         admin=lambda: admin_router(
             deps,
             settings=settings,

@@ -73,6 +73,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     for name, field in Settings.model_fields.items():
         if name not in secrets:
             add_setting_flag(serve, name=name, field=field)
+    serve.add_argument(
+        "--model-server",
+        dest="model_server_pairs",
+        action="append",
+        metavar="IMAGE=URL",
+        help="the model server answering invocations of endpoints of this image (* for every other); repeatable,"
+        " added to --model-servers",
+    )
     migrate = commands.add_parser(
         "migrate",
         help="create or upgrade the database schema, then exit",
@@ -93,7 +101,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     from emulator.settings import Settings
 
-    overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    pairs = vars(args).get("model_server_pairs") or []
+    overrides: dict[str, Any] = {
+        k: v for k, v in vars(args).items() if k not in ("command", "model_server_pairs") and v is not None
+    }
+    if pairs:
+        servers = dict(Settings.model_validate({"model_servers": overrides.get("model_servers", "{}")}).model_servers)
+        for pair in pairs:
+            image, equals, url = pair.partition("=")
+            if not equals or not image:
+                raise SystemExit(f"sagemaker-emulator: --model-server takes IMAGE=URL, not {pair!r}")
+            servers[image] = url
+        overrides["model_servers"] = servers
     return Settings(**overrides)
 
 

@@ -8,10 +8,16 @@ from emulator import __version__
 class AwsError(Exception):
     code: str = "InternalFailure"
     status: int = 400
+    # False for the few answers AWS's front end gives without an error type: SDKs then report the HTTP status.
+    typed: bool = True
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+
+    def members(self) -> dict[str, str | int]:
+        """Members of the error's shape beyond its message (ModelError's), serialized into the body with it."""
+        return {}
 
 
 class ValidationException(AwsError):
@@ -89,3 +95,36 @@ class RequestEntityTooLargeException(AwsError):
 class RequestTimeoutException(AwsError):
     code = "RequestTimeoutException"
     status = 408
+
+
+# SageMaker Runtime (rest-json). Its validation code is ValidationError, not SageMaker's ValidationException.
+class ValidationError(AwsError):
+    code = "ValidationError"
+
+
+class PayloadTooLarge(AwsError):
+    """SageMaker Runtime's front end refuses a large body with 413 and no error type: boto3 shows code '413'."""
+
+    code = "PayloadTooLarge"
+    status = 413
+    typed = False
+
+
+class ModelError(AwsError):
+    """The model answered non-2xx (or never answered): 424 with what the container sent, as AWS reports it."""
+
+    code = "ModelError"
+    status = 424
+
+    def __init__(self, message: str, *, original_status: int, original_message: str, log_stream_arn: str) -> None:
+        super().__init__(message)
+        self.original_status = original_status
+        self.original_message = original_message
+        self.log_stream_arn = log_stream_arn
+
+    def members(self) -> dict[str, str | int]:
+        return {
+            "OriginalStatusCode": self.original_status,
+            "OriginalMessage": self.original_message,
+            "LogStreamArn": self.log_stream_arn,
+        }

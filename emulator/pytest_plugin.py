@@ -5,9 +5,12 @@
 
 `sagemaker_emulator_endpoint` (session): the emulator in a background thread on a free 127.0.0.1 port, with a
 fresh SQLite file; its URL. `sagemaker_client` (function): a boto3 SageMaker client for it, on a state reset
-before the test. Other settings come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account). Its
-admin API answers clients on this machine, or, when SAGEMAKER_EMULATOR_ADMIN_TOKEN is set, requests that carry
-that token (`sagemaker_emulator_admin_token`); the reset passes it.
+before the test. `sagemaker_runtime_client` (function): a boto3 SageMaker Runtime client for it.
+`sagemaker_canned_answers` (function): `set(endpoint_name, *answers, mode="queue", variant_name=None)` makes the
+endpoint answer these (dicts: body, content_type, status, custom_attributes), cleared after the test. Other settings
+come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account). Its admin API answers clients on this machine,
+or, when SAGEMAKER_EMULATOR_ADMIN_TOKEN is set, requests that carry that token (`sagemaker_emulator_admin_token`);
+the fixtures pass it.
 
 The fixtures need pytest and boto3, which the package alone does not install: `pip install
 'sagemaker-emulator[pytest]'` brings them. Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
@@ -16,8 +19,9 @@ loads this module.
 
 from __future__ import annotations
 
+import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -59,10 +63,7 @@ def sagemaker_emulator_endpoint(
 def reset_emulator(endpoint: str, *, admin_token: str | None = None) -> None:
     """Deletes every resource (models, endpoint configs, endpoints) on the emulator at `endpoint`; admin_token: the
     token its admin API requires."""
-    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token is not None else {}
-    request = urllib.request.Request(f"{endpoint}/_emulator/reset", method="POST", data=b"", headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
+    _admin(endpoint, "POST", "/reset", admin_token=admin_token)
 
 
 @pytest.fixture
@@ -73,13 +74,59 @@ def sagemaker_client(sagemaker_emulator_endpoint: str, sagemaker_emulator_admin_
     except ImportError as exc:  # the package's own dependencies leave boto3 out: say how to get it
         pytest.fail(f"the sagemaker_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
 
+    reset_emulator(sagemaker_emulator_endpoint, admin_token=sagemaker_emulator_admin_token)
+    return _client(boto3, "sagemaker", sagemaker_emulator_endpoint)
+
+
+def _client(boto3: Any, service: str, endpoint: str) -> Any:
+    """A boto3 client of `service` for the emulator at `endpoint`, in the settings' region, with test keys."""
     from emulator.settings import Settings
 
-    reset_emulator(sagemaker_emulator_endpoint, admin_token=sagemaker_emulator_admin_token)
     return boto3.client(
-        "sagemaker",
-        endpoint_url=sagemaker_emulator_endpoint,
+        service,
+        endpoint_url=endpoint,
         region_name=Settings().region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+
+
+def _admin(endpoint: str, method: str, path: str, body: Any = None, *, admin_token: str | None) -> Any:
+    """One admin API call, with the token when the emulator requires one; its JSON answer."""
+    data = json.dumps(body).encode() if body is not None else b""
+    headers = {"Content-Type": "application/json"}
+    if admin_token is not None:
+        headers["Authorization"] = f"Bearer {admin_token}"
+    request = urllib.request.Request(f"{endpoint}/_emulator{path}", method=method, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def sagemaker_runtime_client(sagemaker_emulator_endpoint: str) -> Any:
+    """A boto3 SageMaker Runtime client for the session's emulator (InvokeEndpoint, ...WithResponseStream)."""
+    try:
+        import boto3
+    except ImportError as exc:
+        pytest.fail(f"the sagemaker_runtime_client fixture needs boto3 ({exc}): {INSTALL_HINT}", pytrace=False)
+
+    return _client(boto3, "sagemaker-runtime", sagemaker_emulator_endpoint)
+
+
+@pytest.fixture
+def sagemaker_canned_answers(
+    sagemaker_emulator_endpoint: str, sagemaker_emulator_admin_token: str | None
+) -> Iterator[Callable[..., None]]:
+    """set(endpoint_name, *answers, mode="queue", variant_name=None): what the endpoint answers next (queue: each
+    answer once, in order; fixed: one answer every time). Every canned answer is cleared after the test."""
+
+    def set_answers(
+        endpoint_name: str, *answers: dict[str, Any], mode: str = "queue", variant_name: str | None = None
+    ) -> None:
+        body = {"endpoint_name": endpoint_name, "mode": mode, "answers": list(answers)}
+        if variant_name is not None:
+            body["variant_name"] = variant_name
+        _admin(sagemaker_emulator_endpoint, "PUT", "/answers", body, admin_token=sagemaker_emulator_admin_token)
+
+    yield set_answers
+    _admin(sagemaker_emulator_endpoint, "DELETE", "/answers", admin_token=sagemaker_emulator_admin_token)

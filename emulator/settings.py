@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 from emulator.faults import FaultConfig, load_faults_file
+from emulator.model_servers import checked_urls
 from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
@@ -177,8 +178,22 @@ class Settings(BaseSettings):
         default=None, description='fault-injection rules as JSON, {"seed": 7, "rules": [...]}'
     )
     fault_seed: int | None = Field(default=None, description="seed for probability rules (repeatable faults)")
+    # SageMaker Runtime (emulator/model_servers.py): the model server answering for each image; none: the echo.
+    model_servers: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON object of container image to model server URL, "*" for every other image,'
+        ' {"IMAGE": "http://127.0.0.1:8080"}; or --model-server IMAGE=URL, repeatable',
+    )
+    model_server_timeout: float = Field(
+        default=60, gt=0, description="seconds a model server has to answer an invocation (AWS: 60), then ModelError"
+    )
 
-    @field_validator("access_keys", "secret_keys", "faults", mode="before")
+    @field_validator("model_servers")
+    @classmethod
+    def _model_servers(cls, value: dict[str, str]) -> dict[str, str]:
+        return checked_urls(value)
+
+    @field_validator("access_keys", "secret_keys", "faults", "model_servers", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
         # Decoded here rather than by pydantic-settings, whose error for bad JSON is a traceback naming no input:

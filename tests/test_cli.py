@@ -51,7 +51,8 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
     booleans = {
         f"--no-{f[2:]}" for f in expected if Settings.model_fields[f[2:].replace("-", "_")].annotation == bool | None
     }
-    assert flags == expected | booleans
+    # --model-server IMAGE=URL (repeatable) adds to --model-servers JSON.
+    assert flags == expected | booleans | {"--model-server"}
     assert booleans == {"--no-strict-auth"}
     # Each flag's help is its field's description.
     assert "containers in one model (default 15)" in result.stdout
@@ -100,7 +101,7 @@ def test_an_unknown_serve_flag_shows_the_usage_of_serve(tmp_path: Path) -> None:
     assert result.stderr.endswith("\nsagemaker-emulator serve: error: unrecognized arguments: --bogus\n")
 
 
-JSON_SETTINGS = ["access_keys", "secret_keys", "faults"]
+JSON_SETTINGS = ["access_keys", "secret_keys", "faults", "model_servers"]
 
 
 def test_the_json_settings_are_these() -> None:

@@ -141,6 +141,9 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
         "sagemaker": None,
         "postgres": ["postgres"],
         "sagemaker-pg": ["postgres"],
+        "toy-model": ["runtime"],
+        "sagemaker-runtime": ["runtime"],
+        "demo": ["runtime"],
     }
 
 
@@ -183,3 +186,35 @@ def test_the_example_app_environment_reaches_the_emulator(started: str, tmp_path
     assert (result.returncode, result.stdout) == (0, "arn:aws:sagemaker:us-east-1:123456789012:model/from-app\n"), (
         result.stderr
     )
+
+
+def test_the_runtime_profile_runs_the_whole_chain(tmp_path: Path) -> None:
+    """The demo service's script with its environment, the service names resolved as Docker's DNS would (here: the
+    toy model server and an emulator on loopback, the emulator configured as the profile configures it)."""
+    from emulator.settings import Settings
+    from tests.model_server import model_server
+    from tests.support import running_server
+
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    emulator_env = services["sagemaker-runtime"]["environment"]
+    assert services["toy-model"]["command"][:3] == ["python", "/srv/server.py", "serve"]
+    assert services["demo"]["entrypoint"] == ["sh", "/srv/demo.sh"]
+    with model_server() as (toy, _):
+        servers = json.loads(emulator_env["SAGEMAKER_EMULATOR_MODEL_SERVERS"].replace("http://toy-model:8080", toy))
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", model_servers=servers)
+        with running_server(settings) as url:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env |= {
+                k: v.replace("http://sagemaker-runtime:8787", url) for k, v in services["demo"]["environment"].items()
+            }
+            env["AWS_CONFIG_FILE"] = os.devnull
+            env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # this venv's AWS CLI
+            done = subprocess.run(
+                ["sh", str(ROOT / "examples" / "model_server" / "demo.sh")],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+    assert (done.returncode, done.stdout) == (0, '{"predictions": [3, 6]}\n'), done.stderr

@@ -12,12 +12,14 @@ from pathlib import Path
 EXAMPLE = Path(__file__).parent.parent / "examples" / "test_with_plugin.py"
 
 
-def run_example(project: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+def run_example(
+    project: Path, test_file: str = "test_with_plugin.py", **extra_env: str
+) -> subprocess.CompletedProcess[str]:
     """Plain pytest on the example in `project`, as a user runs it: the installed plugin, no emulator env vars but
     extra_env."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SAGEMAKER_EMULATOR_"))} | extra_env
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_with_plugin.py"],
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", test_file],
         cwd=project,
         env=env,
         capture_output=True,

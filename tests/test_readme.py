@@ -24,7 +24,12 @@ def section(title: str) -> str:
 
 SEED = json.loads(re.findall(r"```json\n(.*?)```", section("Admin API"), flags=re.DOTALL)[0])
 ADMIN_ROWS = re.findall(r"^\| `(GET|PUT|POST|DELETE) (/_emulator/[a-z]+)[^`]*` \|", section("Admin API"), re.M)
-BODIES: dict[tuple[str, str], Any] = {("PUT", "/_emulator/state"): SEED, ("PUT", "/_emulator/faults"): {"rules": []}}
+BODIES: dict[tuple[str, str], Any] = {
+    ("PUT", "/_emulator/state"): SEED,
+    ("PUT", "/_emulator/faults"): {"rules": []},
+    ("PUT", "/_emulator/answers"): {"endpoint_name": "e", "answers": [{"body": "a"}]},
+    ("PUT", "/_emulator/modelservers"): {},
+}
 
 
 @pytest.fixture(scope="module")

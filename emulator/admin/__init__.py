@@ -8,6 +8,7 @@ from emulator import __version__
 from emulator.admin.fault_sync import FaultSync
 from emulator.admin.faults import faults_router
 from emulator.admin.info import info_router
+from emulator.admin.runtime import runtime_router
 from emulator.admin.state import state_router
 from emulator.operations.context import Deps
 from emulator.settings import AdminMode, Settings
@@ -34,6 +35,7 @@ def admin_router(
         return {"status": "ok", "version": __version__}
 
     router.include_router(faults_router(fault_sync))
+    router.include_router(runtime_router(deps.model_servers, deps.canned))
     router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
     router.include_router(state_router(deps, settings, validator))
     return router

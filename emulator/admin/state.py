@@ -23,6 +23,7 @@ def state_router(deps: Deps, settings: Settings, validator: RequestValidator) ->
         """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
         each kind (`deleted_models`, ...)."""
         deleted = await deps.store.reset(account_id=account_id, region=region)
+        deps.canned.clear_scope(account_id=account_id, region=region)  # answers of endpoints that are gone
         return {f"deleted_{kind.snake}s": deleted.get(kind.arn_type, 0) for kind in deps.kinds.values()}
 
     @router.get("/state")

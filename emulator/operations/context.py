@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
+from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
 from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
@@ -40,3 +42,7 @@ class Deps:
     kinds: Mapping[str, ResourceKind] = field(default_factory=lambda: {k.arn_type: k for k in KINDS})
     # How long an endpoint's Creating, Updating and Deleting last (emulator/resources/endpoint.py).
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
+    # Who answers InvokeEndpoint for each image (emulator/model_servers.py); empty: the echo.
+    model_servers: ModelServers = field(default_factory=ModelServers)
+    # Canned InvokeEndpoint answers set by tests (emulator/canned.py); checked before any model server.
+    canned: CannedStore = field(default_factory=CannedStore)

@@ -12,6 +12,7 @@ import orjson
 
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
+from emulator.operations.health import ping_failure
 from emulator.operations.resources import insert, list_page
 from emulator.resources.endpoint import (
     ENDPOINT,
@@ -95,7 +96,9 @@ async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     variants, capture = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
     state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture)
     state = timed(state, start_ms=start, deps=deps)
-    state.failure = await failure_of(operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
+    state.failure = await failure_of(
+        operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
+    ) or await ping_failure(variants, deps=deps)
     await insert(
         ENDPOINT, request=request, ctx=ctx, deps=deps, creation_ms=start, status="Creating", state=state.dumps()
     )
@@ -187,7 +190,9 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
         variants, capture = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
         state.pending = {"config": config_name, "variants": variants, "start_ms": start, "capture": capture}
-        state.failure = await failure_of(operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
+        state.failure = await failure_of(
+            operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
+        ) or await ping_failure(variants, deps=deps)
         return "Updating", state
 
     await start_change(name, ctx=ctx, deps=deps, change=change)

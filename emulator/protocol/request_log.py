@@ -16,10 +16,17 @@ log = logging.getLogger("emulator.request")
 
 
 def log_request(
-    scope: MutableMapping[str, Any], *, request_id: str, status: int, error: str | None, seconds: float
+    scope: MutableMapping[str, Any],
+    *,
+    request_id: str,
+    status: int,
+    error: str | None,
+    seconds: float,
+    operation: str | None = None,
 ) -> None:
-    target = ""
-    for name, value in scope["headers"]:
+    """operation: the runtime's, known from the path; else the X-Amz-Target header names it."""
+    target = TARGET_PREFIX + operation if operation is not None else ""
+    for name, value in scope["headers"] if operation is None else ():
         if name == b"x-amz-target":
             target = value.decode("latin-1")[:100]
             break

@@ -1,5 +1,5 @@
 """The SageMaker Python SDK (`sagemaker` on PyPI) deploying a model: Model(...).deploy() returns once the endpoint is
-InService, predictor.delete_endpoint() removes the endpoint and its config. The SDK's dependencies are heavy, so it
+InService, predictor.predict() invokes it, predictor.delete_endpoint() removes the endpoint and its config. The SDK's dependencies are heavy, so it
 gets a virtual environment of its own, made here; that needs the package registry and minutes, so only the full
 profile runs it (SAGEMAKER_EMULATOR_TEST_PROFILE=full). Skipped only when the SDK cannot be installed."""
 
@@ -57,6 +57,7 @@ def test_model_deploy_then_delete_endpoint(endpoint: str, sdk_python: Path, tmp_
         "InstanceType": "ml.m5.large",
         "InitialVariantWeight": 1,
     }
+    assert out["predicted"] == '{"instances": [1]}'  # the runtime's echo, through Predictor.predict()
     assert out["listed_after_delete"] == [["sdk-endpoint", "Deleting"]]
     assert out["described_after_delete"] == f'Could not find endpoint "{ARN}:endpoint/sdk-endpoint".'
     assert (out["endpoints_after_delete"], out["configs_after_delete"]) == ([], [])

@@ -1,4 +1,5 @@
-"""Model(...).deploy() and predictor.delete_endpoint() of the SageMaker Python SDK against the emulator.
+"""Model(...).deploy(), predictor.predict() and predictor.delete_endpoint() of the SageMaker Python SDK against the
+emulator (its runtime echoes: no model server is configured).
 
 Run by tests/sdk/test_sagemaker_python_sdk.py in a virtual environment of its own (the SDK's dependencies are
 heavy): python deploy.py <endpoint URL>. Prints what it saw as JSON.
@@ -32,7 +33,13 @@ sagemaker.session.time = _Clock()
 url = sys.argv[1]
 boto_session = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1")
 client = boto_session.client("sagemaker", endpoint_url=url)
-session = sagemaker.Session(boto_session=boto_session, sagemaker_client=client, default_bucket="emulator-bucket")
+runtime = boto_session.client("sagemaker-runtime", endpoint_url=url)
+session = sagemaker.Session(
+    boto_session=boto_session,
+    sagemaker_client=client,
+    sagemaker_runtime_client=runtime,
+    default_bucket="emulator-bucket",
+)
 model = Model(
     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0",
     model_data="s3://emulator-bucket/model.tar.gz",
@@ -54,6 +61,7 @@ out = {
     "config": config_name,
     "variant": client.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"][0],
 }
+out["predicted"] = predictor.predict(b'{"instances": [1]}', initial_args={"ContentType": "application/json"}).decode()
 predictor.delete_endpoint()
 out["listed_after_delete"] = [(e["EndpointName"], e["EndpointStatus"]) for e in client.list_endpoints()["Endpoints"]]
 try:

@@ -1,0 +1,343 @@
+"""SageMaker Runtime's InvokeEndpoint: the endpoint in the caller's account and region, deployed and serving, one of
+its production variants (by current weight, or the one TargetVariant names), and what answers for that variant:
+the model server configured for its image (emulator/model_servers.py), else the echo (the request's body, content
+type and custom attributes come back, as from a model that returns its input).
+
+The endpoint is read as a describe that counts nothing would read it: an invocation never moves a lifecycle.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+
+from emulator.canned import CannedAnswer
+from emulator.errors import ModelError, ValidationError, ValidationException
+from emulator.model_servers import ModelStream, ModelStreamBroken, ModelTimedOut, ModelUnreachable
+from emulator.operations.context import Deps, RequestContext
+from emulator.operations.endpoints import current
+from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.model import MODEL
+
+# What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends, and
+# one that failed leaves them serving (AWS rolls a failed update back); a create that failed deployed nothing.
+SERVING = ("InService", "Updating", "Failed")
+# InvokeEndpoint's content type when the request names none [I: AWS's default is unpublished].
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invocation:
+    """One InvokeEndpoint request: the path's endpoint name, the body as sent, and the headers of its shape."""
+
+    endpoint_name: str
+    body: bytes
+    content_type: str | None = None
+    accept: str | None = None
+    custom_attributes: str | None = None
+    target_model: str | None = None
+    target_variant: str | None = None
+    target_container_hostname: str | None = None
+    inference_id: str | None = None
+    session_id: str | None = None
+    inference_component: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    body: bytes
+    content_type: str
+    variant: str
+    custom_attributes: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamedAnswer:
+    """A streamed answer's head, and its parts as the model sends them; `parts` raises ModelStreamBroken if the
+    model's stream breaks off. `close` must be awaited however the parts end."""
+
+    content_type: str
+    variant: str
+    custom_attributes: str | None
+    parts: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]
+
+
+def not_found(ctx: RequestContext, name: str) -> ValidationError:
+    """AWS's text for an endpoint the caller's account does not have [R, spec section 6]."""
+    return ValidationError(f"Endpoint {name} of account {ctx.account_id} not found.")
+
+
+def variant_not_found(ctx: RequestContext, name: str, variant: str) -> ValidationError:
+    """A TargetVariant the endpoint does not serve [I: AWS's text was not found; worded as its endpoint text]."""
+    return ValidationError(f"Variant {variant} not found for endpoint {name} of account {ctx.account_id}.")
+
+
+async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> tuple[str, list[dict[str, Any]]]:
+    """The deployed config's name and production variants of an endpoint that serves; 'not found' for one that
+    does not (yet)."""
+    try:
+        _, settled = await current(name, ctx=ctx, deps=deps, describing=False)
+    except ValidationException:
+        raise not_found(ctx, name) from None
+    if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
+        raise not_found(ctx, name)
+    return settled.state.config, settled.state.variants
+
+
+def choose_variant(
+    variants: list[dict[str, Any]], *, target: str | None, ctx: RequestContext, name: str
+) -> dict[str, Any]:
+    """The variant TargetVariant names, else one drawn by current weight (all weights 0: any, equally)."""
+    if target is not None:
+        for variant in variants:
+            if variant["VariantName"] == target:
+                return variant
+        raise variant_not_found(ctx, name, target)
+    if len(variants) == 1:
+        return variants[0]
+    weights = [float(v.get("CurrentWeight", 1.0)) for v in variants]
+    if sum(weights) <= 0:
+        return random.choice(variants)
+    return random.choices(variants, weights=weights)[0]
+
+
+def model_error(ctx: RequestContext, name: str, *, status: int, message: str, container: str = "primary") -> ModelError:
+    """AWS's ModelError for a container's answer (or its silence, status 0) [R, docs/decisions.md]."""
+    kind = "client" if 400 <= status < 500 else "server"
+    group = f"/aws/sagemaker/Endpoints/{name}"
+    console = (
+        f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}#logEventViewer:group={group}"
+    )
+    return ModelError(
+        f'Received {kind} error ({status}) from {container} with message "{message}". See {console} in account'
+        f" {ctx.account_id} for more information.",
+        original_status=status,
+        original_message=message,
+        log_stream_arn=f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{group}",
+    )
+
+
+def timed_out(ctx: RequestContext, name: str, container: str = "primary") -> ModelError:
+    return model_error(
+        ctx,
+        name,
+        status=0,
+        message=f"Your invocation timed out while waiting for a response from container {container}. Review the"
+        " latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.",
+    )
+
+
+def unreachable(ctx: RequestContext, name: str) -> ModelError:
+    return model_error(
+        ctx,
+        name,
+        status=0,
+        message=f"Amazon SageMaker could not get a response from the {name} endpoint. This can occur when CPU or"
+        " memory utilization is high. To check your utilization, see Amazon CloudWatch. To fix this problem, use an"
+        " instance type with more CPU capacity or memory.",
+    )
+
+
+def images_of(variant: dict[str, Any]) -> list[str]:
+    return [image["SpecifiedImage"] for image in variant.get("DeployedImages", [])]
+
+
+def container_headers(request: Invocation) -> dict[str, str]:
+    """What SageMaker passes on to the container: the payload's headers, the custom attributes and targets."""
+    headers = {"Content-Type": request.content_type or DEFAULT_CONTENT_TYPE}
+    for header, value in (
+        ("Accept", request.accept),
+        ("X-Amzn-SageMaker-Custom-Attributes", request.custom_attributes),
+        ("X-Amzn-SageMaker-Target-Model", request.target_model),
+        ("X-Amzn-SageMaker-Inference-Id", request.inference_id),
+    ):
+        if value is not None:
+            headers[header] = value
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container an invocation goes through: its image, the name AWS's messages give it, its model server."""
+
+    image: str
+    name: str
+    url: str | None
+
+
+async def deployed_model(config_name: str, variant: str, *, ctx: RequestContext, deps: Deps) -> dict[str, Any] | None:
+    """The model definition a deployed variant runs, read now; None if its config or model was deleted since (the
+    endpoint keeps serving what it deployed: its images)."""
+    config = await deps.store.get(ctx.scope(ENDPOINT_CONFIG), config_name)
+    if config is None:
+        return None
+    for spec in orjson.loads(config.definition).get("ProductionVariants", []):
+        if spec.get("VariantName") == variant and "ModelName" in spec:
+            model = await deps.store.get(ctx.scope(MODEL), spec["ModelName"])
+            return orjson.loads(model.definition) if model is not None else None
+    return None
+
+
+async def containers_for(
+    request: Invocation, config_name: str, variant: dict[str, Any], *, ctx: RequestContext, deps: Deps
+) -> list[Container]:
+    """The containers this invocation runs through, in order: the one of a single-container model; every one of a
+    Serial pipeline (each output the next input); the one TargetContainerHostname names in Direct mode."""
+    images = images_of(variant)
+    if len(images) <= 1 and request.target_container_hostname is None:
+        return [Container(image, "primary", deps.model_servers.url_for(image)) for image in images]
+    model = await deployed_model(config_name, variant["VariantName"], ctx=ctx, deps=deps)
+    specs = (model or {}).get("Containers") or [{"Image": image} for image in images]
+    mode = (model or {}).get("InferenceExecutionConfig", {}).get("Mode", "Serial")
+    containers = [
+        Container(
+            spec["Image"], spec.get("ContainerHostname") or f"container-{i}", deps.model_servers.url_for(spec["Image"])
+        )
+        for i, spec in enumerate(specs, 1)
+        if "Image" in spec
+    ]
+    hostname = request.target_container_hostname
+    if mode != "Direct":
+        if hostname is not None:
+            raise ValidationError(
+                f"TargetContainerHostname can only be used with an endpoint whose model is in Direct mode; endpoint"
+                f" {request.endpoint_name} of account {ctx.account_id} runs its containers in {mode} mode."
+            )
+        return containers
+    if hostname is None:
+        raise ValidationError(
+            f"TargetContainerHostname is required to invoke endpoint {request.endpoint_name} of account"
+            f" {ctx.account_id}: its model runs its containers in Direct mode."
+        )
+    for container in containers:
+        if container.name == hostname:
+            return [container]
+    raise ValidationError(
+        f"Container {hostname} not found for endpoint {request.endpoint_name} of account {ctx.account_id}."
+    )
+
+
+async def route(
+    request: Invocation, *, ctx: RequestContext, deps: Deps
+) -> tuple[str, CannedAnswer | None, list[Container]]:
+    """The variant that answers, and what answers for it: a canned answer, else its containers (a container with
+    no model server echoes, passing its input on)."""
+    config_name, variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+    variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
+    name = variant["VariantName"]
+    if deps.canned.active:
+        canned = deps.canned.take(
+            account_id=ctx.account_id, region=ctx.region, endpoint_name=request.endpoint_name, variant=name
+        )
+        if canned is not None:
+            if not 200 <= canned.status < 300:
+                message = canned.payload().decode("utf-8", "replace")
+                raise model_error(ctx, request.endpoint_name, status=canned.status, message=message)
+            return name, canned, []
+    return name, None, await containers_for(request, config_name, variant, ctx=ctx, deps=deps)
+
+
+async def run_containers(
+    request: Invocation, containers: list[Container], *, ctx: RequestContext, deps: Deps
+) -> tuple[bytes, str, str | None]:
+    """(body, content type, custom attributes) after the containers, each one's answer the next one's input."""
+    body, content_type, attributes = (
+        request.body,
+        request.content_type or DEFAULT_CONTENT_TYPE,
+        request.custom_attributes,
+    )
+    for container in containers:
+        if container.url is None:
+            continue  # the echo: its input is its answer
+        step = replace(request, body=body, content_type=content_type)
+        try:
+            reply = await deps.model_servers.invoke(container.url, body=body, headers=container_headers(step))
+        except ModelTimedOut:
+            raise timed_out(ctx, request.endpoint_name, container.name) from None
+        except ModelUnreachable:
+            raise unreachable(ctx, request.endpoint_name) from None
+        if not 200 <= reply.status < 300:
+            message = reply.body.decode("utf-8", "replace")
+            raise model_error(
+                ctx, request.endpoint_name, status=reply.status, message=message, container=container.name
+            )
+        body, content_type = reply.body, reply.content_type or DEFAULT_CONTENT_TYPE
+        attributes = reply.custom_attributes
+    return body, content_type, attributes
+
+
+async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
+    variant, canned, containers = await route(request, ctx=ctx, deps=deps)
+    if canned is not None:
+        return Answer(
+            body=canned.payload(),
+            content_type=canned.content_type,
+            variant=variant,
+            custom_attributes=canned.custom_attributes,
+        )
+    body, content_type, attributes = await run_containers(request, containers, ctx=ctx, deps=deps)
+    return Answer(body=body, content_type=content_type, variant=variant, custom_attributes=attributes)
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, deps: Deps) -> StreamedAnswer:
+    """InvokeEndpointWithResponseStream: errors before the model's first byte are the InvokeEndpoint ones; after
+    it, the caller turns a broken stream into the stream's own error events."""
+    name = request.endpoint_name
+    variant, canned, containers = await route(request, ctx=ctx, deps=deps)
+    if canned is not None:
+        return StreamedAnswer(
+            content_type=canned.content_type,
+            variant=variant,
+            custom_attributes=canned.custom_attributes,
+            parts=_once(canned.payload()),
+            close=_nothing,
+        )
+    # A pipeline streams its last container's answer; the ones before it answer whole, as their output is its input.
+    body, content_type, attributes = await run_containers(request, containers[:-1], ctx=ctx, deps=deps)
+    request = replace(request, body=body, content_type=content_type, custom_attributes=attributes)
+    last = containers[-1] if containers else None
+    if last is None or last.url is None:
+        return StreamedAnswer(
+            content_type=request.content_type or DEFAULT_CONTENT_TYPE,
+            variant=variant,
+            custom_attributes=request.custom_attributes,
+            parts=_once(request.body),
+            close=_nothing,
+        )
+    try:
+        stream: ModelStream = await deps.model_servers.open_stream(
+            last.url, body=request.body, headers=container_headers(request)
+        )
+    except ModelTimedOut:
+        raise timed_out(ctx, name, last.name) from None
+    except ModelUnreachable:
+        raise unreachable(ctx, name) from None
+    if not 200 <= stream.status < 300:
+        try:
+            body = await stream.read()
+        except ModelStreamBroken:
+            body = b""
+        finally:
+            await stream.aclose()
+        message = body.decode("utf-8", "replace")
+        raise model_error(ctx, name, status=stream.status, message=message, container=last.name)
+    return StreamedAnswer(
+        content_type=stream.content_type or DEFAULT_CONTENT_TYPE,
+        variant=variant,
+        custom_attributes=stream.custom_attributes,
+        parts=stream.chunks(),
+        close=stream.aclose,
+    )

@@ -1,0 +1,225 @@
+"""SageMaker Runtime on the wire: rest-json on the same port as SageMaker, `POST /endpoints/{EndpointName}/<op>`.
+
+The body is the model's payload, untouched bytes, and the answer's body is the model's; everything else travels in
+headers. Errors are AwsErrors serialized by the wire's one error_body, with the x-amzn-ErrorType header rest-json
+SDKs read the code from. Callers are resolved (and in strict mode, signatures checked) as on the awsJson path: the
+runtime signs with the same name, `sagemaker`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from emulator.errors import (
+    AwsError,
+    InternalFailure,
+    PayloadTooLarge,
+    RequestEntityTooLargeException,
+    UnknownOperationException,
+    ValidationError,
+    ValidationException,
+)
+from emulator.model_servers import ModelStreamBroken
+from emulator.operations.context import Deps, RequestContext
+from emulator.operations.invoke import Answer, Invocation, StreamedAnswer, invoke_endpoint, invoke_endpoint_stream
+from emulator.protocol import eventstream
+from emulator.protocol.asgi import Receive, Scope, Send
+from emulator.protocol.auth import CallerResolver
+from emulator.protocol.limits import ClientDisconnected, RequestLimits
+from emulator.protocol.request_log import CONTEXT_KEY, log_request
+from emulator.protocol.wire import RequestIds, error_body
+from emulator.shapes.runtime import runtime_validator
+
+# The app routes every path under this prefix here (emulator/app.py): one startswith on the awsJson path's cost.
+RUNTIME_PREFIX = "/endpoints/"
+# The API model's largest body (BodyBlob, 6 MB). AWS refuses past it plus 4 KiB: with the 5 MB limit of 2018 its text
+# said 5246976 bytes, 5 MiB + 4096 [R: aws/sagemaker-python-sdk#171].
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 4096
+JSON = b"application/json"
+
+# The request headers of each operation's input shape: header -> (member, Invocation field).
+_HEADERS = {
+    b"content-type": ("ContentType", "content_type"),
+    b"accept": ("Accept", "accept"),
+    b"x-amzn-sagemaker-custom-attributes": ("CustomAttributes", "custom_attributes"),
+    b"x-amzn-sagemaker-target-model": ("TargetModel", "target_model"),
+    b"x-amzn-sagemaker-target-variant": ("TargetVariant", "target_variant"),
+    b"x-amzn-sagemaker-target-container-hostname": ("TargetContainerHostname", "target_container_hostname"),
+    b"x-amzn-sagemaker-inference-id": ("InferenceId", "inference_id"),
+    b"x-amzn-sagemaker-session-id": ("SessionId", "session_id"),
+    b"x-amzn-sagemaker-inference-component": ("InferenceComponentName", "inference_component"),
+}
+# The streaming call takes Accept as X-Amzn-SageMaker-Accept and has no TargetModel [M].
+_STREAM_HEADERS = {
+    **{k: v for k, v in _HEADERS.items() if k not in (b"accept", b"x-amzn-sagemaker-target-model")},
+    b"x-amzn-sagemaker-accept": ("Accept", "accept"),
+}
+INVOKE, STREAM = "InvokeEndpoint", "InvokeEndpointWithResponseStream"
+_OPERATIONS = {"invocations": INVOKE, "invocations-response-stream": STREAM}
+EVENT_STREAM = b"application/vnd.amazon.eventstream"
+# The stream's own error events [I: AWS's texts for these are unpublished].
+BROKEN = b'{"Message": "The model server closed its response stream before it was complete.", "ErrorCode": "ModelStreamError"}'
+FAILED = b'{"Message": "We encountered an internal error. Please try again."}'
+
+
+@dataclass(frozen=True, slots=True)
+class Streaming:
+    """A streamed answer whose head is known: sent as events, part by part, by the app."""
+
+    answer: StreamedAnswer
+
+
+log = logging.getLogger("emulator.request")
+
+
+class RuntimeApp:
+    def __init__(
+        self,
+        *,
+        deps: Deps,
+        resolve_caller: CallerResolver,
+        request_ids: RequestIds,
+        body_timeout: float = 30.0,
+    ) -> None:
+        self.deps = deps
+        self.resolve_caller = resolve_caller
+        self.request_ids = request_ids
+        self.validator = runtime_validator()
+        self.limits = RequestLimits(max_body_bytes=MAX_REQUEST_BYTES, body_timeout=body_timeout)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = self.request_ids()
+        name, _, action = scope["path"][len(RUNTIME_PREFIX) :].partition("/")
+        operation = _OPERATIONS.get(action) if scope["method"] == "POST" else None
+        try:
+            try:
+                self.limits.check_content_length(scope["headers"])
+                received = await self.limits.read_body(receive)
+            except RequestEntityTooLargeException:
+                raise PayloadTooLarge(f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.") from None
+            outcome = await self.handle(scope, name, operation, received, request_id)
+            if isinstance(outcome, Streaming):
+                await self.stream(outcome.answer, send, request_id)
+                self.log(scope, request_id, 200, None, started, operation)
+                return
+            status, body, headers, code = outcome
+        except AwsError as error:
+            # The rest of the body is never read: answer and close the connection.
+            status, body, code = error.status, error_body(error), error.code if error.typed else None
+            headers = [(b"connection", b"close"), (b"content-type", JSON)]
+        except ClientDisconnected:
+            return
+        headers += [(b"x-amzn-requestid", request_id.encode()), (b"content-length", str(len(body)).encode())]
+        if code is not None:
+            headers.append((b"x-amzn-errortype", code.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self.log(scope, request_id, status, code, started, operation)
+
+    @staticmethod
+    def log(
+        scope: Scope, request_id: str, status: int, code: str | None, started: float, operation: str | None
+    ) -> None:
+        if log.isEnabledFor(logging.INFO):
+            log_request(
+                scope,
+                request_id=request_id,
+                status=status,
+                error=code,
+                seconds=time.perf_counter() - started,
+                operation=operation or "-",
+            )
+
+    async def stream(self, answer: StreamedAnswer, send: Send, request_id: str) -> None:
+        """The head, then one PayloadPart per piece the model sends, each as it arrives; a stream that breaks off
+        ends with a ModelStreamError event, our own failure with InternalStreamFailure."""
+        headers = [
+            (b"content-type", EVENT_STREAM),
+            (b"x-amzn-requestid", request_id.encode()),
+            (b"x-amzn-sagemaker-content-type", answer.content_type.encode("latin-1")),
+            (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
+        ]
+        if answer.custom_attributes is not None:
+            headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        try:
+            async for part in answer.parts:
+                await send(
+                    {"type": "http.response.body", "body": eventstream.event("PayloadPart", part), "more_body": True}
+                )
+        except ModelStreamBroken:
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": eventstream.exception("ModelStreamError", BROKEN),
+                    "more_body": True,
+                }
+            )
+        except Exception:
+            log.exception("request %s: the response stream failed", request_id)
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": eventstream.exception("InternalStreamFailure", FAILED),
+                    "more_body": True,
+                }
+            )
+        finally:
+            await answer.close()
+        await send({"type": "http.response.body", "body": b""})
+
+    async def handle(
+        self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None] | Streaming:
+        """(status, body, headers, error code or None) of one runtime request, or a stream to send; never raises."""
+        members: dict[str, str] = {"EndpointName": name}
+        authorization = ""
+        known_headers = _STREAM_HEADERS if operation == STREAM else _HEADERS
+        for header, value in scope["headers"]:
+            known = known_headers.get(header)
+            if known is not None:
+                members[known[0]] = value.decode("latin-1")
+            elif header == b"authorization":
+                authorization = value.decode("latin-1")
+        try:
+            account_id, region = self.resolve_caller(scope, authorization, body)
+            ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
+            scope[CONTEXT_KEY] = ctx
+            if operation is None or not name:
+                raise unserved(scope)
+            try:
+                self.validator.validate(operation, members)
+            except ValidationException as invalid:
+                raise ValidationError(invalid.message) from None  # the runtime's code for the same text
+            fields = {field: members[member] for member, field in known_headers.values() if member in members}
+            request = Invocation(endpoint_name=name, body=body, **fields)
+            if operation == STREAM:
+                return Streaming(await invoke_endpoint_stream(request=request, ctx=ctx, deps=self.deps))
+            answer = await invoke_endpoint(request=request, ctx=ctx, deps=self.deps)
+            return 200, answer.body, answer_headers(answer), None
+        except AwsError as error:
+            if error.status >= 500:
+                log.error("request %s %s failed: %s %s", request_id, operation, error.code, error.message)
+            return error.status, error_body(error), [(b"content-type", JSON)], error.code if error.typed else None
+        except Exception:
+            log.exception("request %s %s failed with an internal error", request_id, operation)
+            failure = InternalFailure("We encountered an internal error. Please try again.")
+            return failure.status, error_body(failure), [(b"content-type", JSON)], failure.code
+
+
+def answer_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-type", answer.content_type.encode("latin-1")),
+        (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
+    ]
+    if answer.custom_attributes is not None:
+        headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+    return headers
+
+
+def unserved(scope: Scope) -> AwsError:
+    return UnknownOperationException.unserved(f"{scope['method']} {scope['path']}")

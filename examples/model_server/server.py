@@ -1,0 +1,137 @@
+"""A toy model server that follows SageMaker's container contract, for the emulator to proxy to.
+
+    python examples/model_server/server.py [serve] [--host 127.0.0.1] [--port 8080]
+
+GET /ping answers 200. POST /invocations runs a linear model, y = WEIGHT * x + BIAS (env MODEL_WEIGHT and
+MODEL_BIAS, default 2 and 1), on `{"instances": [1, 2.5]}` (answering `{"predictions": [3, 6]}`; `predictions` are
+read as instances too, so the server can be a step of a pipeline) or on text/csv
+lines of numbers (one prediction per line). The standard library only: no ML dependency.
+
+A few requests make it misbehave on purpose, so tests can see what the emulator makes of a model's failures:
+`{"fail": 418, "message": "..."}` answers that status with that text; `{"sleep": 2}` waits first; `{"stream": 3,
+"interval": 0.2}` answers in 3 chunks (one JSON line each), `interval` seconds apart, and with `"break_after": 1`
+drops the connection after the first. Custom attributes
+(X-Amzn-SageMaker-Custom-Attributes) come back as `model=toy;<what was sent>`.
+
+It prints `listening on http://<host>:<port>` once ready (port 0 picks a free one) and stops on SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+WEIGHT = float(os.environ.get("MODEL_WEIGHT", "2"))
+BIAS = float(os.environ.get("MODEL_BIAS", "1"))
+
+
+def predict(x: float) -> float:
+    y = WEIGHT * x + BIAS
+    return int(y) if y == int(y) else y
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the emulator pools its connections
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request would flood a test's output
+
+    def do_GET(self) -> None:
+        if self.path == "/ping":
+            self.answer(200, b"", "text/plain")
+        else:
+            self.answer(404, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path != "/invocations":
+            self.answer(404, b"not found", "text/plain")
+            return
+        content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        try:
+            if content_type == "text/csv":
+                rows = [[float(v) for v in line.split(",")] for line in body.decode().splitlines() if line.strip()]
+                out = "\n".join(str(predict(sum(row))) for row in rows).encode()
+                self.answer(200, out, "text/csv")
+                return
+            request = json.loads(body or b"{}")
+        except ValueError as exc:
+            self.answer(400, f"cannot read the input: {exc}".encode(), "text/plain")
+            return
+        if not isinstance(request, dict):
+            self.answer(400, b"the input must be a JSON object", "text/plain")
+            return
+        time.sleep(float(request.get("sleep", 0)))
+        if "fail" in request:
+            self.answer(int(request["fail"]), str(request.get("message", "failed on purpose")).encode(), "text/plain")
+            return
+        if "stream" in request:
+            self.stream(int(request["stream"]), float(request.get("interval", 0)), request.get("break_after"))
+            return
+        # Another model's predictions are inputs too: containers of a pipeline pass their answers on.
+        predictions = [predict(float(x)) for x in request.get("instances", request.get("predictions", []))]
+        self.answer(200, json.dumps({"predictions": predictions}).encode(), "application/json")
+
+    def custom_attributes(self) -> list[tuple[str, str]]:
+        sent = self.headers.get("X-Amzn-SageMaker-Custom-Attributes")
+        return [] if sent is None else [("X-Amzn-SageMaker-Custom-Attributes", f"model=toy;{sent}")]
+
+    def answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in self.custom_attributes():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def stream(self, parts: int, interval: float, break_after: int | None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonlines")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in self.custom_attributes():
+            self.send_header(name, value)
+        self.end_headers()
+        for i in range(parts):
+            if i == break_after:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)  # no closing chunk: the answer is cut short
+                return
+            if i:
+                time.sleep(interval)
+            chunk = json.dumps({"part": i, "time": time.time()}).encode() + b"\n"
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve"], help="as `docker run <image> serve`")
+    parser.add_argument("--host", default=os.environ.get("MODEL_SERVER_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080")))
+    args = parser.parse_args(argv)
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    host, port = server.server_address[:2]
+    print(f"listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

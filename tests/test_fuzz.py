@@ -42,8 +42,8 @@ OPERATIONS_SERVED = sorted(HANDLERS)
 DEFAULT_EXAMPLES = 10_000 if FULL else 600
 TOTAL_EXAMPLES = int(os.environ.get("SAGEMAKER_EMULATOR_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 LONG_RUN = "SAGEMAKER_EMULATOR_FUZZ_EXAMPLES" in os.environ
-ADMIN_TESTS = 2  # the snapshot import and the fault rules
-PER_TEST = math.ceil(TOTAL_EXAMPLES / (len(OPERATIONS_SERVED) + 1 + ADMIN_TESTS))
+OTHER_TESTS = 3  # the snapshot import, the fault rules and the runtime
+PER_TEST = math.ceil(TOTAL_EXAMPLES / (len(OPERATIONS_SERVED) + 1 + OTHER_TESTS))
 
 FUZZ = settings(
     max_examples=PER_TEST,
@@ -302,3 +302,76 @@ def test_fault_rules_never_break(live: Live, config: Any) -> None:
     finally:
         # Rules live in the store and would reach the other fuzz tests' requests: never leave one set.
         assert live.client.delete("/_emulator/faults").status_code == 200
+
+
+# SageMaker Runtime: the body is the model's, untouched bytes; the path and the SageMaker headers are the client's.
+RUNTIME_HEADERS = st.dictionaries(
+    st.sampled_from(
+        [
+            "Content-Type",
+            "Accept",
+            "X-Amzn-SageMaker-Custom-Attributes",
+            "X-Amzn-SageMaker-Target-Model",
+            "X-Amzn-SageMaker-Target-Variant",
+            "X-Amzn-SageMaker-Target-Container-Hostname",
+            "X-Amzn-SageMaker-Inference-Id",
+            "X-Amzn-SageMaker-Session-Id",
+            "X-Amzn-SageMaker-Inference-Component",
+        ]
+    ),
+    # Printable ASCII without surrounding spaces: what an HTTP client can send at all.
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40).map(str.strip)
+    | st.sampled_from(["v", "x" * 1100]),
+    max_size=3,
+)
+RUNTIME_PATHS = st.sampled_from(["fuzz", "Fuzz", "missing", "", "fuzz/x", "-", "a" * 64]).flatmap(
+    lambda name: st.sampled_from(
+        [f"/endpoints/{name}/invocations", f"/endpoints/{name}/invocations-response-stream", f"/endpoints/{name}"]
+    )
+)
+RUNTIME_CODES = {"ValidationError", "UnknownOperationException"}
+
+
+@pytest.fixture(scope="module")
+def runtime_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of its own with one InService endpoint, `fuzz`, answered by the echo (no model server set)."""
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz-runtime')) / 'fuzz.db'}"
+    env = {**os.environ, "SAGEMAKER_EMULATOR_DATABASE_URL": url, "SAGEMAKER_EMULATOR_LOG_LEVEL": "critical"}
+    with server_process(env=env) as (endpoint, _proc), httpx.Client(base_url=endpoint, timeout=30) as client:
+        for operation, request in (
+            ("CreateModel", {"ModelName": "m", "PrimaryContainer": {"Image": "i"}}),
+            (
+                "CreateEndpointConfig",
+                {
+                    "EndpointConfigName": "c",
+                    "ProductionVariants": [
+                        {"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+                    ],
+                },
+            ),
+            ("CreateEndpoint", {"EndpointName": "fuzz", "EndpointConfigName": "c"}),
+            ("DescribeEndpoint", {"EndpointName": "fuzz"}),  # InService from here on
+        ):
+            headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"SageMaker.{operation}"}
+            assert client.post("/", json=request, headers=headers).status_code == 200
+        yield endpoint
+
+
+@FUZZ
+@given(path=RUNTIME_PATHS, headers=RUNTIME_HEADERS, body=st.binary(max_size=256))
+def test_runtime_invocations_never_break(runtime_live: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    response = httpx.post(runtime_live + path, content=body, headers=headers, timeout=30)
+    assert response.status_code < 500, response.text
+    if response.status_code == 200:
+        event("answered")
+        # The echo: the payload comes back untouched, streamed as event-stream frames or as the body itself.
+        if path.endswith("/invocations"):
+            assert response.content == body
+        else:
+            assert response.headers["content-type"] == "application/vnd.amazon.eventstream"
+        return
+    code = response.headers["x-amzn-errortype"]
+    event(f"rejected: {response.status_code} {code}")
+    assert code in RUNTIME_CODES, response.text
+    answer = orjson.loads(response.content)
+    assert answer["__type"] == code and isinstance(answer["message"], str) and answer["message"], answer

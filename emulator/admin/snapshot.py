@@ -27,7 +27,7 @@ from emulator.operations.tags import distinct_tags
 from emulator.regions import valid_region
 from emulator.resources.kind import ResourceKind, limit_message
 from emulator.shapes.validate import RequestValidator
-from emulator.store.records import ExportedResource, Scope
+from emulator.store.records import NewResource, Scope
 
 FORMAT = "sagemaker-emulator-snapshot"
 VERSION = 1
@@ -41,14 +41,14 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 MAX_CREATION_TIME = 253402300799.999
 
 
-def to_document(resources: list[ExportedResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
+def to_document(resources: list[NewResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
     document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "emulator_version": __version__}
     for kind in kinds.values():
         document[f"{kind.snake}s"] = [_entry(kind, r) for r in resources if r.scope.kind == kind.arn_type]
     return document
 
 
-def _entry(kind: ResourceKind, r: ExportedResource) -> dict[str, Any]:
+def _entry(kind: ResourceKind, r: NewResource) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "account_id": r.scope.account_id,
         "region": r.scope.region,
@@ -84,11 +84,11 @@ def upgrade(document: Any) -> dict[str, Any]:
 
 def from_document(
     document: Any, *, deps: Deps, validator: RequestValidator, default_account: str, default_region: str, now: float
-) -> list[ExportedResource]:
+) -> list[NewResource]:
     """The resources of a snapshot, each checked as its create operation would check it; ValidationException names
     the first bad one."""
     document = upgrade(document)
-    parsed: list[ExportedResource] = []
+    parsed: list[NewResource] = []
     for kind in deps.kinds.values():
         key = f"{kind.snake}s"
         entries = document.get(key, [])
@@ -136,7 +136,7 @@ def _resource(
     default_account: str,
     default_region: str,
     now: float,
-) -> ExportedResource:
+) -> NewResource:
     if not isinstance(entry, dict):
         raise ValidationException(f"each {kind.label} must be a JSON object.")
     account_id = entry.get("account_id", default_account)
@@ -175,7 +175,7 @@ def _resource(
         if type(modified) not in (int, float) or modified < 0:
             raise ValidationException("last_modified_time must be a non-negative number of seconds since the epoch.")
         modified_ms = round(modified * 1000)
-    return ExportedResource(
+    return NewResource(
         scope=Scope(kind=kind.arn_type, account_id=account_id, region=region),
         name=request[kind.name_member],
         creation_ms=round(creation_time * 1000),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.store.records import (
-    ExportedResource,
     ListedResource,
     ListQuery,
+    NewResource,
     ResourceMissing,
     Scope,
     StoredResource,
@@ -111,13 +111,13 @@ def tags_page(rows: list[Any], query: TagQuery) -> tuple[list[StoredTag], bool]:
     return tags[: query.limit], len(tags) > query.limit
 
 
-def exported(resources: list[Any], tags: list[Any]) -> list[ExportedResource]:
+def exported(resources: list[Any], tags: list[Any]) -> list[NewResource]:
     """Rows of EXPORT_SQL and EXPORT_TAGS_SQL, read in one transaction."""
     by_resource: dict[int, list[tuple[str, str]]] = {}
     for resource_id, key, value in tags:
         by_resource.setdefault(resource_id, []).append((key, value))
     return [
-        ExportedResource(
+        NewResource(
             scope=Scope(kind=kind, account_id=account_id, region=region),
             name=name,
             creation_ms=creation_ms,

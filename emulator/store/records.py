@@ -19,7 +19,8 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class NewResource:
-    """A resource to insert: its scope, name, creation time (ms), definition JSON and tags in order."""
+    """A resource to insert, or one exported with everything a snapshot keeps: its scope, name, creation time (ms),
+    definition JSON and tags in order."""
 
     scope: Scope
     name: str
@@ -103,20 +104,6 @@ class StoredTag:
     key: str
     value: str
     position: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExportedResource:
-    """A resource of any kind with everything a snapshot keeps."""
-
-    scope: Scope
-    name: str
-    creation_ms: int
-    definition: str
-    tags: list[tuple[str, str]]
-    status: str | None = None
-    modified_ms: int | None = None
-    state: str | None = None
 
 
 class CleanFailure(Exception):

@@ -20,7 +20,6 @@ import emulator.store.writes as writes
 from emulator.running_loop import running_loop
 from emulator.store.database import Database
 from emulator.store.records import (
-    ExportedResource,
     LifecycleChange,
     ListedResource,
     ListQuery,
@@ -83,11 +82,11 @@ class Store:
         work = functools.partial(writes.reset, account_id=account_id, region=region)
         return await self._write(work, heavy=True)
 
-    async def export(self) -> list[ExportedResource]:
+    async def export(self) -> list[NewResource]:
         """Every resource with its tags, read in one transaction (the write path's, so it is one snapshot)."""
         return await self._write(_export, heavy=True)
 
-    async def replace_all(self, resources: list[ExportedResource]) -> None:
+    async def replace_all(self, resources: list[NewResource]) -> None:
         """Replaces the whole state atomically: on any failure nothing changes."""
         await self._write(functools.partial(writes.replace_all, resources=resources), heavy=True)
 
@@ -149,5 +148,5 @@ class Store:
         raise NotImplementedError
 
 
-def _export(db: Statements) -> list[ExportedResource]:
+def _export(db: Statements) -> list[NewResource]:
     return reads.exported(db.rows(reads.EXPORT_SQL, {}), db.rows(reads.EXPORT_TAGS_SQL, {}))

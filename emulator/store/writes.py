@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
 from emulator.store.records import (
-    ExportedResource,
     LifecycleChange,
     LimitReached,
     NewResource,
@@ -190,22 +189,9 @@ def reset(db: Statements, *, account_id: str | None, region: str | None) -> dict
     return deleted
 
 
-def replace_all(db: Statements, resources: list[ExportedResource]) -> None:
+def replace_all(db: Statements, resources: list[NewResource]) -> None:
     """The whole state becomes these resources (names already unique per kind and scope; the constraint still
     guards it), with counts to match."""
     reset(db, account_id=None, region=None)
     for resource in resources:
-        insert(
-            db,
-            NewResource(
-                scope=resource.scope,
-                name=resource.name,
-                creation_ms=resource.creation_ms,
-                definition=resource.definition,
-                tags=resource.tags,
-                status=resource.status,
-                state=resource.state,
-                modified_ms=resource.modified_ms,
-            ),
-            limit=None,
-        )
+        insert(db, resource, limit=None)

@@ -88,14 +88,24 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: f
     raise RuntimeError(f"server at {url} did not become ready")
 
 
-def sagemaker_client(endpoint: str, *, region: str = "us-east-1", validate: bool = False, **config: Any) -> Any:
-    """A boto3 SageMaker client for the emulator; client-side validation off so bad input reaches the server."""
+def sagemaker_client(
+    endpoint: str,
+    *,
+    region: str = "us-east-1",
+    validate: bool = False,
+    service: str = "sagemaker",
+    access_key: str = "AKIDEXAMPLE",
+    secret: str = "secret",
+    **config: Any,
+) -> Any:
+    """A boto3 client of `service` (SageMaker, or sagemaker-runtime) for the emulator; client-side validation off so
+    bad input reaches the server."""
     return boto3.client(
-        "sagemaker",
+        service,
         endpoint_url=endpoint,
         region_name=region,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
         config=Config(
             **{"parameter_validation": validate, "retries": {"max_attempts": 1, "mode": "standard"}, **config}
         ),

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.scopes import KEYS, account_map, secret_map, signed_client
@@ -29,15 +27,7 @@ OTHER_ACCOUNT = "111122223333"
 def runtime_client(
     endpoint: str, *, region: str = "us-east-1", access_key: str = "AKIDEXAMPLE", secret: str = "secret"
 ) -> Any:
-    return boto3.client(
-        "sagemaker-runtime",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret,
-        # Client-side validation off: bad input reaches the server.
-        config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    return sagemaker_client(endpoint, region=region, service="sagemaker-runtime", access_key=access_key, secret=secret)
 
 
 @pytest.fixture

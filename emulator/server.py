@@ -13,15 +13,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 from pydantic import SecretStr
 from uvicorn.supervisors import Multiprocess
 
-from emulator.app import EmulatorApp, create_app
 from emulator.logs import configure_logging
 from emulator.protocol import uvicorn_config as protocol_config
+from emulator.protocol.asgi import ASGIApp, Receive, Scope, Send
+from emulator.service import Service, build_service
 from emulator.settings import Settings
 from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
@@ -31,11 +32,25 @@ WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
 log = logging.getLogger("emulator")
 
 
-def app_factory() -> EmulatorApp:
+def served_app(settings: Settings) -> Service:
+    """What the CLI serves: the service of create_app's application, with the FastAPI admin API loaded on the first
+    admin request, so that the server answers AWS requests without waiting to import FastAPI."""
+    service = build_service(settings)
+
+    def load_admin() -> ASGIApp:
+        from emulator.app import admin_app  # FastAPI is imported here, on that request's worker thread
+
+        return admin_app(service)
+
+    service.load_admin = load_admin
+    return service
+
+
+def app_factory() -> Service:
     """The app of one worker process (uvicorn calls this by its import string)."""
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
     configure_logging(level=settings.log_level, log_format=settings.log_format)
-    return create_app(settings)
+    return served_app(settings)
 
 
 def worker_settings_json(settings: Settings) -> str:
@@ -96,7 +111,7 @@ def serve(settings: Settings) -> int:
     check_port(settings.host, settings.port)
     if settings.workers > 1:
         return serve_workers(settings)
-    app = create_app(settings)
+    app = served_app(settings)
     log_database(settings)
     config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
     server = uvicorn.Server(config)
@@ -125,8 +140,16 @@ def serve_workers(settings: Settings) -> int:
     return 0
 
 
+class ClosableApp(Protocol):
+    """An ASGI app that releases its threads and connections on close(): create_app's, or served_app's."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @contextmanager
-def serving(app: EmulatorApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
+def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
     """Serves `app` on settings.host and settings.port (0: a free one) until the block ends; yields the URL.
 
     On exit the server stops and the app's database connections are closed, so nothing outlives the block.
@@ -154,6 +177,6 @@ def serving(app: EmulatorApp, settings: Settings, *, start_timeout: float = 10) 
 
 @contextmanager
 def running_emulator(settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
-    """create_app(settings) served on settings.host and a free port until the block ends; yields the endpoint URL."""
-    with serving(create_app(settings), settings, start_timeout=start_timeout) as url:
+    """The CLI's app for `settings` served on settings.host and a free port until the block ends; yields the endpoint URL."""
+    with serving(served_app(settings), settings, start_timeout=start_timeout) as url:
         yield url

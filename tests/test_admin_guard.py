@@ -179,7 +179,7 @@ def test_an_internal_admin_failure_is_short_json(make_settings: Any) -> None:
     async def broken() -> Any:
         raise RuntimeError("/secret/path/internals.py exploded")
 
-    app.aws.deps.store.export = broken  # type: ignore[method-assign]
+    app.service.deps.store.export = broken  # type: ignore[method-assign]
     with serving(app, settings.model_copy(update={"port": 0}), start_timeout=10) as endpoint:
         response = httpx.get(endpoint + "/_emulator/state")
     assert (response.status_code, response.json()) == (

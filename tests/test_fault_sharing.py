@@ -100,7 +100,7 @@ def test_requests_never_read_the_rules_from_the_database(make_settings: Any) -> 
     most once per POLL_SECONDS, however many requests arrive."""
     settings = make_settings()
     app = create_app(settings)
-    store = app.aws.deps.store
+    store = app.service.deps.store
     calls: list[tuple[str, str]] = []  # (thread, method)
     for name in ("fault_version", "fault_rules", "count_fault"):
         original = getattr(store, name)

@@ -9,7 +9,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "emulator"
 # A layer may import only layers after it in this list (and the modules that belong to no layer).
 LAYERS = ["protocol", "admin", "operations", "resources", "store"]
-TOP = {"emulator.app", "emulator.server", "emulator.cli", "emulator.pytest_plugin", "emulator.__main__"}
+TOP = {
+    "emulator.app",
+    "emulator.service",
+    "emulator.server",
+    "emulator.cli",
+    "emulator.pytest_plugin",
+    "emulator.__main__",
+}
 
 
 def module_name(path: Path) -> str:

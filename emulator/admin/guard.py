@@ -17,6 +17,8 @@ from typing import Any
 from emulator.errors import AccessDeniedException
 from emulator.settings import AdminMode
 
+# The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
+ADMIN_PREFIX = "/_emulator"
 # Liveness and readiness (the container's health check), the version, the admin API's own schema and docs.
 OPEN_PATHS = frozenset({"health", "ready", "version", "openapi.json", "docs"})
 

@@ -1,5 +1,5 @@
-"""A server on a plain SQLite file starts and serves every AWS operation without importing SQLAlchemy, which was a
-third of its start-up: driver SQL all the way."""
+"""The CLI's server on a plain SQLite file starts and serves every AWS operation without importing SQLAlchemy (driver
+SQL all the way) or FastAPI (loaded on the first admin request): each was a third of its start-up."""
 
 from __future__ import annotations
 
@@ -18,16 +18,22 @@ SCRIPT = textwrap.dedent(
     """
     import sys
 
-    from emulator.app import create_app
-    from emulator.server import serving
+    import json
+    import urllib.request
+
+    import boto3
+
+    from emulator.server import served_app, serving
     from emulator.settings import Settings
-    from tests.support import sagemaker_client
 
     settings = Settings(database_url=sys.argv[1], host="127.0.0.1", port=0)
-    app = create_app(settings)
-    loaded = lambda: sorted(m for m in sys.modules if m == "sqlalchemy" or m.startswith("sqlalchemy."))
+    app = served_app(settings)
+    heavy = ("sqlalchemy", "fastapi", "starlette")
+    loaded = lambda: sorted(m for m in sys.modules if m.split(".")[0] in heavy)
     with serving(app, settings) as endpoint:
-        sm = sagemaker_client(endpoint)
+        # Not tests.support's client: that module imports create_app, and FastAPI with it.
+        sm = boto3.client("sagemaker", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="a",
+                          aws_secret_access_key="s")
         sm.create_model(ModelName="Hot-Path", PrimaryContainer={"Image": "i"}, Tags=[{"Key": "k", "Value": "v"}])
         arn = sm.describe_model(ModelName="hot-path")["ModelArn"]
         assert [m["ModelName"] for m in sm.list_models(NameContains="hot")["Models"]] == ["Hot-Path"]
@@ -37,6 +43,9 @@ SCRIPT = textwrap.dedent(
         sm.delete_model(ModelName="HOT-PATH")
         assert sm.list_models()["Models"] == []
         assert loaded() == [], loaded()
+        with urllib.request.urlopen(f"{endpoint}/_emulator/health") as answer:
+            assert json.load(answer)["status"] == "ok"
+        assert "fastapi" in sys.modules
     print("ok")
     """
 )
@@ -54,11 +63,11 @@ def run_script(database_url: str) -> str:
     return done.stdout
 
 
-def test_a_new_sqlite_file_is_served_without_sqlalchemy(tmp_path: Path) -> None:
+def test_a_new_sqlite_file_is_served_without_sqlalchemy_or_fastapi(tmp_path: Path) -> None:
     assert run_script(f"sqlite:///{tmp_path / 'fresh.db'}") == "ok\n"
 
 
-def test_an_existing_sqlite_file_at_head_is_served_without_sqlalchemy(tmp_path: Path) -> None:
+def test_an_existing_sqlite_file_at_head_is_served_without_sqlalchemy_or_fastapi(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'existing.db'}"
     database = Database(url)
     upgrade(database.engine, HEAD)  # at head through Alembic's scripts

@@ -1,0 +1,39 @@
+"""The admin API's routes under /_emulator, a path no AWS target can reach: a router per concern."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from emulator import __version__
+from emulator.admin.fault_sync import FaultSync
+from emulator.admin.faults import faults_router
+from emulator.admin.guard import ADMIN_PREFIX
+from emulator.admin.info import info_router
+from emulator.admin.runtime import runtime_router
+from emulator.admin.state import state_router
+from emulator.operations.context import Deps
+from emulator.settings import AdminMode, Settings
+from emulator.shapes.validate import RequestValidator
+
+
+def admin_router(
+    deps: Deps,
+    *,
+    settings: Settings,
+    validator: RequestValidator,
+    operations: list[str],
+    admin_mode: AdminMode,
+    fault_sync: FaultSync,
+) -> APIRouter:
+    router = APIRouter(prefix=ADMIN_PREFIX)
+
+    @router.get("/health", tags=["info"])
+    async def health() -> dict[str, str]:
+        """200 while the process serves requests (readiness, which asks the database, is /ready)."""
+        return {"status": "ok", "version": __version__}
+
+    router.include_router(faults_router(fault_sync))
+    router.include_router(runtime_router(deps.model_servers, deps.canned))
+    router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
+    router.include_router(state_router(deps, settings, validator))
+    return router

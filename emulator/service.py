@@ -1,0 +1,226 @@
+"""The emulator as a plain ASGI app: AWS requests (awsJson1.1 on POST /) and SageMaker Runtime's (/endpoints/...)
+answered without FastAPI, admin requests under /_emulator guarded and read, then handed to the admin API.
+
+The admin API is FastAPI (emulator/app.py). It is loaded on the first admin request, on a worker thread: importing
+FastAPI and building its routes costs about 0.25 s, which a server's start-up and an SDK's first call need not wait
+for, and which must not stall the requests served meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+
+from emulator.admin.fault_sync import FaultSync
+from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
+from emulator.canned import CannedStore
+from emulator.errors import AwsError
+from emulator.faults import FaultInjector
+from emulator.model_servers import ModelServers
+from emulator.operations import handlers_for
+from emulator.operations.context import Deps
+from emulator.operations.tokens import PageTokens
+from emulator.protocol.asgi import ASGIApp, Message, Receive, Scope, Send
+from emulator.protocol.auth import make_caller_resolver
+from emulator.protocol.limits import ClientDisconnected, RequestLimits
+from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
+from emulator.protocol.wire import AwsJsonApp, error_body
+from emulator.resources import KINDS
+from emulator.resources.kind import ResourceKind
+from emulator.settings import AdminMode, Settings
+from emulator.shapes.validate import RequestValidator
+from emulator.store import open_store
+from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
+
+
+class Service:
+    """Everything a server answers. `load_admin` returns the handler of admitted admin requests (ones that passed the
+    guard, with their body read); whoever serves the admin API sets it (emulator/app.py)."""
+
+    def __init__(
+        self,
+        *,
+        aws: AwsJsonApp,
+        runtime: RuntimeApp,
+        guard: AdminGuard,
+        fault_sync: FaultSync,
+        settings: Settings,
+        validator: RequestValidator,
+        admin_mode: AdminMode,
+    ) -> None:
+        self.aws = aws
+        self.runtime = runtime
+        self.guard = guard
+        self.fault_sync = fault_sync
+        self.settings = settings
+        self.validator = validator
+        self.admin_mode = admin_mode
+        self.deps = aws.deps
+        self.operations = sorted(aws.handlers)
+        self.load_admin: Callable[[], ASGIApp] | None = None
+        self._admin: ASGIApp | None = None
+        self._admin_lock = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if not scope["path"].startswith(ADMIN_PREFIX):
+                # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
+                if scope["path"].startswith(RUNTIME_PREFIX):
+                    await self.runtime(scope, receive, send)
+                else:
+                    await self.aws(scope, receive, send)
+                return
+            admitted = await self.admit(scope, receive, send)
+            if admitted is None:
+                return
+            receive = admitted
+        await (self._admin or await self._loaded_admin())(scope, receive, send)
+
+    async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """An admin request passes the guard on its head (a refused client's body is never read), then its body is
+        read under the AWS request limits (size, time). Returns a receive replaying the body, or None once answered."""
+        refusal = self.guard.refusal(scope)
+        if refusal is not None:
+            await send_error(send, refusal, close=True)
+            return None
+        try:
+            self.aws.limits.check_content_length(scope["headers"])
+            body = await self.aws.limits.read_body(receive)
+        except AwsError as error:
+            await send_error(send, error, close=True)
+            return None
+        except ClientDisconnected:
+            return None
+        return replay(body, receive)
+
+    async def _loaded_admin(self) -> ASGIApp:
+        async with self._admin_lock:  # concurrent first admin requests build it once
+            if self._admin is None:
+                if self.load_admin is None:
+                    raise RuntimeError("this service serves no admin API")
+                self._admin = await asyncio.to_thread(self.load_admin)
+        return self._admin
+
+    def close(self) -> None:
+        """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.fault_sync.close()
+        self.deps.store.close()
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the admin API the body already read, then waits on the connection (for a disconnect)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return receive_again
+
+
+async def send_error(send: Send, error: AwsError, *, close: bool = False) -> None:
+    payload = error_body(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def database_failure(exc: Exception) -> str | None:
+    """The first line of a database error, worded as SQLAlchemy words the driver's; None for other errors."""
+    if isinstance(exc, sqlite3.Error):
+        return f"({type(exc).__module__}.{type(exc).__name__}) {exc}"
+    errors = sqlalchemy_errors()  # loaded if the schema went through Alembic
+    if errors is not None and isinstance(exc, errors.SQLAlchemyError):
+        return str(exc).splitlines()[0]
+    return None
+
+
+def build_service(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    kinds: Sequence[ResourceKind] = KINDS,
+    validator: RequestValidator | None = None,
+) -> Service:
+    """clock: the time source of creation times. kinds and validator: the resources served and the API model their
+    requests are checked against (the generated one by default; a test may serve a kind of its own)."""
+    # Configuration errors first, before anything touches the database.
+    credentials = settings.credentials()
+    limits = settings.limits()  # a bad limits file fails before a database file is created
+    faults = FaultInjector(settings.fault_config())
+    database = Database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+    )
+    store = open_store(database)
+    if database.dialect == "sqlite":
+        # A local file that cannot be opened is a configuration error, not an outage: fail at start-up.
+        try:
+            store.schema.ensure()
+        except Exception as exc:
+            reason = database_failure(exc)
+            if reason is None:
+                raise
+            raise DatabaseError(f"cannot open database {settings.database_url}: {reason}") from exc
+    else:
+        # An unreachable server does not stop ours: requests answer 503 until it is back, then it migrates.
+        store.schema.try_now()
+    deps = Deps(
+        store=store,
+        limits=limits,
+        clock=clock,
+        tokens=PageTokens(settings.token_key),
+        faults=faults,
+        kinds={kind.arn_type: kind for kind in kinds},
+        endpoint_timing=settings.endpoint_timing(),
+        model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
+        canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
+    )
+    validator = validator or RequestValidator()
+    resolve_caller = make_caller_resolver(
+        # Signatures are checked against the wall clock whatever clock creation times come from.
+        credentials,
+        default_account=settings.account_id,
+        default_region=settings.region,
+        clock=time.time,
+    )
+    aws = AwsJsonApp(
+        deps=deps,
+        default_region=settings.region,
+        default_account=settings.account_id,
+        resolve_caller=resolve_caller,
+        request_limits=RequestLimits(
+            max_body_bytes=settings.max_request_bytes,
+            max_json_depth=settings.max_json_depth,
+            body_timeout=settings.request_body_timeout,
+        ),
+        handlers=handlers_for(kinds),
+        validator=validator,
+    )
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
+    admin_mode = settings.admin_mode(strict_auth=credentials.strict)
+    # Rules set at run time reach every process on the database through the store.
+    faults.shared = store
+    fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
+    fault_sync.start()
+    runtime = RuntimeApp(
+        deps=deps,
+        resolve_caller=resolve_caller,
+        request_ids=aws.request_ids,
+        body_timeout=settings.request_body_timeout,
+    )
+    return Service(
+        aws=aws,
+        runtime=runtime,
+        guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX),
+        fault_sync=fault_sync,
+        settings=settings,
+        validator=validator,
+        admin_mode=admin_mode,
+    )

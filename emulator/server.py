@@ -3,6 +3,8 @@ database), and a server inside another Python process (a test session: uvicorn i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import json
 import logging
@@ -30,6 +32,8 @@ from emulator.store.schema import SchemaGate
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
 log = logging.getLogger("emulator")
+# How long an in-process server's stop waits for the requests still running.
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def served_app(settings: Settings) -> Service:
@@ -148,6 +152,43 @@ class ClosableApp(Protocol):
     def close(self) -> None: ...
 
 
+class InProcessServer(uvicorn.Server):
+    """A uvicorn server that stops at once when another thread asks. uvicorn looks at should_exit every 0.1 s, then
+    sleeps 0.1 s for connections to close: 0.2 s per stop, paid by every test's server and every pytest session."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):  # the tick also keeps the Date header current
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already ended
+                loop.call_soon_threadsafe(wake.set)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        # Idle keep-alive connections close at once; a request still running gets up to SHUTDOWN_GRACE_SECONDS.
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
+
 @contextmanager
 def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
     """Serves `app` on settings.host and settings.port (0: a free one) until the block ends; yields the URL.
@@ -157,7 +198,7 @@ def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) 
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
-    server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
+    server = InProcessServer(uvicorn_config(app, settings, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sagemaker-emulator", daemon=True)
     thread.start()
     try:
@@ -169,8 +210,8 @@ def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) 
         host, port = sock.getsockname()[:2]
         yield f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
+        thread.join(timeout=SHUTDOWN_GRACE_SECONDS + 5)
         sock.close()
         app.close()
 

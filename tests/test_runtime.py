@@ -143,6 +143,16 @@ ERRORS = [
         ),
     ),
     (
+        "a TargetModel for an endpoint that is not multi-model",
+        {},
+        {"EndpointName": "ready", "TargetModel": "model-a.tar.gz"},
+        (
+            "ValidationError",
+            400,
+            "Endpoint ready is not a multi-model endpoint and does not support target model header.",
+        ),
+    ),
+    (
         "a body over 6 MB",
         {},
         {"EndpointName": "ready", "Body": b"x" * (6 * 1024 * 1024 + 4097)},

@@ -183,6 +183,15 @@ async def deployed_model(config_name: str, variant: str, *, ctx: RequestContext,
     return None
 
 
+def is_multi_model(model: dict[str, Any] | None) -> bool:
+    """A model whose container hosts many (Mode MultiModel); None (deleted since deployed) passes, as AWS keeps
+    serving what it deployed."""
+    if model is None:
+        return True
+    containers = [model["PrimaryContainer"]] if "PrimaryContainer" in model else model.get("Containers", [])
+    return any(container.get("Mode") == "MultiModel" for container in containers)
+
+
 async def containers_for(
     request: Invocation, config_name: str, variant: dict[str, Any], *, ctx: RequestContext, deps: Deps
 ) -> list[Container]:
@@ -230,6 +239,13 @@ async def route(
     config_name, variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
     variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
     name = variant["VariantName"]
+    if request.target_model is not None:
+        model = await deployed_model(config_name, name, ctx=ctx, deps=deps)
+        if not is_multi_model(model):
+            raise ValidationError(
+                f"Endpoint {request.endpoint_name} is not a multi-model endpoint and does not support target model"
+                " header."
+            )
     if deps.canned.active:
         canned = deps.canned.take(
             account_id=ctx.account_id, region=ctx.region, endpoint_name=request.endpoint_name, variant=name

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from emulator.pytest_plugin import reset_emulator
 from emulator.shapes.generated import OPERATIONS, SHAPES
+from tests.profiles import full_only
 from tests.scopes import account_map, four_scopes, secret_map
 from tests.support import aws_cli, aws_post, running_server, sagemaker_client
 
@@ -590,6 +591,7 @@ def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
     )
 
 
+@full_only
 def test_the_aws_cli_waits_for_an_endpoint(endpoint: str, tmp_path: Path) -> None:
     cli = aws_cli(endpoint, tmp_path)
 

@@ -15,6 +15,7 @@ import httpx
 from emulator.admin.fault_sync import POLL_SECONDS
 from emulator.app import create_app
 from emulator.server import serving
+from tests.profiles import full_only
 from tests.support import server_process
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}
@@ -39,6 +40,7 @@ def servers(database_url: str, *args: str, count: int = 1) -> Iterator[list[str]
         yield [stack.enter_context(server_process(*args, env=env))[0] for _ in range(count)]
 
 
+@full_only
 def test_rules_set_in_one_worker_apply_in_all_and_count_together(database_url: str) -> None:
     with servers(database_url, "--workers", "4") as [endpoint]:
         rule = {"action": "throttle", "operations": ["DescribeModel"], "every": 2}

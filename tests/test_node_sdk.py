@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.node_sdk import locked_node_modules
+from tests.profiles import full_only
 
 SDK_DIR = Path(__file__).parent / "sdk"
 
 
+@full_only
 def test_a_suite_without_node_modules_gets_what_its_lock_file_pins(tmp_path: Path) -> None:
     for name in ("package.json", "package-lock.json"):
         shutil.copy(SDK_DIR / "js-auth" / name, tmp_path / name)

@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_fuzz
+from tests.profiles import FULL
+
 ROOT = Path(__file__).parent.parent
 
 
-def fuzz_examples(profile: str | None) -> subprocess.CompletedProcess[str]:
-    """tests/test_fuzz.py's example count under `profile`, in a fresh interpreter (the module reads it at import)."""
+def profile_in(env_value: str | None) -> subprocess.CompletedProcess[str]:
+    """tests/profiles.py's profile with SAGEMAKER_EMULATOR_TEST_PROFILE set to `env_value` (None: unset), in a fresh
+    interpreter (the module reads it at import)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAGEMAKER_EMULATOR_")}
-    if profile is not None:
-        env["SAGEMAKER_EMULATOR_TEST_PROFILE"] = profile
+    if env_value is not None:
+        env["SAGEMAKER_EMULATOR_TEST_PROFILE"] = env_value
     return subprocess.run(
-        [sys.executable, "-c", "import tests.test_fuzz as f; print(f.TOTAL_EXAMPLES, f.PER_TEST)"],
+        [sys.executable, "-c", "import tests.profiles as p; print(p.PROFILE, p.FULL)"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -28,15 +32,22 @@ def fuzz_examples(profile: str | None) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("profile", "total"), [(None, 600), ("", 600), ("quick", 600), ("full", 10_000)])
-def test_the_fuzz_is_short_unless_the_full_profile_is_chosen(profile: str | None, total: int) -> None:
-    result = fuzz_examples(profile)
+@pytest.mark.parametrize(
+    ("env_value", "chosen"),
+    [(None, "quick False"), ("", "quick False"), ("quick", "quick False"), ("full", "full True")],
+)
+def test_the_quick_profile_unless_the_full_one_is_chosen(env_value: str | None, chosen: str) -> None:
+    result = profile_in(env_value)
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[0]) == total
+    assert result.stdout.strip() == chosen
+
+
+def test_the_fuzz_is_short_unless_the_profile_is_full() -> None:
+    assert test_fuzz.DEFAULT_EXAMPLES == (10_000 if FULL else 600)
 
 
 def test_an_unknown_profile_is_an_error_not_the_quick_run() -> None:
-    result = fuzz_examples("ful")
+    result = profile_in("ful")
     assert result.returncode == 1
     assert "ValueError: SAGEMAKER_EMULATOR_TEST_PROFILE must be quick or full, not 'ful'" in result.stderr
 

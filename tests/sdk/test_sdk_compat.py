@@ -21,6 +21,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.node_sdk import locked_node_modules
+from tests.profiles import full_only
 from tests.sdk.scenario import DEFINITION, ScenarioError, check_results, run_scenario
 from tests.support import sagemaker_client
 
@@ -72,7 +73,9 @@ def cli_args(params: dict[str, Any]) -> list[str]:
     return args
 
 
-@pytest.mark.parametrize("endpoint_from", ["--endpoint-url", "AWS_ENDPOINT_URL_SAGEMAKER"])
+@pytest.mark.parametrize(
+    "endpoint_from", [pytest.param("--endpoint-url", marks=full_only), "AWS_ENDPOINT_URL_SAGEMAKER"]
+)
 def test_aws_cli(endpoint: str, tmp_path: Path, endpoint_from: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(

@@ -5,6 +5,8 @@
 --   mixed    <tag> <create template> <describe prefix> <count> <list body>
 --   describe_endpoint <tag> <name prefix> <count>
 --   deploy   <tag> <config template> <endpoint template>  (CreateEndpointConfig and CreateEndpoint in turn)
+--   invoke   <tag> <path> <content type> <body> <signed: 1 or 0>  (the same POST every time: a model server's
+--            /invocations directly, or SageMaker Runtime's /endpoints/<name>/invocations with the SigV4-shaped header)
 -- Names are unique per run: tag + thread id + a per-thread counter. done() prints one JSON line for the harness.
 
 local next_thread_id = 0
@@ -14,19 +16,31 @@ function setup(thread)
   thread:set("tid", next_thread_id)
 end
 
+local AUTHORIZATION = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/sagemaker/aws4_request, "
+  .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000"
+
 local function aws(op, body)
   return wrk.format("POST", "/", {
     ["Content-Type"] = "application/x-amz-json-1.1",
     ["X-Amz-Target"] = "SageMaker." .. op,
-    ["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/sagemaker/aws4_request, "
-      .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+    ["Authorization"] = AUTHORIZATION,
     ["X-Amz-Date"] = "20250101T000000Z",
   }, body)
+end
+
+local function invocation(path, content_type, body, signed)
+  local headers = { ["Content-Type"] = content_type }
+  if signed == "1" then
+    headers["Authorization"] = AUTHORIZATION
+    headers["X-Amz-Date"] = "20250101T000000Z"
+  end
+  return wrk.format("POST", path, headers, body)
 end
 
 local scenario, tag, counter = nil, nil, 0
 local create_template, describe_prefix, describe_count, list_request
 local config_template, endpoint_template, deploy_step = nil, nil, 0
+local invoke_request = nil  -- built once: every invocation is the same request
 
 local function create_request()
   counter = counter + 1
@@ -67,6 +81,8 @@ function init(args)
     describe_prefix, describe_count = args[3], tonumber(args[4])
   elseif scenario == "deploy" then
     config_template, endpoint_template = args[3], args[4]
+  elseif scenario == "invoke" then
+    invoke_request = invocation(args[3], args[4], args[5], args[6])
   elseif scenario == "mixed" then
     create_template, describe_prefix, describe_count = args[3], args[4], tonumber(args[5])
     list_request = aws("ListModels", args[6])
@@ -85,6 +101,8 @@ function request()
     return describe_request()
   elseif scenario == "list" then
     return list_request
+  elseif scenario == "invoke" then
+    return invoke_request
   elseif scenario == "describe_endpoint" then
     return describe_endpoint_request()
   elseif scenario == "deploy" then

@@ -124,3 +124,39 @@ def create_endpoints_over_http(url: str, names: list[str]) -> None:
                 raise RuntimeError(f"{operation} at {url} answered {status}: {answer[:300]!r}")
     finally:
         conn.close()
+
+
+def create_invoke_endpoint(url: str, name: str, *, polls: int = 50) -> None:
+    """A model, a config and an endpoint all called `name`, described until InService (the emulator pings the model
+    server when the endpoint is created); raises on an answer that is not a 200, or an endpoint that never serves."""
+    from bench.workload import CONFIG_REQUEST
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+    config = {
+        **CONFIG_REQUEST,
+        "EndpointConfigName": name,
+        "ProductionVariants": [{**CONFIG_REQUEST["ProductionVariants"][0], "ModelName": name}],
+    }
+    try:
+        for operation, request in (
+            ("CreateModel", {**CREATE_REQUEST, "ModelName": name}),
+            ("CreateEndpointConfig", config),
+            ("CreateEndpoint", {"EndpointName": name, "EndpointConfigName": name}),
+        ):
+            status, answer = post(conn, operation, json.dumps(request).encode())
+            if status != 200:
+                raise RuntimeError(f"{operation} at {url} answered {status}: {answer[:300]!r}")
+        for _ in range(polls):
+            status, answer = post(conn, "DescribeEndpoint", json.dumps({"EndpointName": name}).encode())
+            if status != 200:
+                raise RuntimeError(f"DescribeEndpoint at {url} answered {status}: {answer[:300]!r}")
+            described = json.loads(answer)
+            if described["EndpointStatus"] == "InService":
+                return
+            if described["EndpointStatus"] == "Failed":
+                raise RuntimeError(f"endpoint {name} failed: {described.get('FailureReason')}")
+            time.sleep(0.1)
+        raise RuntimeError(f"endpoint {name} was not InService after {polls} describes")
+    finally:
+        conn.close()

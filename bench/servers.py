@@ -18,6 +18,8 @@ from bench.workload import ACCOUNT_ID, REGION
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("floor", "emulator", "moto")
+# The model server of the invoke scenario: the example the README gives users (a stdlib ThreadingHTTPServer).
+MODEL_SERVER = REPO / "examples" / "model_server" / "server.py"
 
 
 @dataclass
@@ -57,8 +59,10 @@ def moto_command() -> str | None:
     return shutil.which("moto_server")
 
 
-def emulator_serve(port: int, database_url: str) -> list[str]:
-    """The emulator's real CLI as the bench runs it: loopback, the bench's account and region, no request log."""
+def emulator_serve(port: int, database_url: str, model_server: str | None = None) -> list[str]:
+    """The emulator's real CLI as the bench runs it: loopback, the bench's account and region, no request log; with
+    a model server, it answers every image's invocations."""
+    extra = [] if model_server is None else ["--model-server", f"*={model_server}"]
     return [
         *emulator_command(),
         "serve",
@@ -74,15 +78,18 @@ def emulator_serve(port: int, database_url: str) -> list[str]:
         ACCOUNT_ID,
         "--log-level",
         "warning",
+        *extra,
     ]
 
 
-def command(kind: str, port: int, database: Path | None) -> list[str]:
+def command(kind: str, port: int, database: Path | None, model_server: str | None = None) -> list[str]:
     if kind == "floor":
         return [sys.executable, "-m", "bench.floor", "--host", "127.0.0.1", "--port", str(port)]
+    if kind == "model":
+        return [sys.executable, str(MODEL_SERVER), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if kind == "emulator":
         assert database is not None
-        return emulator_serve(port, f"sqlite:///{database}")
+        return emulator_serve(port, f"sqlite:///{database}", model_server)
     moto = moto_command()
     if kind != "moto" or moto is None:
         raise ValueError(f"cannot start {kind}")
@@ -111,14 +118,17 @@ def answers(port: int) -> bool:
         conn.close()
 
 
-def start(kind: str, *, workdir: Path, database: Path | None = None, timeout: float = 60) -> Server:
+def start(
+    kind: str, *, workdir: Path, database: Path | None = None, model_server: str | None = None, timeout: float = 60
+) -> Server:
     """Start a server and wait for its first answer; startup_s is from spawning the process to that answer."""
     port = free_port()
     log = workdir / f"{kind}-{port}.log"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = command(kind, port, database, model_server)
     with log.open("wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(command(kind, port, database), cwd=workdir, env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=out)
     deadline = started + timeout
     while not answers(port):
         if proc.poll() is not None:

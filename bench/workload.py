@@ -71,6 +71,15 @@ CONFIG_REQUEST: dict[str, Any] = {
 ENDPOINT_REQUEST: dict[str, Any] = {"EndpointName": NAME_PLACEHOLDER, "EndpointConfigName": f"{ENDPOINT_PREFIX}0"}
 
 
+# InvokeEndpoint: one endpoint whose model server is the shipped example (examples/model_server/server.py), called
+# directly and through the emulator with the same body and content type. Ten instances of the toy linear model.
+INVOKE_ENDPOINT = "bench-invoke"
+INVOKE_CONTENT_TYPE = "application/json"
+INVOKE_REQUEST: dict[str, Any] = {"instances": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]}
+INVOKE_DIRECT_PATH = "/invocations"
+INVOKE_PROXIED_PATH = f"/endpoints/{INVOKE_ENDPOINT}/invocations"
+
+
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
 
 
-def test_smoke_run_measures_floor_and_emulator_and_every_create_is_stored(tmp_path: Path) -> None:
+def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_stored(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--workdir", str(tmp_path / "work")],
@@ -42,5 +42,16 @@ def test_smoke_run_measures_floor_and_emulator_and_every_create_is_stored(tmp_pa
     durability = results["servers"]["emulator"]["extra"]["durability"]
     assert durability["creates_answered"] <= durability["models_stored"] <= durability["creates_answered"] + 8
     assert results["ratios"]["describe"]["emulator/floor"] > 0
-    assert {t["target"] for t in results["targets"]} >= {"start-up to first answer", "RSS after mixed"}
+    # InvokeEndpoint through the emulator and the same model server called directly, under load and on one connection.
+    invoked = results["invoke"]
+    for run in ("direct", "emulator", "direct_one_connection", "emulator_one_connection"):
+        assert invoked[run]["requests"] > 0 and invoked[run]["non_2xx"] == 0 and invoked[run]["socket_errors"] == 0
+    assert invoked["ratio"] > 0 and invoked["emulator"]["model_cpu_us_per_request"] > 0
+    assert invoked["p50_added_one_connection_ms"] == pytest.approx(
+        invoked["emulator_one_connection"]["p50_ms"] - invoked["direct_one_connection"]["p50_ms"], abs=0.002
+    )
+    statuses = {t["target"]: t["status"] for t in results["targets"]}
+    assert statuses.keys() >= {"start-up to first answer", "RSS after mixed"}
+    for target in ("invoke through the emulator ≥ 50% of direct", "invoke adds ≤ 1 ms at p50 (one connection)"):
+        assert statuses[target] in ("PASS", "FAIL")  # measured: no speed is asserted here
     assert "create" in done.stdout and "results:" in done.stdout

@@ -147,9 +147,10 @@ def images_of(variant: dict[str, Any]) -> list[str]:
     return [image["SpecifiedImage"] for image in variant.get("DeployedImages", [])]
 
 
-def container_headers(request: Invocation) -> dict[str, str]:
-    """What SageMaker passes on to the container: the payload's headers, the custom attributes and targets."""
-    headers = {"Content-Type": request.content_type or DEFAULT_CONTENT_TYPE}
+def container_headers(request: Invocation, *, content_type: str | None) -> dict[str, str]:
+    """What SageMaker passes on to the container: the payload's content type (the previous container's, in a
+    pipeline), the request's Accept, custom attributes and targets."""
+    headers = {"Content-Type": content_type or DEFAULT_CONTENT_TYPE}
     for header, value in (
         ("Accept", request.accept),
         ("X-Amzn-SageMaker-Custom-Attributes", request.custom_attributes),
@@ -270,9 +271,9 @@ async def run_containers(
     for container in containers:
         if container.url is None:
             continue  # the echo: its input is its answer
-        step = replace(request, body=body, content_type=content_type)
+        headers = container_headers(request, content_type=content_type)
         try:
-            reply = await deps.model_servers.invoke(container.url, body=body, headers=container_headers(step))
+            reply = await deps.model_servers.invoke(container.url, body=body, headers=headers)
         except ModelTimedOut:
             raise timed_out(ctx, request.endpoint_name, container.name) from None
         except ModelUnreachable:
@@ -335,7 +336,7 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
         )
     try:
         stream: ModelStream = await deps.model_servers.open_stream(
-            last.url, body=request.body, headers=container_headers(request)
+            last.url, body=request.body, headers=container_headers(request, content_type=request.content_type)
         )
     except ModelTimedOut:
         raise timed_out(ctx, name, last.name) from None

@@ -12,51 +12,35 @@ then, or while the database cannot be reached, it applies its settings' rules on
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from typing import Any
 
+from emulator.admin.poller import POLL_SECONDS, Poller
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.store.store import Store
 
-# How stale another process's view of the rules may be. A SQLite read of one row costs tens of µs, a PostgreSQL
-# round trip about a millisecond: five a second per process is nothing next to any request load.
-POLL_SECONDS = 0.2
 # start() waits this long for the first poll, so start-up rules are stored before the first request counts them (a
 # request counted on the process's own counters before that would be counted again on the stored ones).
 FIRST_POLL_WAIT_SECONDS = 2.0
 log = logging.getLogger("emulator.faults")
 
 
-class FaultSync:
+class FaultSync(Poller):
     def __init__(
         self, *, store: Store, injector: FaultInjector, startup: FaultConfig, interval: float = POLL_SECONDS
     ) -> None:
+        super().__init__(name="emulator-fault-sync", what="fault rules", log=log, interval=interval)
         self.store = store
         self.injector = injector
         self.startup = startup
-        self.interval = interval
         self._settled = False  # start-up rules stored or stored rules adopted (or an admin change made since)
         self._lock = threading.Lock()  # the poller thread and the event loop both apply rules
-        self._stop = threading.Event()
-        self._polled = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failing = False
 
-    def start(self) -> None:
+    def start(self, *, wait: float = 0.0) -> None:
         """Starts polling. With start-up rules, returns once the first poll has stored them (or after
         FIRST_POLL_WAIT_SECONDS: the database is away); without, at once (start-up does not wait on the database)."""
-        self._thread = threading.Thread(target=self._run, name="emulator-fault-sync", daemon=True)
-        self._thread.start()
-        if self.startup.rules:
-            self._polled.wait(FIRST_POLL_WAIT_SECONDS)
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().start(wait=wait or (FIRST_POLL_WAIT_SECONDS if self.startup.rules else 0.0))
 
     async def replace(self, config: FaultConfig) -> None:
         """The admin API's change: stored for every process, applied here at once."""
@@ -78,24 +62,6 @@ class FaultSync:
         with self._lock:
             if version > self.injector.version:  # never back to older rules read before a newer change
                 self.injector.configure(config, version=version)
-
-    def _run(self) -> None:
-        # An event loop of this thread's own: the store's methods are coroutines. Between polls it sleeps on the
-        # stop event, so close() ends it at once.
-        with asyncio.Runner() as runner:
-            while True:
-                try:
-                    runner.run(self._poll())
-                    if self._failing:
-                        log.info("fault rules: the database answers again")
-                    self._failing = False
-                except Exception as exc:  # noqa: BLE001 - the database is away; the next poll tries again
-                    if not self._failing:
-                        log.warning("fault rules: cannot read them from the database: %s", exc)
-                    self._failing = True
-                self._polled.set()
-                if self._stop.wait(self.interval):
-                    return
 
     async def _poll(self) -> None:
         if not self._settled:

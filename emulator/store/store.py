@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import emulator.store.fault_rules as fault_rules
 import emulator.store.reads as reads
+import emulator.store.runtime_config as runtime_config
 import emulator.store.writes as writes
 from emulator.running_loop import running_loop
 from emulator.store.database import Database
@@ -29,6 +30,7 @@ from emulator.store.records import (
     StoredTag,
     TagQuery,
 )
+from emulator.store.runtime_config import CannedKey, RuntimeView
 from emulator.store.schema import SchemaGate
 from emulator.store.statements import Params, Statements
 
@@ -118,6 +120,47 @@ class Store:
         return await self._write(
             functools.partial(fault_rules.count, version=version, position=position, decide=decide)
         )
+
+    # SageMaker Runtime's model server table and canned answers, shared the same way (emulator/admin/runtime_sync.py).
+    # Changes are heavy for the same reason; taking an answer is an invocation's write, on the loop.
+    async def runtime_version(self) -> int:
+        """The version of the runtime's shared configuration; 0 while nothing was ever stored."""
+        rows = await self._rows(runtime_config.VERSION_SQL, {})
+        return int(rows[0][0]) if rows else 0
+
+    async def runtime_view(self) -> RuntimeView:
+        """The shared configuration as the poller reloads it. Two reads: what they return is at least as new as the
+        version they carry, never older, so a change between them costs one more reload."""
+        config = await self._rows(runtime_config.CONFIG_SQL, {})
+        return runtime_config.as_view(config, await self._rows(runtime_config.KEYS_SQL, {}))
+
+    async def replace_model_servers(self, table: str) -> RuntimeView:
+        """Stores the image -> URL table (JSON) for every process; the view as of this change."""
+        return await self._write(functools.partial(runtime_config.replace_model_servers, table=table), heavy=True)
+
+    async def put_canned(self, key: CannedKey, *, mode: str, answers: list[str]) -> RuntimeView:
+        """Replaces the canned answers (CannedAnswer JSON each) of one endpoint or variant; the view after."""
+        work = functools.partial(runtime_config.put_canned, key=key, mode=mode, answers=answers)
+        return await self._write(work, heavy=True)
+
+    async def clear_canned(
+        self, *, account_id: str | None, region: str | None, endpoint_name: str | None = None
+    ) -> RuntimeView | None:
+        """Removes the canned answers of an account, region and/or endpoint (None matches all); the view after, or
+        None when there were none."""
+        work = functools.partial(
+            runtime_config.clear_canned, account_id=account_id, region=region, endpoint_name=endpoint_name
+        )
+        return await self._write(work, heavy=True)
+
+    async def take_canned(self, keys: list[CannedKey]) -> str | None:
+        """The next canned answer (JSON) of the first of `keys` that has one left, counted as given; None if none."""
+        return await self._write(functools.partial(runtime_config.take_canned, keys=keys))
+
+    async def canned_listed(self) -> list[tuple[CannedKey, str, int, int]]:
+        """Every endpoint and variant with canned answers: its key, mode, number of answers and how many given."""
+        rows = await self._rows(runtime_config.LIST_SQL, {})
+        return [((str(a), str(r), str(e), str(v)), str(m), int(n), int(g)) for a, r, e, v, m, n, g in rows]
 
     async def check(self) -> str | None:
         """None when the database answers a query on our schema; else the name of the error it gave."""

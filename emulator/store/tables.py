@@ -80,3 +80,43 @@ fault_counters = Table(
     Column("matched", BigInteger, nullable=False),
     Column("injected", BigInteger, nullable=False),
 )
+
+# SageMaker Runtime's run-time configuration, shared by every process on the database (emulator/admin/runtime_sync.py):
+# one row (id 1) whose version every change of the model server table or of the canned answers raises, so a process
+# notices a change by reading one integer.
+runtime_config = Table(
+    "runtime_config",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    # The image -> model server URL table as JSON; NULL while none was stored (each process uses its settings').
+    Column("model_servers", Text, nullable=True),
+)
+
+# The endpoints (or variants) that have canned InvokeEndpoint answers: the mode, how many answers, how many given. A
+# queue's next answer is the one at position `given`: taking it is one conditional UPDATE of this row, so no two
+# invocations, in any process, get the same one.
+canned_sets = Table(
+    "canned_sets",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("endpoint_name", String(63), primary_key=True),
+    # '' for answers of any variant of the endpoint (a key column cannot be NULL).
+    Column("variant_name", String(63), primary_key=True),
+    Column("mode", String(8), nullable=False),
+    Column("answers", Integer, nullable=False),
+    Column("given", BigInteger, nullable=False),
+)
+
+canned_answers = Table(
+    "canned_answers",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("endpoint_name", String(63), primary_key=True),
+    Column("variant_name", String(63), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    # The CannedAnswer as JSON.
+    Column("answer", Text, nullable=False),
+)

@@ -58,6 +58,7 @@ class EmulatorApp(FastAPI):
                 operations=service.operations,
                 admin_mode=service.admin_mode,
                 fault_sync=service.fault_sync,
+                runtime_sync=service.runtime_sync,
             )
         )
         return super().__call__

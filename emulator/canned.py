@@ -1,15 +1,26 @@
 """Canned answers for InvokeEndpoint, set per endpoint (and optionally per variant) through the admin API or the
 pytest plugin: a queue, each answer given once in order, or one fixed answer given every time. Never a cache: what
-answers is only ever what a test set. Kept in the process (a server's, not the database's)."""
+answers is only ever what a test set.
+
+The answers live in the store (emulator/store/runtime_config.py), shared by every process on the database, and each
+is taken there: a queued answer is given once, whichever worker or replica the invocation reaches. CannedStore is
+this process's index of which endpoints have answers, kept current by emulator/admin/runtime_sync.py, so an
+invocation asks the store only for an endpoint that has some, and reads `active` alone while none has.
+"""
 
 from __future__ import annotations
 
 import base64
-from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from emulator.regions import valid_region
+
+# SageMaker's EndpointName and VariantName: a name no invocation can carry would never be answered.
+NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 
 
 class CannedAnswer(BaseModel):
@@ -40,14 +51,23 @@ class CannedAnswers(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    endpoint_name: str = Field(min_length=1, max_length=63)
-    variant_name: str | None = Field(default=None, description="only invocations routed to this variant")
-    account_id: str | None = Field(default=None, description="default: the server's account")
+    endpoint_name: str = Field(min_length=1, max_length=63, pattern=NAME_PATTERN)
+    variant_name: str | None = Field(
+        default=None, max_length=63, pattern=NAME_PATTERN, description="only invocations routed to this variant"
+    )
+    account_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$", description="default: the server's account")
     region: str | None = Field(default=None, description="default: the server's region")
     mode: Literal["queue", "fixed"] = Field(
         default="queue", description="queue: each answer once, in order; fixed: the one answer every time"
     )
     answers: list[CannedAnswer] = Field(min_length=1)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and not valid_region(value):
+            raise ValueError("a region name such as us-east-1")
+        return value
 
     @model_validator(mode="after")
     def _fixed_is_one(self) -> CannedAnswers:
@@ -56,70 +76,44 @@ class CannedAnswers(BaseModel):
         return self
 
 
-Key = tuple[str, str, str, str | None]  # account, region, endpoint name, variant (None: any)
-
-
-@dataclass(slots=True)
-class _Entry:
-    mode: str
-    answers: deque[CannedAnswer]
-    given: int = 0
+# account, region, endpoint name, variant name ('' for the endpoint's answers of any variant), as the store keys them.
+Key = tuple[str, str, str, str]
+ANY_VARIANT = ""
 
 
 @dataclass(slots=True)
 class CannedStore:
-    """The answers in force. `active` is one attribute read on the invocation path when none are set."""
+    """Which endpoints and variants have canned answers. `active` is one attribute read on the invocation path when
+    none has."""
 
     default_account: str = "123456789012"
     default_region: str = "us-east-1"
     active: bool = False
-    _entries: dict[Key, _Entry] = field(default_factory=dict)
+    # (account, region, endpoint name) -> the variant names with answers ('' among them: any variant).
+    _variants: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
 
-    def put(self, canned: CannedAnswers) -> None:
-        key = (
+    def key(self, canned: CannedAnswers) -> Key:
+        """Where a PUT's answers are kept: its account and region, or the server's."""
+        return (
             canned.account_id or self.default_account,
             canned.region or self.default_region,
             canned.endpoint_name,
-            canned.variant_name,
+            canned.variant_name or ANY_VARIANT,
         )
-        self._entries[key] = _Entry(mode=canned.mode, answers=deque(canned.answers))
-        self.active = True
 
-    def clear(self, endpoint_name: str | None = None) -> None:
-        for key in [k for k in self._entries if endpoint_name is None or k[2] == endpoint_name]:
-            del self._entries[key]
-        self.active = bool(self._entries)
+    def index(self, keys: Iterable[Key]) -> None:
+        """Replaces the index with these keys, the ones the store holds answers for."""
+        variants: dict[tuple[str, str, str], set[str]] = {}
+        for account, region, endpoint, variant in keys:
+            variants.setdefault((account, region, endpoint), set()).add(variant)
+        # Built aside, then set in two attribute writes: an invocation sees the old index or the new one.
+        self._variants = {endpoint: frozenset(names) for endpoint, names in variants.items()}
+        self.active = bool(variants)
 
-    def clear_scope(self, *, account_id: str | None, region: str | None) -> None:
-        """Clears the answers of one account and/or region (None matches every one), as a reset does."""
-        for key in [
-            k
-            for k in self._entries
-            if (account_id is None or k[0] == account_id) and (region is None or k[1] == region)
-        ]:
-            del self._entries[key]
-        self.active = bool(self._entries)
-
-    def take(self, *, account_id: str, region: str, endpoint_name: str, variant: str) -> CannedAnswer | None:
-        """The next answer for an invocation routed to `variant` (a variant's own answers first), or None."""
-        for key in ((account_id, region, endpoint_name, variant), (account_id, region, endpoint_name, None)):
-            entry = self._entries.get(key)
-            if entry is None or not entry.answers:
-                continue
-            entry.given += 1
-            return entry.answers[0] if entry.mode == "fixed" else entry.answers.popleft()
-        return None
-
-    def listed(self) -> list[dict[str, object]]:
-        return [
-            {
-                "account_id": account,
-                "region": region,
-                "endpoint_name": name,
-                "variant_name": variant,
-                "mode": entry.mode,
-                "remaining": len(entry.answers),
-                "given": entry.given,
-            }
-            for (account, region, name, variant), entry in self._entries.items()
-        ]
+    def candidates(self, *, account_id: str, region: str, endpoint_name: str, variant: str) -> list[Key]:
+        """The keys an invocation routed to `variant` takes an answer from, in order: the variant's own answers,
+        then the endpoint's; none (no store read) for an endpoint without answers."""
+        names = self._variants.get((account_id, region, endpoint_name))
+        if not names:
+            return []
+        return [(account_id, region, endpoint_name, name) for name in (variant, ANY_VARIANT) if name in names]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from emulator.admin.fault_sync import FaultSync
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
+from emulator.admin.runtime_sync import RuntimeSync
 from emulator.canned import CannedStore
 from emulator.errors import AwsError
 from emulator.faults import FaultInjector
@@ -45,6 +46,7 @@ class Service:
         runtime: RuntimeApp,
         guard: AdminGuard,
         fault_sync: FaultSync,
+        runtime_sync: RuntimeSync,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -53,6 +55,7 @@ class Service:
         self.runtime = runtime
         self.guard = guard
         self.fault_sync = fault_sync
+        self.runtime_sync = runtime_sync
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -105,6 +108,7 @@ class Service:
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
         self.fault_sync.close()
+        self.runtime_sync.close()
         self.deps.store.close()
 
 
@@ -209,6 +213,11 @@ def build_service(
     faults.shared = store
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
     fault_sync.start()
+    # The runtime's model server table and canned answers too (emulator/admin/runtime_sync.py).
+    runtime_sync = RuntimeSync(
+        store=store, servers=deps.model_servers, canned=deps.canned, startup=settings.model_servers
+    )
+    runtime_sync.start()
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,
@@ -220,6 +229,7 @@ def build_service(
         runtime=runtime,
         guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX),
         fault_sync=fault_sync,
+        runtime_sync=runtime_sync,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

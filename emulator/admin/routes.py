@@ -10,6 +10,7 @@ from emulator.admin.faults import faults_router
 from emulator.admin.guard import ADMIN_PREFIX
 from emulator.admin.info import info_router
 from emulator.admin.runtime import runtime_router
+from emulator.admin.runtime_sync import RuntimeSync
 from emulator.admin.state import state_router
 from emulator.operations.context import Deps
 from emulator.settings import AdminMode, Settings
@@ -24,6 +25,7 @@ def admin_router(
     operations: list[str],
     admin_mode: AdminMode,
     fault_sync: FaultSync,
+    runtime_sync: RuntimeSync,
 ) -> APIRouter:
     router = APIRouter(prefix=ADMIN_PREFIX)
 
@@ -33,7 +35,7 @@ def admin_router(
         return {"status": "ok", "version": __version__}
 
     router.include_router(faults_router(fault_sync))
-    router.include_router(runtime_router(deps.model_servers, deps.canned))
+    router.include_router(runtime_router(runtime_sync))
     router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
-    router.include_router(state_router(deps, settings, validator))
+    router.include_router(state_router(deps, settings, validator, runtime_sync))
     return router

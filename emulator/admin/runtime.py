@@ -1,14 +1,16 @@
-"""/_emulator/answers and /_emulator/modelservers: what answers InvokeEndpoint, changed on a running server."""
+"""/_emulator/answers and /_emulator/modelservers: what answers InvokeEndpoint, changed on a running server. Both are
+kept in the store, so every worker and replica on the database serves the same (emulator/admin/runtime_sync.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import RootModel, field_validator
 
-from emulator.canned import CannedAnswers, CannedStore
-from emulator.model_servers import ModelServers, checked_urls
+from emulator.admin.runtime_sync import RuntimeSync
+from emulator.canned import NAME_PATTERN, CannedAnswers
+from emulator.model_servers import checked_urls
 
 
 class ModelServerTable(RootModel[dict[str, str]]):
@@ -20,35 +22,35 @@ class ModelServerTable(RootModel[dict[str, str]]):
         return checked_urls(value)
 
 
-def runtime_router(servers: ModelServers, canned: CannedStore) -> APIRouter:
+def runtime_router(sync: RuntimeSync) -> APIRouter:
     router = APIRouter(tags=["runtime"])
 
     @router.get("/answers")
     async def get_answers() -> list[dict[str, Any]]:
-        """The canned answers in force, with how many each has given and has left."""
-        return canned.listed()
+        """The canned answers in force, with how many each has given and has left (across every process)."""
+        return await sync.listed_answers()
 
-    # async: on the event loop, between two invocations, never beside one in a worker thread.
     @router.put("/answers")
     async def put_answers(answers: CannedAnswers) -> list[dict[str, Any]]:
         """Replaces the answers of one endpoint (one variant's, with variant_name)."""
-        canned.put(answers)
-        return canned.listed()
+        await sync.put_answers(answers)
+        return await sync.listed_answers()
 
     @router.delete("/answers")
-    async def delete_answers(endpoint_name: str | None = None) -> list[dict[str, Any]]:
+    async def delete_answers(
+        endpoint_name: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+    ) -> list[dict[str, Any]]:
         """Clears every canned answer, or one endpoint's."""
-        canned.clear(endpoint_name)
-        return canned.listed()
+        await sync.clear_answers(endpoint_name=endpoint_name)
+        return await sync.listed_answers()
 
     @router.get("/modelservers")
     async def get_model_servers() -> dict[str, str]:
-        return dict(servers.urls)
+        return await sync.model_servers()
 
     @router.put("/modelservers")
     async def put_model_servers(table: ModelServerTable) -> dict[str, str]:
-        """Replaces the image -> model server table; the next invocation uses it."""
-        servers.configure(table.root)
-        return dict(servers.urls)
+        """Replaces the image -> model server table; the next invocation uses it, in every process."""
+        return await sync.replace_model_servers(table.root)
 
     return router

@@ -8,6 +8,7 @@ import time
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from emulator.admin.runtime_sync import RuntimeSync
 from emulator.admin.snapshot import from_document, to_document
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps
@@ -15,7 +16,7 @@ from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 
 
-def state_router(deps: Deps, settings: Settings, validator: RequestValidator) -> APIRouter:
+def state_router(deps: Deps, settings: Settings, validator: RequestValidator, runtime: RuntimeSync) -> APIRouter:
     router = APIRouter(tags=["state"])
 
     @router.post("/reset")
@@ -23,7 +24,7 @@ def state_router(deps: Deps, settings: Settings, validator: RequestValidator) ->
         """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
         each kind (`deleted_models`, ...)."""
         deleted = await deps.store.reset(account_id=account_id, region=region)
-        deps.canned.clear_scope(account_id=account_id, region=region)  # answers of endpoints that are gone
+        await runtime.clear_answers(account_id=account_id, region=region)  # answers of endpoints that are gone
         return {f"deleted_{kind.snake}s": deleted.get(kind.arn_type, 0) for kind in deps.kinds.values()}
 
     @router.get("/state")

@@ -247,11 +247,14 @@ async def route(
                 f"Endpoint {request.endpoint_name} is not a multi-model endpoint and does not support target model"
                 " header."
             )
-    if deps.canned.active:
-        canned = deps.canned.take(
+    if deps.canned.active:  # no answers anywhere: this attribute is all the invocation reads of them
+        # The store is asked only for an endpoint that has answers; each answer is taken there, once.
+        keys = deps.canned.candidates(
             account_id=ctx.account_id, region=ctx.region, endpoint_name=request.endpoint_name, variant=name
         )
-        if canned is not None:
+        taken = await deps.store.take_canned(keys) if keys else None
+        if taken is not None:
+            canned = CannedAnswer.model_validate_json(taken)
             if not 200 <= canned.status < 300:
                 message = canned.payload().decode("utf-8", "replace")
                 raise model_error(ctx, request.endpoint_name, status=canned.status, message=message)

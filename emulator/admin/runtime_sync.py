@@ -1,0 +1,112 @@
+"""SageMaker Runtime's run-time configuration, the same in every process on one database: `serve --workers N` and
+replicas. The model server table and the canned answers live in the store (emulator/store/runtime_config.py), as
+fault rules do (emulator/admin/fault_sync.py), and each process keeps its copy current the same way: a background
+thread reads the version every POLL_SECONDS and reloads the table and the index of canned answers when it grew. An
+invocation reads only `canned.active` (and the table) while no answer is set; it asks the store for an answer only
+for an endpoint that has some. A change made through this process's admin API applies here at once, in the others
+within one poll.
+
+At start-up a process with model servers in its settings (`--model-server`, env) stores them unless the store
+already holds the same table; a process without adopts the stored one: the fault rules' rule. Until then, or while
+the database cannot be reached, it uses its settings' table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from emulator.admin.poller import POLL_SECONDS, Poller
+from emulator.canned import CannedAnswers, CannedStore
+from emulator.model_servers import ModelServers
+from emulator.store.runtime_config import RuntimeView
+from emulator.store.store import Store
+
+log = logging.getLogger("emulator.runtime")
+
+
+class RuntimeSync(Poller):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        servers: ModelServers,
+        canned: CannedStore,
+        startup: Mapping[str, str],
+        interval: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__(name="emulator-runtime-sync", what="runtime configuration", log=log, interval=interval)
+        self.store = store
+        self.servers = servers
+        self.canned = canned
+        self.startup = dict(startup)
+        self.version = 0  # of the stored configuration this process serves; 0: none applied yet
+        self._settled = False  # start-up table stored or the stored one adopted (or an admin change made since)
+        self._lock = threading.Lock()  # the poller thread and the event loop both apply views
+
+    async def put_answers(self, answers: CannedAnswers) -> None:
+        """The admin API's change: stored for every process, applied here at once."""
+        key = self.canned.key(answers)
+        stored = [answer.model_dump_json() for answer in answers.answers]
+        self._apply(await self.store.put_canned(key, mode=answers.mode, answers=stored))
+
+    async def clear_answers(
+        self, *, account_id: str | None = None, region: str | None = None, endpoint_name: str | None = None
+    ) -> None:
+        """Clears the answers of an account, region and/or endpoint (None matches every one), everywhere."""
+        view = await self.store.clear_canned(account_id=account_id, region=region, endpoint_name=endpoint_name)
+        if view is not None:
+            self._apply(view)
+
+    async def listed_answers(self) -> list[dict[str, Any]]:
+        """Every endpoint's answers with how many each gave and has left, counted across every process."""
+        return [
+            {
+                "account_id": account,
+                "region": region,
+                "endpoint_name": endpoint,
+                "variant_name": variant or None,
+                "mode": mode,
+                "remaining": 1 if mode == "fixed" else answers - given,
+                "given": given,
+            }
+            for (account, region, endpoint, variant), mode, answers, given in await self.store.canned_listed()
+        ]
+
+    async def replace_model_servers(self, table: Mapping[str, str]) -> dict[str, str]:
+        """The admin API's change of the image -> URL table; the table now in force."""
+        view = await self.store.replace_model_servers(json.dumps(dict(table)))
+        self._settled = True  # supersedes a start-up table not yet stored
+        self._apply(view)
+        return dict(self.servers.urls)
+
+    async def model_servers(self) -> dict[str, str]:
+        """The table in force: the stored one, read now (this process takes it too), else its settings'."""
+        self._apply(await self.store.runtime_view())
+        return dict(self.servers.urls)
+
+    def _apply(self, view: RuntimeView) -> None:
+        with self._lock:
+            if view.version <= self.version:  # never back to an older view read before a newer change
+                return
+            if view.model_servers is not None:
+                self.servers.configure(json.loads(view.model_servers))
+            self.canned.index(view.canned)
+            self.version = view.version
+
+    async def _poll(self) -> None:
+        if not self._settled:
+            await self._settle()
+        elif await self.store.runtime_version() > self.version:
+            self._apply(await self.store.runtime_view())
+
+    async def _settle(self) -> None:
+        view = await self.store.runtime_view()
+        stored = json.loads(view.model_servers) if view.model_servers is not None else None
+        if self.startup and stored != self.startup and not self._settled:
+            view = await self.store.replace_model_servers(json.dumps(self.startup))
+        self._settled = True
+        self._apply(view)

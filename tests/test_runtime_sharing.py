@@ -1,0 +1,140 @@
+"""Issue 16: canned answers and the model server table set at run time reach every worker and replica on the
+database (they live in the store, as fault rules do). A queue set through one process is given exactly once across
+all of them, each answer to one invocation; a table set through one is used by the others within a poll. Through
+boto3's sagemaker-runtime client, against server processes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from emulator.admin.poller import POLL_SECONDS
+from emulator.app import create_app
+from emulator.server import serving
+from tests.model_server import model_server
+from tests.support import http, sagemaker_client
+from tests.test_fault_sharing import servers
+from tests.test_runtime import IMAGE, deploy, runtime_client
+
+PREDICTED = b'{"predictions": [5]}'  # the toy model server's answer to INSTANCES
+INSTANCES = json.dumps({"instances": [2]}).encode()
+
+
+def answers(endpoint: str) -> Any:
+    return http().get(f"{endpoint}/_emulator/answers").json()
+
+
+def put(endpoint: str, path: str, body: Any) -> Any:
+    answer = http().put(f"{endpoint}/_emulator/{path}", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def body_of(runtime: Any, endpoint_name: str, body: bytes = b"in") -> bytes:
+    return runtime.invoke_endpoint(EndpointName=endpoint_name, Body=body)["Body"].read()  # type: ignore[no-any-return]
+
+
+def test_a_queue_set_through_one_replica_is_given_once_across_both(database_url: str) -> None:
+    with servers(database_url, count=2) as [first, second]:
+        deploy(sagemaker_client(first), "shared")
+        runtime = [runtime_client(first), runtime_client(second)]
+        queue = [{"body": f"a{i}"} for i in range(6)]
+        put(first, "answers", {"endpoint_name": "shared", "answers": queue})
+        time.sleep(POLL_SECONDS * 4)
+        # One after another, alternating: the queue in order, then the echo.
+        given = [body_of(runtime[i % 2], "shared") for i in range(8)]
+        assert given == [b"a0", b"a1", b"a2", b"a3", b"a4", b"a5", b"in", b"in"]
+        listed = {"account_id": "123456789012", "region": "us-east-1", "endpoint_name": "shared", "variant_name": None}
+        assert answers(first) == answers(second) == [{**listed, "mode": "queue", "remaining": 0, "given": 6}]
+
+        # 40 at once, 20 through each: each of the 20 answers exactly once, the echo for the other 20.
+        queue = [{"body": f"b{i}"} for i in range(20)]
+        put(second, "answers", {"endpoint_name": "shared", "answers": queue})
+        time.sleep(POLL_SECONDS * 4)
+        with ThreadPoolExecutor(8) as pool:
+            bodies = list(pool.map(lambda i: body_of(runtime[i % 2], "shared"), range(40)))
+        assert Counter(bodies) == Counter({b"in": 20, **{f"b{i}".encode(): 1 for i in range(20)}})
+        assert [(e["remaining"], e["given"]) for e in answers(first)] == [(0, 20)]
+
+        # A fixed answer, every time, counted across both; cleared through one, gone from both.
+        put(first, "answers", {"endpoint_name": "shared", "mode": "fixed", "answers": [{"body": "always"}]})
+        time.sleep(POLL_SECONDS * 4)
+        assert [body_of(runtime[i % 2], "shared") for i in range(4)] == [b"always"] * 4
+        assert [(e["mode"], e["remaining"], e["given"]) for e in answers(second)] == [("fixed", 1, 4)]
+        assert http().delete(f"{second}/_emulator/answers").json() == []
+        time.sleep(POLL_SECONDS * 4)
+        assert [body_of(runtime[i % 2], "shared") for i in range(2)] == [b"in", b"in"]
+
+
+def test_a_reset_through_one_replica_clears_the_answers_of_both(database_url: str) -> None:
+    with servers(database_url, count=2) as [first, second]:
+        deploy(sagemaker_client(first), "kept")
+        put(first, "answers", {"endpoint_name": "kept", "mode": "fixed", "answers": [{"body": "canned"}]})
+        put(first, "answers", {"endpoint_name": "other", "region": "eu-west-1", "answers": [{"body": "x"}]})
+        time.sleep(POLL_SECONDS * 4)
+        assert body_of(runtime_client(second), "kept") == b"canned"
+        assert http().post(f"{second}/_emulator/reset", params={"region": "us-east-1"}).status_code == 200
+        assert [e["region"] for e in answers(first)] == ["eu-west-1"]  # the other region's answers stay
+
+
+def test_a_model_server_table_set_through_one_replica_is_used_by_the_other_within_a_poll(database_url: str) -> None:
+    with model_server() as (url, _), servers(database_url, count=2) as [first, second]:
+        deploy(sagemaker_client(first), "switch")
+        runtime = runtime_client(second)
+        assert body_of(runtime, "switch", INSTANCES) == INSTANCES  # the echo
+        assert put(first, "modelservers", {IMAGE: url}) == {IMAGE: url}
+        changed = time.monotonic()
+        while body_of(runtime, "switch", INSTANCES) != PREDICTED:
+            assert time.monotonic() - changed < POLL_SECONDS * 5, "the other replica still echoes"
+            time.sleep(0.02)
+        assert http().get(f"{second}/_emulator/modelservers").json() == {IMAGE: url}
+
+
+def test_start_up_model_servers_are_stored_and_a_server_without_adopts_them(database_url: str) -> None:
+    with model_server() as (url, _), servers(database_url, "--model-server", f"{IMAGE}={url}") as [flagged]:
+        deploy(sagemaker_client(flagged), "adopted")
+        with servers(database_url) as [plain]:
+            time.sleep(POLL_SECONDS * 4)
+            assert body_of(runtime_client(plain), "adopted", INSTANCES) == PREDICTED
+            # A change through the one started without flags reaches the one started with them.
+            assert put(plain, "modelservers", {}) == {}
+            time.sleep(POLL_SECONDS * 4)
+            assert body_of(runtime_client(flagged), "adopted", INSTANCES) == INSTANCES
+
+
+def test_invocations_never_read_canned_answers_of_endpoints_without_any(make_settings: Any) -> None:
+    """Without canned answers an invocation reads `canned.active` only; with some, only an invocation of an endpoint
+    that has answers asks the store. The version is read by the poller alone, at most once per POLL_SECONDS."""
+    settings = make_settings()
+    app = create_app(settings)
+    store = app.service.deps.store
+    calls: list[tuple[str, str]] = []  # (thread, method)
+    for name in ("runtime_version", "runtime_view", "take_canned", "canned_listed"):
+        original = getattr(store, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls.append((threading.current_thread().name, _name))
+            return _original(*args, **kwargs)
+
+        setattr(store, name, counted)
+    with serving(app, settings.model_copy(update={"port": 0})) as endpoint:
+        deploy(sagemaker_client(endpoint), "plain")
+        deploy(sagemaker_client(endpoint), "canned")
+        runtime = runtime_client(endpoint)
+        calls.clear()
+        started = time.monotonic()
+        assert {body_of(runtime, "plain") for _ in range(200)} == {b"in"}
+        elapsed = time.monotonic() - started
+        assert {thread for thread, _ in calls} == {"emulator-runtime-sync"}  # no invocation asked the store
+        assert [name for _, name in calls].count("runtime_version") <= elapsed / POLL_SECONDS + 2
+
+        put(endpoint, "answers", {"endpoint_name": "canned", "mode": "fixed", "answers": [{"body": "c"}]})
+        calls.clear()
+        assert {body_of(runtime, "plain") for _ in range(50)} == {b"in"}
+        assert [name for _, name in calls if name == "take_canned"] == []
+        assert [body_of(runtime, "canned") for _ in range(3)] == [b"c"] * 3  # at once: no poll to wait for
+        assert [name for _, name in calls if name == "take_canned"] == ["take_canned"] * 3

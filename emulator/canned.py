@@ -66,7 +66,7 @@ class CannedAnswers(BaseModel):
     @classmethod
     def _region(cls, value: str | None) -> str | None:
         if value is not None and not valid_region(value):
-            raise ValueError("a region name such as us-east-1")
+            raise ValueError("must be a region name such as us-east-1")
         return value
 
     @model_validator(mode="after")

@@ -103,6 +103,23 @@ BAD_ANSWERS = [
         {"endpoint_name": "e", "answers": [{"status": 100}]},
         "answers.0.status: Input should be greater than or equal to 200",
     ),
+    # Kept in the store: a name, account or region no invocation can carry is refused, not stored (or a 500).
+    (
+        {"endpoint_name": "no such", "answers": [{}]},
+        "endpoint_name: String should match pattern '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$'",
+    ),
+    (
+        {"endpoint_name": "e", "variant_name": "v\u0000", "answers": [{}]},
+        "variant_name: String should match pattern '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$'",
+    ),
+    (
+        {"endpoint_name": "e", "account_id": "12", "answers": [{}]},
+        "account_id: String should match pattern '^[0-9]{12}$'",
+    ),
+    (
+        {"endpoint_name": "e", "region": "US East", "answers": [{}]},
+        "region: Value error, must be a region name such as us-east-1",
+    ),
 ]
 
 
@@ -110,6 +127,15 @@ BAD_ANSWERS = [
 def test_bad_answers_are_one_line_errors(server: str, body: dict[str, Any], message: str) -> None:
     answer = http().put(f"{server}/_emulator/answers", json=body)
     assert (answer.status_code, answer.json()) == (400, {"__type": "ValidationException", "message": message})
+
+
+def test_clearing_the_answers_of_a_name_no_endpoint_can_have_is_a_400(server: str) -> None:
+    answer = http().delete(f"{server}/_emulator/answers", params={"endpoint_name": "a\x00"})
+    assert answer.status_code == 400
+    assert (
+        answer.json()["message"]
+        == "query.endpoint_name: String should match pattern '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$'"
+    )
 
 
 def test_the_model_server_table_changes_at_run_time(server: str) -> None:

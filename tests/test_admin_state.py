@@ -91,6 +91,19 @@ def test_reset_of_everything_then_the_same_names_can_be_created_again(endpoint: 
     assert sm.describe_model(ModelName="one")["ModelName"] == "one"
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"account_id": "12"}, "query.account_id: String should match pattern '^[0-9]{12}$'"),
+        ({"region": "a\x00"}, "query.region: String should match pattern '^[a-z0-9]+(?:-[a-z0-9]+)*$'"),
+        ({"region": "a" * 51}, "query.region: String should have at most 50 characters"),
+    ],
+)
+def test_a_reset_of_a_scope_no_request_can_have_is_a_400(endpoint: str, params: dict[str, str], message: str) -> None:
+    response = httpx.post(f"{endpoint}/_emulator/reset", params=params)
+    assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
+
+
 def test_reset_of_one_region_or_one_account_keeps_the_rest(make_settings: Any) -> None:
     with running_server(make_settings()) as endpoint:
         document = json.loads(SEED.read_text())

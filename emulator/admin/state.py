@@ -4,23 +4,30 @@ through the store's write path, so it never blocks the event loop and a database
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from emulator.admin.runtime_sync import RuntimeSync
 from emulator.admin.snapshot import from_document, to_document
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps
+from emulator.regions import MAX_REGION_LENGTH, REGION
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
+
+# What a scope to reset may be: a request's account and region. Anything else holds nothing, and PostgreSQL refuses
+# some of it (a NUL) with an error that would be a 500.
+Account = Annotated[str | None, Query(pattern=r"^[0-9]{12}$")]
+Region = Annotated[str | None, Query(pattern=f"^{REGION.pattern}$", max_length=MAX_REGION_LENGTH)]
 
 
 def state_router(deps: Deps, settings: Settings, validator: RequestValidator, runtime: RuntimeSync) -> APIRouter:
     router = APIRouter(tags=["state"])
 
     @router.post("/reset")
-    async def reset(account_id: str | None = None, region: str | None = None) -> dict[str, int]:
+    async def reset(account_id: Account = None, region: Region = None) -> dict[str, int]:
         """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
         each kind (`deleted_models`, ...)."""
         deleted = await deps.store.reset(account_id=account_id, region=region)

@@ -6,8 +6,10 @@ off ends with a ModelStreamError event."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +108,38 @@ def test_a_stream_that_breaks_off_ends_with_a_model_stream_error(server: str) ->
         "Code": "ModelStreamError",
         "Message": "The model server closed its response stream before it was complete.",
     }
+
+
+def connections_to(port: int) -> int:
+    """How many TCP connections this process holds open to 127.0.0.1:port (Linux: its fds' socket inodes, looked up
+    in /proc/net/tcp, state 01 ESTABLISHED)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    with open("/proc/self/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[2].endswith(f":{port:04X}") and row[3] == "01" and row[9] in inodes)
+
+
+@pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reason="reads the process's sockets from Linux's /proc")
+def test_a_client_that_leaves_mid_stream_closes_the_models_answer(make_settings: Any) -> None:
+    """The model's stream is not read to its end for nobody: once the client is gone, so is the connection to the
+    model server (six seconds of parts were still to come)."""
+    with model_server() as (model, _), running_server(make_settings(model_servers={IMAGE: model})) as server:
+        port = int(model.rsplit(":", 1)[1])
+        deploy(sagemaker_client(server), "leaver")
+        answer = runtime_client(server).invoke_endpoint_with_response_stream(
+            EndpointName="leaver", Body=json.dumps({"stream": 30, "interval": 0.2})
+        )
+        assert json.loads(next(iter(answer["Body"]))["PayloadPart"]["Bytes"])["part"] == 0
+        assert connections_to(port) == 1
+        answer["Body"].close()
+        left = time.monotonic()
+        while connections_to(port):
+            assert time.monotonic() - left < 2, "the emulator still reads the model's stream"
+            time.sleep(0.05)

@@ -8,6 +8,8 @@ runtime signs with the same name, `sagemaker`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -103,7 +105,7 @@ class RuntimeApp:
                 raise PayloadTooLarge(f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.") from None
             outcome = await self.handle(scope, name, operation, received, request_id)
             if isinstance(outcome, Streaming):
-                await self.stream(outcome.answer, send, request_id)
+                await self.stream(outcome.answer, send, receive, request_id)
                 self.log(scope, request_id, 200, None, started, operation)
                 return
             status, body, headers, code = outcome
@@ -134,9 +136,10 @@ class RuntimeApp:
                 operation=operation or "-",
             )
 
-    async def stream(self, answer: StreamedAnswer, send: Send, request_id: str) -> None:
-        """The head, then one PayloadPart per piece the model sends, each as it arrives; a stream that breaks off
-        ends with a ModelStreamError event, our own failure with InternalStreamFailure."""
+    async def stream(self, answer: StreamedAnswer, send: Send, receive: Receive, request_id: str) -> None:
+        """The head, then the parts as they arrive (forward). A client that leaves mid-stream ends it: uvicorn drops
+        what is sent to a closed connection without a word, so the model's answer would be read to its end for
+        nobody; the one thing that notices is receive(), which answers http.disconnect."""
         headers = [
             (b"content-type", EVENT_STREAM),
             (b"x-amzn-requestid", request_id.encode()),
@@ -146,6 +149,21 @@ class RuntimeApp:
         if answer.custom_attributes is not None:
             headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        forwarding = asyncio.ensure_future(self.forward(answer, send, request_id))
+        gone = asyncio.ensure_future(disconnected(receive))
+        try:
+            await asyncio.wait((forwarding, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not forwarding.done():  # the client left (or the server stops): stop reading the model
+                forwarding.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await forwarding
+            await answer.close()
+
+    async def forward(self, answer: StreamedAnswer, send: Send, request_id: str) -> None:
+        """One PayloadPart per piece the model sends, each as it arrives; a stream that breaks off ends with a
+        ModelStreamError event, our own failure with InternalStreamFailure."""
         try:
             async for part in answer.parts:
                 await send(
@@ -168,8 +186,6 @@ class RuntimeApp:
                     "more_body": True,
                 }
             )
-        finally:
-            await answer.close()
         await send({"type": "http.response.body", "body": b""})
 
     async def handle(
@@ -219,6 +235,12 @@ def answer_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
     if answer.custom_attributes is not None:
         headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
     return headers
+
+
+async def disconnected(receive: Receive) -> None:
+    """Returns once the client has gone (the request's body was read already: nothing else arrives before)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def unserved(scope: Scope) -> AwsError:

@@ -333,6 +333,7 @@ class HttpClient:
         self.max_idle = max_idle
         self._idle: dict[Origin, list[Connection]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     async def request(
         self,
@@ -363,11 +364,20 @@ class HttpClient:
 
     def release(self, connection: Connection) -> None:
         idle = self._idle.setdefault(connection.origin, [])
-        if len(idle) >= self.max_idle or connection.loop is not self._loop:
+        if len(idle) >= self.max_idle or connection.loop is not self._loop or self._closed:
             connection.abort()
             return
         connection.reused = True
         idle.append(connection)
+
+    def close(self) -> None:
+        """Closes the idle connections, on the pool's loop; one carrying an answer closes when its answer ends."""
+        idle, self._idle, self._closed = self._idle, {}, True
+        for connections in idle.values():
+            for connection in connections:
+                connection.closed = True
+                if connection.transport is not None:
+                    connection.transport.close()
 
     def _take(self, origin: Origin) -> Connection | None:
         idle = self._idle.get(origin)

@@ -2,16 +2,21 @@
 container (`GET /ping`, `POST /invocations`), or nobody (the runtime's echo).
 
 One pool of kept-alive connections per process (emulator/http_client.py), made on first use on the serving loop:
-the proxy costs a request on an open connection, not a handshake. The table can be replaced at run time (the admin
-API) and takes effect at the next invocation.
+the proxy costs a request on an open connection, not a handshake. It is closed on that loop when the loop ends, or
+by close() while it still runs. The table can be replaced at run time (the admin API, for every process:
+emulator/admin/runtime_sync.py) and takes effect at the next invocation.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from emulator.http_client import HttpClient, HttpError, Response, TimedOut
+from emulator.running_loop import running_loop
 
 # SageMaker's container contract: a model has 60 s to answer /invocations; /ping must answer within 2 s [AWS docs].
 INVOKE_TIMEOUT = 60.0
@@ -55,6 +60,7 @@ class ModelServers:
         self.urls: dict[str, str] = dict(urls or {})
         self.timeout = timeout
         self._client: HttpClient | None = None
+        self._closer: asyncio.Task[None] | None = None  # on the pool's loop; closes it when cancelled
 
     def configure(self, urls: Mapping[str, str]) -> None:
         """Replaces the whole table (image -> URL, `*` for every other image); the next invocation uses it."""
@@ -67,7 +73,37 @@ class ModelServers:
     def client(self) -> HttpClient:
         if self._client is None:
             self._client = HttpClient()
+            # Connections can be closed only on their loop while it runs: asyncio.run (uvicorn's) cancels every
+            # task before it closes the loop, and this one closes the pool then.
+            self._closer = running_loop().create_task(_close_when_cancelled(self._client))
         return self._client
+
+    def close(self) -> None:
+        """Closes the pooled connections (Service.close, emulator/service.py), from any thread: on their loop if it
+        still runs; a loop that has ended closed them as it ended."""
+        closer, self._client, self._closer = self._closer, None, None
+        if closer is None or closer.done():
+            return
+        loop = closer.get_loop()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:  # on the loop itself: nothing may block it, the closer finishes on its own
+            closer.cancel()
+            return
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def cancel() -> None:
+            closer.cancel()
+            closer.add_done_callback(lambda _: done.set_result(None))
+
+        try:
+            loop.call_soon_threadsafe(cancel)
+        except RuntimeError:
+            return  # the loop closed meanwhile, and the closer with it
+        with contextlib.suppress(TimeoutError):  # a loop that stopped without ending: its end will close them
+            done.result(timeout=10)
 
     async def invoke(self, url: str, *, body: bytes, headers: dict[str, str]) -> ModelReply:
         """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no answer comes."""
@@ -127,6 +163,13 @@ class ModelServers:
         except HttpError:
             return False
         return reply.status == 200
+
+
+async def _close_when_cancelled(client: HttpClient) -> None:
+    try:
+        await running_loop().create_future()  # never set: only a cancel ends it
+    finally:
+        client.close()
 
 
 class ModelStream:

@@ -109,6 +109,7 @@ class Service:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
         self.fault_sync.close()
         self.runtime_sync.close()
+        self.deps.model_servers.close()
         self.deps.store.close()
 
 

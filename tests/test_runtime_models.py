@@ -5,13 +5,16 @@ ModelError with the texts AWS sends; the endpoint recovers when the server retur
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from emulator.app import create_app
 from emulator.cli import parse_args, settings_from_args
-from tests.model_server import model_server, start_model_server
+from emulator.server import serving
+from tests.model_server import connections_to, linux_sockets, model_server, start_model_server
 from tests.support import running_server, sagemaker_client, stop_server
 from tests.test_runtime import ACCOUNT, IMAGE, deploy, error_of, runtime_client
 
@@ -125,3 +128,31 @@ def test_model_servers_from_flags_and_env(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings_from_args(parse_args(["serve"])).model_servers == {"*": "http://models:8080"}
     with pytest.raises(SystemExit, match="--model-server takes IMAGE=URL, not 'nourl'"):
         settings_from_args(parse_args(["serve", "--model-server", "nourl"]))
+
+
+@linux_sockets
+def test_the_pooled_connections_to_model_servers_close_with_the_app(make_settings: Any) -> None:
+    """Kept alive between invocations, closed when the app closes: on their own loop, before it ends (a loop that
+    ends with them open leaves them to the garbage collector, or uvloop closes them with a ResourceWarning)."""
+    with model_server() as (model, _):
+        port = int(model.rsplit(":", 1)[1])
+        settings = make_settings(model_servers={IMAGE: model}, host="127.0.0.1", port=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            app = create_app(settings)
+            with serving(app, settings) as server:
+                deploy(sagemaker_client(server), "pooled")
+                runtime = runtime_client(server)
+
+                def invoke() -> Any:
+                    return runtime.invoke_endpoint(EndpointName="pooled", Body=b'{"instances": [1]}')["Body"].read()
+
+                assert [invoke() for _ in range(3)] == [b'{"predictions": [3]}'] * 3
+                assert connections_to(port) == 1  # one connection, kept alive for all three
+                # Closed from another thread while the loop runs: on that loop; the next invocation opens anew.
+                app.service.deps.model_servers.close()
+                assert connections_to(port) == 0
+                assert invoke() == b'{"predictions": [3]}'
+                assert connections_to(port) == 1
+            assert connections_to(port) == 0
+        assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -6,10 +6,8 @@ off ends with a ModelStreamError event."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,7 @@ from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import EventStreamError
 
 from emulator.protocol.eventstream import event, exception
-from tests.model_server import model_server
+from tests.model_server import connections_to, linux_sockets, model_server
 from tests.support import running_server, sagemaker_client
 from tests.test_runtime import IMAGE, deploy, error_of, runtime_client
 
@@ -110,23 +108,7 @@ def test_a_stream_that_breaks_off_ends_with_a_model_stream_error(server: str) ->
     }
 
 
-def connections_to(port: int) -> int:
-    """How many TCP connections this process holds open to 127.0.0.1:port (Linux: its fds' socket inodes, looked up
-    in /proc/net/tcp, state 01 ESTABLISHED)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue  # closed meanwhile
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
-    with open("/proc/self/net/tcp") as table:
-        rows = [line.split() for line in table.readlines()[1:]]
-    return sum(1 for row in rows if row[2].endswith(f":{port:04X}") and row[3] == "01" and row[9] in inodes)
-
-
-@pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reason="reads the process's sockets from Linux's /proc")
+@linux_sockets
 def test_a_client_that_leaves_mid_stream_closes_the_models_answer(make_settings: Any) -> None:
     """The model's stream is not read to its end for nobody: once the client is gone, so is the connection to the
     model server (six seconds of parts were still to come)."""

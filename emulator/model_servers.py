@@ -105,17 +105,22 @@ class ModelServers:
         with contextlib.suppress(TimeoutError):  # a loop that stopped without ending: its end will close them
             done.result(timeout=10)
 
+    async def _post(self, url: str, *, body: bytes, headers: dict[str, str], stream: bool) -> Response:
+        """POST <url>/invocations under the invocation's timeouts; with stream, returned once the head is in."""
+        return await self.client().request(
+            "POST",
+            url.rstrip("/") + "/invocations",
+            headers=headers,
+            body=body,
+            timeout=self.timeout,
+            connect_timeout=CONNECT_TIMEOUT,
+            stream=stream,
+        )
+
     async def invoke(self, url: str, *, body: bytes, headers: dict[str, str]) -> ModelReply:
         """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no answer comes."""
         try:
-            reply = await self.client().request(
-                "POST",
-                url.rstrip("/") + "/invocations",
-                headers=headers,
-                body=body,
-                timeout=self.timeout,
-                connect_timeout=CONNECT_TIMEOUT,
-            )
+            reply = await self._post(url, body=body, headers=headers, stream=False)
             try:
                 answer = await reply.read()
             finally:
@@ -135,15 +140,7 @@ class ModelServers:
         """POST <url>/invocations and return once the answer's head is in; its body is read by the caller, chunk
         by chunk as the server sends it. Raises ModelUnreachable or ModelTimedOut when no head comes."""
         try:
-            reply = await self.client().request(
-                "POST",
-                url.rstrip("/") + "/invocations",
-                headers=headers,
-                body=body,
-                timeout=self.timeout,
-                connect_timeout=CONNECT_TIMEOUT,
-                stream=True,
-            )
+            reply = await self._post(url, body=body, headers=headers, stream=True)
         except TimedOut:
             raise ModelTimedOut() from None
         except HttpError:

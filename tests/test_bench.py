@@ -11,9 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.profiles import full_only
+
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+# About 30 s of load runs: the full profile's (CI installs wrk).
+pytestmark = [
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"),
+    full_only,
+]
 
 
 def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_stored(tmp_path: Path) -> None:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
 from emulator.resources.kind import ResourceKind
-from emulator.shapes.generated import (
-    AddTagsInput,
-    AddTagsOutput,
-    DeleteTagsInput,
-    DeleteTagsOutput,
-    ListTagsInput,
-    ListTagsOutput,
-    Tag,
-)
 from emulator.store.records import ResourceMissing, TagLimitReached, TagQuery
+
+if TYPE_CHECKING:  # the API model's types exist for the type checker only
+    from emulator.shapes.generated import (
+        AddTagsInput,
+        AddTagsOutput,
+        DeleteTagsInput,
+        DeleteTagsOutput,
+        ListTagsInput,
+        ListTagsOutput,
+        Tag,
+    )
 
 # AWS's per-resource tag limit, the same for every SageMaker resource.
 MAX_TAGS_PER_RESOURCE = 50

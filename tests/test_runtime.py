@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,6 +258,10 @@ def test_each_invocation_is_one_request_log_line(server: str, caplog: pytest.Log
     with caplog.at_level(logging.INFO, logger="emulator.request"):
         runtime_client(server).invoke_endpoint(EndpointName="logged", Body=b"x")
         error_of(runtime_client(server).invoke_endpoint_with_response_stream, EndpointName="nope", Body=b"x")
+        # The server thread logs a request once its answer is sent: the client can read it a moment before.
+        deadline = time.monotonic() + 5
+        while sum(hasattr(r, "request") for r in caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
     fields = [r.request for r in caplog.records if hasattr(r, "request")]
     assert [(f["operation"], f["status"], f["error"], f["account_id"]) for f in fields] == [
         ("InvokeEndpoint", 200, "-", ACCOUNT),

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -151,3 +152,17 @@ def aws_cli(endpoint: str, cwd: Path) -> Callable[..., subprocess.CompletedProce
         return subprocess.run([*aws, *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
     return cli
+
+
+def record_calls(target: Any, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Wraps those methods of `target` (a store) to record each call as (thread name, method name), in order."""
+    calls: list[tuple[str, str]] = []
+    for name in names:
+        original = getattr(target, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls.append((threading.current_thread().name, _name))
+            return _original(*args, **kwargs)
+
+        setattr(target, name, counted)
+    return calls

@@ -4,7 +4,6 @@ all of them (rules live in the store). They used to reach one worker only: 6 of 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,7 +15,7 @@ from emulator.admin.fault_sync import POLL_SECONDS
 from emulator.app import create_app
 from emulator.server import serving
 from tests.profiles import full_only
-from tests.support import server_process
+from tests.support import record_calls, server_process
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}
 
@@ -102,16 +101,7 @@ def test_requests_never_read_the_rules_from_the_database(make_settings: Any) -> 
     most once per POLL_SECONDS, however many requests arrive."""
     settings = make_settings()
     app = create_app(settings)
-    store = app.service.deps.store
-    calls: list[tuple[str, str]] = []  # (thread, method)
-    for name in ("fault_version", "fault_rules", "count_fault"):
-        original = getattr(store, name)
-
-        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
-            calls.append((threading.current_thread().name, _name))
-            return _original(*args, **kwargs)
-
-        setattr(store, name, counted)
+    calls = record_calls(app.service.deps.store, ("fault_version", "fault_rules", "count_fault"))  # (thread, method)
     with serving(app, settings.model_copy(update={"port": 0})) as endpoint:
         started = time.monotonic()
         with httpx.Client(timeout=30) as client:

@@ -6,7 +6,6 @@ boto3's sagemaker-runtime client, against server processes."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ from emulator.admin.poller import POLL_SECONDS
 from emulator.app import create_app
 from emulator.server import serving
 from tests.model_server import model_server
-from tests.support import http, sagemaker_client
+from tests.support import http, record_calls, sagemaker_client
 from tests.test_fault_sharing import servers
 from tests.test_runtime import IMAGE, deploy, runtime_client
 
@@ -106,16 +105,9 @@ def test_invocations_never_read_canned_answers_of_endpoints_without_any(make_set
     that has answers asks the store. The version is read by the poller alone, at most once per POLL_SECONDS."""
     settings = make_settings()
     app = create_app(settings)
-    store = app.service.deps.store
-    calls: list[tuple[str, str]] = []  # (thread, method)
-    for name in ("runtime_version", "runtime_view", "take_canned", "canned_listed"):
-        original = getattr(store, name)
-
-        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
-            calls.append((threading.current_thread().name, _name))
-            return _original(*args, **kwargs)
-
-        setattr(store, name, counted)
+    calls = record_calls(
+        app.service.deps.store, ("runtime_version", "runtime_view", "take_canned", "canned_listed")
+    )  # (thread, method)
     with serving(app, settings.model_copy(update={"port": 0})) as endpoint:
         deploy(sagemaker_client(endpoint), "plain")
         deploy(sagemaker_client(endpoint), "canned")

@@ -3,6 +3,7 @@ file (lost on restart) while readiness said ready; now writes answer 503 and rea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -53,3 +54,27 @@ def test_writes_answer_503_and_readiness_fails_once_the_file_is_gone(tmp_path: P
         assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
         assert create(endpoint, "after-restart").status_code == 200
         assert aws_post(endpoint, "DescribeModel", {"ModelName": "after-restart"}).status_code == 200
+
+
+def open_files_under(directory: Path) -> list[str]:
+    """The files under `directory` this process holds open (Linux: /proc/self/fd)."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # a descriptor closed while listing
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(str(directory)):
+                held.append(Path(target).name)
+    return sorted(held)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc/self/fd")
+def test_no_connection_to_the_file_outlives_the_server(tmp_path: Path) -> None:
+    """Every connection the server opened, the readers of its loop and pollers included, is closed when it stops: one
+    left to the garbage collector keeps the -shm file mapped, and faults (SIGBUS) if a later server in the process
+    replaced the file and truncated that -shm."""
+    database = tmp_path / "emulator.db"
+    with running_server(Settings(database_url=f"sqlite:///{database}")) as endpoint:
+        assert create(endpoint, "held").status_code == 200
+        assert aws_post(endpoint, "DescribeModel", {"ModelName": "held"}).status_code == 200
+        assert open_files_under(tmp_path) != []
+    assert open_files_under(tmp_path) == []

@@ -69,6 +69,9 @@ class SqliteStore(Store):
         self.file = FileIdentity(database.sqlite_file) if database.sqlite_file is not None else None
         self.transactions = Transactions(database, before_batch=self._check_file)
         self._readers = threading.local()
+        # Every reader connection, so close() can close them all: a connection left to the garbage collector keeps
+        # the file's -shm mapped, and one still open after the file was replaced can fault (SIGBUS) on that mapping.
+        self._opened: list[sqlite3.Connection] = []
 
     def _check_file(self) -> None:
         if self.file is not None:
@@ -80,9 +83,13 @@ class SqliteStore(Store):
             try:
                 if conn is None:
                     conn = self._readers.conn = self.database.connect_sqlite()
+                    self._opened.append(conn)
                 return conn.execute(sql, params).fetchall()
             except sqlite3.Error:
                 self._readers.conn = None
+                if conn is not None:
+                    self._opened.remove(conn)
+                    conn.close()
         return await self._in_thread(self._rows_retrying, sql, params)
 
     @retrying
@@ -120,3 +127,5 @@ class SqliteStore(Store):
     def close(self) -> None:
         self.transactions.close()
         super().close()
+        while self._opened:
+            self._opened.pop().close()

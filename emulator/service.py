@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from emulator.admin.fault_sync import FaultSync
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
+from emulator.admin.poller import Poller
 from emulator.admin.runtime_sync import RuntimeSync
 from emulator.canned import CannedStore
 from emulator.errors import AwsError
@@ -47,6 +48,7 @@ class Service:
         guard: AdminGuard,
         fault_sync: FaultSync,
         runtime_sync: RuntimeSync,
+        poller: Poller,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -56,6 +58,7 @@ class Service:
         self.guard = guard
         self.fault_sync = fault_sync
         self.runtime_sync = runtime_sync
+        self.poller = poller
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -107,8 +110,7 @@ class Service:
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
-        self.fault_sync.close()
-        self.runtime_sync.close()
+        self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
 
@@ -213,12 +215,12 @@ def build_service(
     # Rules set at run time reach every process on the database through the store.
     faults.shared = store
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
-    fault_sync.start()
     # The runtime's model server table and canned answers too (emulator/admin/runtime_sync.py).
     runtime_sync = RuntimeSync(
         store=store, servers=deps.model_servers, canned=deps.canned, startup=settings.model_servers
     )
-    runtime_sync.start()
+    poller = Poller([fault_sync, runtime_sync])
+    poller.start(wait=fault_sync.first_poll_wait)
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,
@@ -231,6 +233,7 @@ def build_service(
         guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX),
         fault_sync=fault_sync,
         runtime_sync=runtime_sync,
+        poller=poller,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from emulator.admin.fault_sync import POLL_SECONDS
+from emulator.admin.poller import POLL_SECONDS
 from emulator.app import create_app
 from emulator.server import serving
 from tests.profiles import full_only
@@ -108,5 +108,5 @@ def test_requests_never_read_the_rules_from_the_database(make_settings: Any) -> 
             for _ in range(300):
                 client.post(endpoint + "/", json={"ModelName": "absent"}, headers=HEADERS)
         elapsed = time.monotonic() - started
-    assert {thread for thread, _ in calls} == {"emulator-fault-sync"}  # no request asked the store for rules
+    assert {thread for thread, _ in calls} == {"emulator-sync"}  # no request asked the store for rules
     assert [name for _, name in calls].count("fault_version") <= elapsed / POLL_SECONDS + 2

@@ -116,7 +116,7 @@ def test_invocations_never_read_canned_answers_of_endpoints_without_any(make_set
         started = time.monotonic()
         assert {body_of(runtime, "plain") for _ in range(200)} == {b"in"}
         elapsed = time.monotonic() - started
-        assert {thread for thread, _ in calls} == {"emulator-runtime-sync"}  # no invocation asked the store
+        assert {thread for thread, _ in calls} == {"emulator-sync"}  # no invocation asked the store
         assert [name for _, name in calls].count("runtime_version") <= elapsed / POLL_SECONDS + 2
 
         put(endpoint, "answers", {"endpoint_name": "canned", "mode": "fixed", "answers": [{"body": "c"}]})

@@ -1,8 +1,9 @@
 """The fault-injection rules of every process on one database kept the same: `serve --workers N` and replicas.
 
 The rules live in the store (one versioned row, emulator/store/fault_rules.py). Each process keeps its
-FaultInjector on them with a background thread that reads the version every POLL_SECONDS and reloads the rules
-when it changed: the AWS path still reads only `injector.active`, and no request reads the database for rules.
+FaultInjector on them: the process's poller thread (emulator/admin/poller.py) reads the version every POLL_SECONDS
+and reloads the rules when it changed. The AWS path still reads only `injector.active`: no request reads the
+database for rules.
 A change made through this process's admin API applies here at once, in the others within one poll.
 
 At start-up a process with rules in its settings (file, env) stores them unless the store already holds the same
@@ -16,31 +17,31 @@ import logging
 import threading
 from typing import Any
 
-from emulator.admin.poller import POLL_SECONDS, Poller
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.store.store import Store
 
-# start() waits this long for the first poll, so start-up rules are stored before the first request counts them (a
+# Start-up waits this long for the first poll, so start-up rules are stored before the first request counts them (a
 # request counted on the process's own counters before that would be counted again on the stored ones).
 FIRST_POLL_WAIT_SECONDS = 2.0
-log = logging.getLogger("emulator.faults")
 
 
-class FaultSync(Poller):
-    def __init__(
-        self, *, store: Store, injector: FaultInjector, startup: FaultConfig, interval: float = POLL_SECONDS
-    ) -> None:
-        super().__init__(name="emulator-fault-sync", what="fault rules", log=log, interval=interval)
+class FaultSync:
+    what = "fault rules"
+    log = logging.getLogger("emulator.faults")
+
+    def __init__(self, *, store: Store, injector: FaultInjector, startup: FaultConfig) -> None:
         self.store = store
         self.injector = injector
         self.startup = startup
         self._settled = False  # start-up rules stored or stored rules adopted (or an admin change made since)
         self._lock = threading.Lock()  # the poller thread and the event loop both apply rules
 
-    def start(self, *, wait: float = 0.0) -> None:
-        """Starts polling. With start-up rules, returns once the first poll has stored them (or after
-        FIRST_POLL_WAIT_SECONDS: the database is away); without, at once (start-up does not wait on the database)."""
-        super().start(wait=wait or (FIRST_POLL_WAIT_SECONDS if self.startup.rules else 0.0))
+    @property
+    def first_poll_wait(self) -> float:
+        """How long start-up waits for the first poll: with start-up rules, until it has stored them (at most
+        FIRST_POLL_WAIT_SECONDS: the database may be away); without, not at all (start-up never waits on the
+        database)."""
+        return FIRST_POLL_WAIT_SECONDS if self.startup.rules else 0.0
 
     async def replace(self, config: FaultConfig) -> None:
         """The admin API's change: stored for every process, applied here at once."""
@@ -63,7 +64,7 @@ class FaultSync(Poller):
             if version > self.injector.version:  # never back to older rules read before a newer change
                 self.injector.configure(config, version=version)
 
-    async def _poll(self) -> None:
+    async def poll(self) -> None:
         if not self._settled:
             await self._settle()
             return

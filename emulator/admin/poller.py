@@ -1,33 +1,43 @@
-"""A background thread that keeps one process's copy of something shared through the store up to date: it runs
-`_poll` every POLL_SECONDS on an event loop of its own (the store's methods are coroutines), so no request ever
-reads the shared thing from the database. Fault rules (emulator/admin/fault_sync.py) and the runtime's canned
-answers and model server table (emulator/admin/runtime_sync.py) are kept this way."""
+"""One background thread per process that keeps its copies of what is shared through the store up to date: every
+POLL_SECONDS it runs each kept thing's `poll` on an event loop of its own (the store's methods are coroutines), so
+no request ever reads the shared thing from the database. Fault rules (emulator/admin/fault_sync.py) and the
+runtime's canned answers and model server table (emulator/admin/runtime_sync.py) are kept this way, by one thread
+with one database connection."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
+from typing import Protocol
 
 # How stale another process's view may be. A SQLite read of one row costs tens of µs, a PostgreSQL round trip about
 # a millisecond: five a second per process is nothing next to any request load.
 POLL_SECONDS = 0.2
 
 
+class Kept(Protocol):
+    """Something a process keeps a copy of: `poll` brings the copy up to date; `what` names it in log lines."""
+
+    what: str
+    log: logging.Logger
+
+    async def poll(self) -> None: ...
+
+
 class Poller:
-    def __init__(self, *, name: str, what: str, log: logging.Logger, interval: float = POLL_SECONDS) -> None:
+    def __init__(self, kept: Sequence[Kept], *, interval: float = POLL_SECONDS) -> None:
         self.interval = interval
-        self._name = name  # the thread's
-        self._what = what  # as the log lines name it
-        self._log = log
+        self._kept = list(kept)
+        self._failing = [False] * len(self._kept)
         self._stop = threading.Event()
         self._polled = threading.Event()
         self._thread: threading.Thread | None = None
-        self._failing = False
 
     def start(self, *, wait: float = 0.0) -> None:
-        """Starts polling; with `wait`, returns once the first poll has ended or after that many seconds."""
-        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        """Starts polling; with `wait`, returns once the first round of polls has ended or after that many seconds."""
+        self._thread = threading.Thread(target=self._run, name="emulator-sync", daemon=True)
         self._thread.start()
         if wait:
             self._polled.wait(wait)
@@ -38,22 +48,20 @@ class Poller:
             self._thread.join(timeout=10)
             self._thread = None
 
-    async def _poll(self) -> None:
-        raise NotImplementedError
-
     def _run(self) -> None:
-        # Between polls the thread sleeps on the stop event, so close() ends it at once.
+        # Between rounds the thread sleeps on the stop event, so close() ends it at once.
         with asyncio.Runner() as runner:
             while True:
-                try:
-                    runner.run(self._poll())
-                    if self._failing:
-                        self._log.info("%s: the database answers again", self._what)
-                    self._failing = False
-                except Exception as exc:  # noqa: BLE001 - the database is away; the next poll tries again
-                    if not self._failing:
-                        self._log.warning("%s: cannot read them from the database: %s", self._what, exc)
-                    self._failing = True
+                for i, kept in enumerate(self._kept):
+                    try:
+                        runner.run(kept.poll())
+                        if self._failing[i]:
+                            kept.log.info("%s: the database answers again", kept.what)
+                        self._failing[i] = False
+                    except Exception as exc:  # noqa: BLE001 - the database is away; the next poll tries again
+                        if not self._failing[i]:
+                            kept.log.warning("%s: cannot read them from the database: %s", kept.what, exc)
+                        self._failing[i] = True
                 self._polled.set()
                 if self._stop.wait(self.interval):
                     return

@@ -1,10 +1,10 @@
 """SageMaker Runtime's run-time configuration, the same in every process on one database: `serve --workers N` and
 replicas. The model server table and the canned answers live in the store (emulator/store/runtime_config.py), as
-fault rules do (emulator/admin/fault_sync.py), and each process keeps its copy current the same way: a background
-thread reads the version every POLL_SECONDS and reloads the table and the index of canned answers when it grew. An
-invocation reads only `canned.active` (and the table) while no answer is set; it asks the store for an answer only
-for an endpoint that has some. A change made through this process's admin API applies here at once, in the others
-within one poll.
+fault rules do (emulator/admin/fault_sync.py), and each process keeps its copy current the same way: its poller
+thread (emulator/admin/poller.py) reads the version every POLL_SECONDS and reloads the table and the index of
+canned answers when it grew. An invocation reads only `canned.active` (and the table) while no answer is set; it
+asks the store for an answer only for an endpoint that has some. A change made through this process's admin API
+applies here at once, in the others within one poll.
 
 At start-up a process with model servers in its settings (`--model-server`, env) stores them unless the store
 already holds the same table; a process without adopts the stored one: the fault rules' rule. Until then, or while
@@ -19,26 +19,17 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.admin.poller import POLL_SECONDS, Poller
 from emulator.canned import CannedAnswers, CannedStore
 from emulator.model_servers import ModelServers
 from emulator.store.runtime_config import RuntimeView
 from emulator.store.store import Store
 
-log = logging.getLogger("emulator.runtime")
 
+class RuntimeSync:
+    what = "runtime configuration"
+    log = logging.getLogger("emulator.runtime")
 
-class RuntimeSync(Poller):
-    def __init__(
-        self,
-        *,
-        store: Store,
-        servers: ModelServers,
-        canned: CannedStore,
-        startup: Mapping[str, str],
-        interval: float = POLL_SECONDS,
-    ) -> None:
-        super().__init__(name="emulator-runtime-sync", what="runtime configuration", log=log, interval=interval)
+    def __init__(self, *, store: Store, servers: ModelServers, canned: CannedStore, startup: Mapping[str, str]) -> None:
         self.store = store
         self.servers = servers
         self.canned = canned
@@ -97,7 +88,7 @@ class RuntimeSync(Poller):
             self.canned.index(view.canned)
             self.version = view.version
 
-    async def _poll(self) -> None:
+    async def poll(self) -> None:
         if not self._settled:
             await self._settle()
         elif await self.store.runtime_version() > self.version:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvloop
@@ -17,6 +17,7 @@ import uvloop
 from emulator.http_client import Broken, ConnectFailed, HttpClient, Response, TimedOut, encode_request
 from tests.support import free_port
 
+T = TypeVar("T")
 # (connection number from 0, socket) -> None: talks to one client connection.
 Script = Callable[[int, socket.socket], None]
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
@@ -86,8 +87,18 @@ class RecordingSocket:
         return data
 
 
-def run(coro: Any) -> Any:
-    return uvloop.run(coro)
+def run(main: Callable[[HttpClient], Awaitable[T]]) -> T:
+    """Runs `main` with a new client, closed before the loop ends: a connection it kept alive would otherwise be left
+    to the garbage collector (a ResourceWarning)."""
+
+    async def with_client() -> T:
+        client = HttpClient()
+        try:
+            return await main(client)
+        finally:
+            client.close()
+
+    return uvloop.run(with_client())
 
 
 def answer_each(response: bytes, *, times: int = 100) -> Script:
@@ -115,11 +126,10 @@ async def post(client: HttpClient, url: str, body: bytes = b"x", **options: Any)
 def test_kept_alive_connections_are_reused_and_the_request_is_one_piece() -> None:
     with scripted(answer_each(OK)) as (url, seen):
 
-        async def main() -> list[bytes]:
-            client = HttpClient()
+        async def main(client: HttpClient) -> list[bytes]:
             return [await (await post(client, url, b"hello")).read() for _ in range(3)]
 
-        assert run(main()) == [b"ok"] * 3
+        assert run(main) == [b"ok"] * 3
     port = url.rsplit(":", 1)[1]
     assert (
         seen
@@ -140,12 +150,11 @@ def test_one_connection_serves_them_all() -> None:
 
     with scripted(script) as (url, _):
 
-        async def main() -> None:
-            client = HttpClient()
+        async def main(client: HttpClient) -> None:
             for _ in range(5):
                 await (await post(client, url)).read()
 
-        run(main())
+        run(main)
     assert connections == [0]
 
 
@@ -161,11 +170,10 @@ def test_one_connection_serves_them_all() -> None:
 def test_answers_of_every_framing_are_read_whole(answer: bytes, body: bytes) -> None:
     with scripted(answer_each(answer)) as (url, _):
 
-        async def main() -> list[bytes]:
-            client = HttpClient()
+        async def main(client: HttpClient) -> list[bytes]:
             return [await (await post(client, url)).read() for _ in range(2)]  # the connection is still usable
 
-        assert run(main()) == [body, body]
+        assert run(main) == [body, body]
 
 
 def test_an_answer_without_length_ends_with_the_connection_which_is_not_reused() -> None:
@@ -175,15 +183,14 @@ def test_an_answer_without_length_ends_with_the_connection_which_is_not_reused()
 
     with scripted(script) as (url, seen):
 
-        async def main() -> list[tuple[str | None, bytes]]:
-            client = HttpClient()
+        async def main(client: HttpClient) -> list[tuple[str | None, bytes]]:
             answers = []
             for _ in range(2):
                 response = await post(client, url)
                 answers.append((response.header(b"content-type"), await response.read()))
             return answers
 
-        assert run(main()) == [("text/csv", b"1,2\n3,4\n")] * 2
+        assert run(main) == [("text/csv", b"1,2\n3,4\n")] * 2
         assert len(seen) == 2
 
 
@@ -198,14 +205,14 @@ def test_a_streamed_answer_comes_piece_by_piece_as_sent() -> None:
 
     with scripted(script) as (url, _):
 
-        async def main() -> tuple[str | None, list[tuple[float, bytes]]]:
+        async def main(client: HttpClient) -> tuple[str | None, list[tuple[float, bytes]]]:
             started = time.monotonic()
-            response = await post(HttpClient(), url, stream=True)
+            response = await post(client, url, stream=True)
             pieces = [(time.monotonic() - started, piece) async for piece in response.chunks()]
             response.close()
             return response.header(b"x-amzn-sagemaker-custom-attributes"), pieces
 
-        attributes, pieces = run(main())
+        attributes, pieces = run(main)
     assert attributes == "a"
     assert [p for _, p in pieces] == [b"one", b"two"]
     assert pieces[0][0] < 0.35 < pieces[1][0]  # the first piece was out before the second was sent
@@ -223,11 +230,10 @@ def test_a_pooled_connection_the_server_dropped_is_replaced() -> None:
 
     with scripted(script) as (url, seen):
 
-        async def main() -> list[bytes]:
-            client = HttpClient()
+        async def main(client: HttpClient) -> list[bytes]:
             return [await (await post(client, url)).read() for _ in range(2)]
 
-        assert run(main()) == [b"ok", b"ok"]
+        assert run(main) == [b"ok", b"ok"]
         assert len(seen) == 3  # the second request, sent again on a new connection
 
 
@@ -245,15 +251,15 @@ def test_failures_are_http_errors() -> None:
         sock.request()  # type: ignore[attr-defined]
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
 
-    async def fails(url: str, *, timeout: float = 0.5) -> type[Exception]:
+    async def fails(client: HttpClient, url: str, *, timeout: float = 0.5) -> type[Exception]:
         try:
-            response = await HttpClient().request("GET", url, headers={}, timeout=timeout, connect_timeout=timeout)
+            response = await client.request("GET", url, headers={}, timeout=timeout, connect_timeout=timeout)
             await response.read()
         except Exception as exc:  # noqa: BLE001 - the test is which one
             return type(exc)
         raise AssertionError("no error")
 
-    assert run(fails(f"http://127.0.0.1:{free_port()}/")) is ConnectFailed
+    assert run(lambda client: fails(client, f"http://127.0.0.1:{free_port()}/")) is ConnectFailed
     for script, error in (
         (silent, TimedOut),
         (stalls, TimedOut),
@@ -261,7 +267,7 @@ def test_failures_are_http_errors() -> None:
         (answer_each(b"SPDY/9 ?\r\n\r\n"), Broken),
     ):
         with scripted(script) as (url, _):
-            assert run(fails(url + "/")) is error, script
+            assert run(lambda client: fails(client, url + "/")) is error, script
 
 
 def test_a_header_value_cannot_add_a_header() -> None:

@@ -9,7 +9,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,7 @@ def timestamps(value: Any, convert: Callable[[datetime.datetime], Any]) -> Any:
     return convert(value) if isinstance(value, datetime.datetime) else value
 
 
+@contextmanager
 def raw_client(
     endpoint: str,
     *,
@@ -173,8 +175,9 @@ def raw_client(
     host: str,
     headers: dict[str, str],
     shape: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-    """A client that signs with SigV4 (Host as given) and checks every answer as Dart's and paws' parsers read it."""
+) -> Iterator[Callable[[str, dict[str, Any]], dict[str, Any]]]:
+    """A client that signs with SigV4 (Host as given) and checks every answer as Dart's and paws' parsers read it;
+    its connection closes when the block ends."""
     http = httpx.Client(base_url=endpoint, timeout=30)
 
     def call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -197,29 +200,30 @@ def raw_client(
         assert reply.headers["x-amzn-errortype"] == data["__type"]
         raise ScenarioError(data["__type"], data["message"])
 
-    return call
+    with http:
+        yield call
 
 
 def test_dart_aws_client_shaped_requests(endpoint: str) -> None:
     # Seed 000: Content-Type with the charset older clients append, Host signed without the port, null members
     # left out, timestamps as whole epoch seconds; the region comes from the credential scope.
-    call = raw_client(
+    with raw_client(
         endpoint,
         region="eu-west-1",
         host="127.0.0.1",
         headers={"Content-Type": "application/x-amz-json-1.1; charset=utf-8", "User-Agent": "aws-sdk-dart/0.5.0"},
         shape=lambda params: drop_nulls(timestamps(params, lambda t: int(t.timestamp()))),
-    )
-    check_results(run_scenario(call), region="eu-west-1")
+    ) as call:
+        check_results(run_scenario(call), region="eu-west-1")
 
 
 def test_paws_shaped_requests(endpoint: str) -> None:
     # Seed 001: empty lists and maps left out, timestamps as fractional epoch seconds, Host with the port (curl).
-    call = raw_client(
+    with raw_client(
         endpoint,
         region="us-east-1",
         host=endpoint.removeprefix("http://"),
         headers={"Content-Type": "application/x-amz-json-1.1", "User-Agent": "paws/0.9.0 (R4.4.1; linux-gnu; x86_64)"},
         shape=lambda params: drop_empty(timestamps(params, lambda t: t.timestamp())),
-    )
-    check_results(run_scenario(call))
+    ) as call:
+        check_results(run_scenario(call))

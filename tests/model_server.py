@@ -3,7 +3,6 @@ the OS picks (or a given one, to bring a killed server back where it was), stopp
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import stop_server
+from tests.support import open_descriptors, stop_server
 
 SERVER = Path(__file__).resolve().parent.parent / "examples" / "model_server" / "server.py"
 
@@ -49,14 +48,7 @@ linux_sockets = pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reas
 def connections_to(port: int) -> int:
     """How many TCP connections this process holds open to 127.0.0.1:port (Linux: its fds' socket inodes, looked up
     in /proc/net/tcp, state 01 ESTABLISHED)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue  # closed meanwhile
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
+    inodes = {named[len("socket:[") : -1] for named in open_descriptors() if named.startswith("socket:[")}
     with open("/proc/self/net/tcp") as table:
         rows = [line.split() for line in table.readlines()[1:]]
     return sum(1 for row in rows if row[2].endswith(f":{port:04X}") and row[3] == "01" and row[9] in inodes)

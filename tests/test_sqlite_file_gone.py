@@ -3,7 +3,6 @@ file (lost on restart) while readiness said ready; now writes answer 503 and rea
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +11,7 @@ import httpx
 import pytest
 
 from emulator.settings import Settings
-from tests.support import aws_post, running_server
+from tests.support import aws_post, open_descriptors, running_server
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
 GONE = {
@@ -57,14 +56,8 @@ def test_writes_answer_503_and_readiness_fails_once_the_file_is_gone(tmp_path: P
 
 
 def open_files_under(directory: Path) -> list[str]:
-    """The files under `directory` this process holds open (Linux: /proc/self/fd)."""
-    held = []
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(OSError):  # a descriptor closed while listing
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            if target.startswith(str(directory)):
-                held.append(Path(target).name)
-    return sorted(held)
+    """The names of the files under `directory` this process holds open."""
+    return sorted(Path(named).name for named in open_descriptors() if named.startswith(str(directory)))
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc/self/fd")

@@ -16,9 +16,9 @@ from emulator import __version__
 from emulator.admin.guard import ADMIN_PREFIX
 from emulator.admin.routes import admin_router
 from emulator.errors import AwsError, InternalFailure
+from emulator.operations import KINDS
 from emulator.protocol.asgi import ASGIApp, Receive, Scope, Send
 from emulator.protocol.wire import error_body
-from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
 from emulator.service import Service, build_service
 from emulator.settings import Settings

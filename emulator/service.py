@@ -20,7 +20,7 @@ from emulator.canned import CannedStore
 from emulator.errors import AwsError
 from emulator.faults import FaultInjector
 from emulator.model_servers import ModelServers
-from emulator.operations import handlers_for
+from emulator.operations import KINDS, handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +28,6 @@ from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
-from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.resources import KINDS
+from emulator.operations import KINDS
 from emulator.settings import Settings
 from tests.support import as_described, running_server, sagemaker_client
 

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from emulator.app import create_app
 from emulator.errors import ValidationException
-from emulator.resources import KINDS
+from emulator.operations import KINDS
 from emulator.resources.kind import ResourceKind
 from emulator.server import serving
 from emulator.settings import Limits

@@ -1,21 +1,24 @@
 """One typed coroutine per AWS operation: validated input in, output out, no HTTP types.
 
-The operation table is derived: each kind of resource (emulator/resources/) brings its Create, Describe, List and
-Delete, written once in emulator/operations/resources.py; the tag operations serve every kind. Every handler is a
-coroutine and every store method too, so where database work runs is the store's decision, never the table's.
+KINDS registers the kinds of resource served: each brings its Create, Describe, List and Delete, written once in
+emulator/operations/resources.py, and the handlers it declares of its own (a lifecycle) in their place; the tag
+operations serve every kind. Every handler is a coroutine and every store method too, so where database work runs
+is the store's decision, never the table's.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-from emulator.operations import endpoints, resources, tags
-from emulator.resources import KINDS
-from emulator.resources.kind import ResourceKind
+from emulator.operations import resources, tags
+from emulator.operations.endpoints import ENDPOINT
+from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.kind import Handler, ResourceKind
+from emulator.resources.model import MODEL
 
-Handler = Callable[..., Awaitable[Any]]
+# The kinds served: adding a kind here is all it takes to serve it (docs/adding-a-resource.md).
+KINDS: tuple[ResourceKind, ...] = (MODEL, ENDPOINT_CONFIG, ENDPOINT)
 
 _GENERIC = {
     "create": resources.create,
@@ -23,8 +26,6 @@ _GENERIC = {
     "list": resources.list_page,
     "delete": resources.delete,
 }
-# Kinds with a lifecycle write their own handlers for the operations that change it, and keep the generic rest.
-OWN_HANDLERS: dict[str, dict[str, Handler]] = {"endpoint": endpoints.HANDLERS}
 TAG_OPERATIONS: dict[str, Handler] = {
     "AddTags": tags.add_tags,
     "ListTags": tags.list_tags,
@@ -38,7 +39,7 @@ def handlers_for(kinds: Iterable[ResourceKind]) -> dict[str, Handler]:
     for kind in kinds:
         for operation, action in kind.operations().items():
             table[operation] = functools.partial(_GENERIC[action], kind)
-        table.update(OWN_HANDLERS.get(kind.arn_type, {}))
+        table.update(kind.handlers)
     return {**table, **TAG_OPERATIONS}
 
 

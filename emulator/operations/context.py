@@ -10,7 +10,6 @@ from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
 from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
-from emulator.resources import KINDS
 from emulator.resources.kind import ResourceKind
 from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
@@ -39,7 +38,7 @@ class Deps:
     tokens: PageTokens = field(default_factory=lambda: PageTokens(b""))
     faults: FaultInjector = field(default_factory=FaultInjector)
     # The kinds served, by ARN resource type: the tag operations find a resource's kind from its ARN.
-    kinds: Mapping[str, ResourceKind] = field(default_factory=lambda: {k.arn_type: k for k in KINDS})
+    kinds: Mapping[str, ResourceKind] = field(default_factory=dict)
     # How long an endpoint's Creating, Updating and Deleting last (emulator/resources/endpoint.py).
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
     # Who answers InvokeEndpoint for each image (emulator/model_servers.py); empty: the echo.

@@ -1,6 +1,8 @@
-"""The endpoint operations that change or show its lifecycle: Create, Describe, List, Update,
-UpdateWeightsAndCapacities and Delete (List is the generic one, after ending the changes whose time has passed). Every change is a compare-and-set on the stored status and state,
-so of racing calls the database lets one through; a loser reads again and answers as it then finds the endpoint."""
+"""Endpoints, declared with their own handlers: the operations that change or show the lifecycle (Create, Describe,
+List, Update, UpdateWeightsAndCapacities and Delete; List is the generic one, after ending the changes whose time has
+passed). Every change is a compare-and-set on the stored status and state, so of racing calls the database lets one
+through; a loser reads again and answers as it then finds the endpoint. The pure part (the state, how it settles,
+what Describe shows) is emulator/resources/endpoint.py."""
 
 from __future__ import annotations
 
@@ -15,17 +17,18 @@ from emulator.operations.context import Deps, RequestContext
 from emulator.operations.health import ping_failure
 from emulator.operations.resources import insert, list_page
 from emulator.resources.endpoint import (
-    ENDPOINT,
     IN_PROGRESS,
     EndpointState,
     Settled,
     capture_summary,
+    check_state,
     described,
     failure_reason,
     settle,
     variant_summary,
 )
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.kind import ResourceKind
 from emulator.resources.model import MODEL
 from emulator.store.records import LifecycleChange, ListQuery, StoredResource
 
@@ -282,11 +285,24 @@ async def list_endpoints(*, request: dict[str, Any], ctx: RequestContext, deps: 
     return await list_page(ENDPOINT, request=request, ctx=ctx, deps=deps)
 
 
-HANDLERS: dict[str, Callable[..., Awaitable[Any]]] = {
-    "CreateEndpoint": create_endpoint,
-    "DescribeEndpoint": describe_endpoint,
-    "ListEndpoints": list_endpoints,
-    "UpdateEndpoint": update_endpoint,
-    "UpdateEndpointWeightsAndCapacities": update_weights,
-    "DeleteEndpoint": delete_endpoint,
-}
+ENDPOINT = ResourceKind(
+    arn_type="endpoint",
+    noun="Endpoint",
+    plural="Endpoints",
+    label="endpoint",
+    # As sent to CreateEndpoint; what is deployed now (after updates) is in the state.
+    definition_members=("EndpointConfigName", "DeploymentConfig"),
+    limit_field="max_endpoints",
+    limit_name="Number of endpoints",
+    status_member="EndpointStatus",
+    check_state=check_state,
+    # Every operation that changes or shows the lifecycle; DeleteEndpoint's generic twin would skip the lifecycle.
+    handlers={
+        "CreateEndpoint": create_endpoint,
+        "DescribeEndpoint": describe_endpoint,
+        "ListEndpoints": list_endpoints,
+        "UpdateEndpoint": update_endpoint,
+        "UpdateEndpointWeightsAndCapacities": update_weights,
+        "DeleteEndpoint": delete_endpoint,
+    },
+)

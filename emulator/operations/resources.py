@@ -12,15 +12,25 @@ from emulator.errors import ResourceLimitExceeded, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.tags import distinct_tags
 from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
-from emulator.resources.kind import ResourceKind, limit_message
-from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists, SortKey
+from emulator.resources.kind import SORT_COLUMNS, ResourceKind, limit_message
+from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists
 
 # AWS documents no default page size for ListModels; 10 is what SageMaker documents for its other List operations.
 DEFAULT_PAGE_SIZE = 10
 # Timestamps far outside any creation time clamp here, so they never overflow a BIGINT column.
 _MS_BOUND = 2**62
-# SortBy values of the API model's List operations -> the column each sorts by.
-SORT_COLUMNS: dict[str, SortKey] = {"Name": "name", "CreationTime": "creation_ms", "Status": "status"}
+
+
+def target(kind: ResourceKind, *, request: dict[str, Any], operation: str, ctx: RequestContext) -> str:
+    """The name a Describe or Delete request means. Where the API model takes a name or an ARN, an ARN of this kind in
+    the caller's account and region means its name; any other ARN names nothing here: AWS's missing text, with it."""
+    value: str = request[kind.name_member]
+    if not value.startswith("arn:") or operation not in kind.takes_arn:
+        return value
+    prefix, _, name = value.rpartition("/")
+    if f"{prefix}/".lower() != ctx.arn(kind, ""):
+        raise ValidationException(kind.missing_message(value))
+    return name
 
 
 async def check_references(kind: ResourceKind, request: dict[str, Any], *, ctx: RequestContext, deps: Deps) -> None:
@@ -77,11 +87,12 @@ async def insert(
 
 
 async def describe(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
-    name = request[kind.name_member]
+    name = target(kind, request=request, operation=f"Describe{kind.noun}", ctx=ctx)
     stored = await deps.store.get(ctx.scope(kind), name)
     if stored is None:
         raise ValidationException(kind.missing_message(ctx.arn(kind, name)))
     out: dict[str, Any] = {kind.name_member: stored.name, **kind.described(orjson.loads(stored.definition))}
+    out.update(kind.fixed_members)
     out["CreationTime"] = stored.creation_ms / 1000
     out[kind.arn_member] = ctx.arn(kind, stored.name)
     return out
@@ -101,8 +112,11 @@ def ms_bound(request: dict[str, Any], member: str) -> int | None:
 
 
 async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
+    wire = kind.list_wire
     sort = SORT_COLUMNS[request.get("SortBy", "CreationTime")]
-    descending = request.get("SortOrder", "Descending") == "Descending"
+    descending = request.get("SortOrder", kind.default_sort_order) == "Descending"
+    # The summary's members that come from what was sent (a description), read with the page.
+    from_definition = wire.summary_members.intersection(kind.definition_members)
     name_contains = request.get("NameContains")
     before_ms, from_ms = ms_bound(request, "CreationTimeBefore"), ms_bound(request, "CreationTimeAfter")
     modified_before_ms = ms_bound(request, "LastModifiedTimeBefore")
@@ -141,8 +155,10 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
             modified_before_ms=modified_before_ms,
             modified_from_ms=modified_from_ms,
             status=status,
+            with_definition=bool(from_definition),
         )
     )
+    fixed = {k: v for k, v in kind.fixed_members.items() if k in wire.summary_members}
     summaries: list[dict[str, Any]] = []
     for r in page:
         summary: dict[str, Any] = {
@@ -153,8 +169,12 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
         if kind.status_member is not None:
             summary["LastModifiedTime"] = (r.modified_ms or r.creation_ms) / 1000
             summary[kind.status_member] = r.status
+        if r.definition is not None:
+            definition = orjson.loads(r.definition)
+            summary.update((k, definition[k]) for k in from_definition if k in definition)
+        summary.update(fixed)
         summaries.append(summary)
-    out: dict[str, Any] = {kind.plural: summaries}
+    out: dict[str, Any] = {wire.member: summaries}
     if more:
         last = page[-1]
         key = {"name": last.name, "creation_ms": last.creation_ms, "status": last.status}[sort]
@@ -163,6 +183,6 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
 
 
 async def delete(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> None:
-    name = request[kind.name_member]
+    name = target(kind, request=request, operation=f"Delete{kind.noun}", ctx=ctx)
     if not await deps.store.delete(ctx.scope(kind), name):
         raise ValidationException(kind.missing_message(ctx.arn(kind, name)))

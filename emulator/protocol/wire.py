@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 
 from emulator.errors import AwsError, InternalFailure, SerializationException, UnknownOperationException
-from emulator.operations import HANDLERS, Handler
+from emulator.operations import HANDLERS
 from emulator.operations.context import Deps, RequestContext
 from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import CallerResolver, PermissiveAuth
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, TARGET_PREFIX, log_request
+from emulator.resources.kind import Handler
 from emulator.running_loop import running_loop
 from emulator.shapes.validate import RequestValidator
 

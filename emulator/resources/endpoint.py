@@ -3,8 +3,9 @@ DeleteEndpoint, with AWS's lifecycle (Creating -> InService or Failed, Updating 
 
 No background job moves an endpoint along: its status is worked out from what is stored (how many more
 DescribeEndpoint calls and which time the current change waits for, and how it ends), so every replica of one
-database agrees, and each change is a compare-and-set in the store (emulator/operations/endpoints.py).
-This module holds the pure part: the state, how it settles, and what DescribeEndpoint shows of it.
+database agrees, and each change is a compare-and-set in the store. The kind is declared with its handlers in
+emulator/operations/endpoints.py; this module holds the pure part: the state, how it settles, and what
+DescribeEndpoint shows of it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 import orjson
 
 from emulator.errors import ValidationException
-from emulator.resources.kind import ResourceKind
 
 IN_PROGRESS = ("Creating", "Updating", "Deleting")
 SETTLED = ("InService", "Failed")
@@ -238,17 +238,3 @@ def described(
             "StartTime": start,
         }
     return out
-
-
-ENDPOINT = ResourceKind(
-    arn_type="endpoint",
-    noun="Endpoint",
-    plural="Endpoints",
-    label="endpoint",
-    # As sent to CreateEndpoint; what is deployed now (after updates) is in the state.
-    definition_members=("EndpointConfigName", "DeploymentConfig"),
-    limit_field="max_endpoints",
-    limit_name="Number of endpoints",
-    status_member="EndpointStatus",
-    check_state=check_state,
-)

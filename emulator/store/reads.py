@@ -82,17 +82,18 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
         where.append(f"({key}, id) {'<' if query.descending else '>'} (:after_key, :after_id)")
         params["after_key"], params["after_id"] = query.after
     order = "DESC" if query.descending else "ASC"
-    sql = (
-        f"SELECT id, name, creation_ms, status, modified_ms FROM resources WHERE {' AND '.join(where)}"
-        f" ORDER BY {key} {order}, id {order} LIMIT :limit"
-    )
+    columns = "id, name, creation_ms, status, modified_ms" + (", definition" if query.with_definition else "")
+    sql = f"SELECT {columns} FROM resources WHERE {' AND '.join(where)} ORDER BY {key} {order}, id {order} LIMIT :limit"
     return sql, params
 
 
 def list_page(rows: list[Any], limit: int) -> tuple[list[ListedResource], bool]:
     """Rows of list_sql: the page, and whether more follow."""
     return [
-        ListedResource(id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4]) for r in rows[:limit]
+        ListedResource(
+            id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4], definition=r[5] if len(r) > 5 else None
+        )
+        for r in rows[:limit]
     ], len(rows) > limit
 
 

@@ -78,6 +78,8 @@ class ListQuery:
     modified_before_ms: int | None = None
     modified_from_ms: int | None = None
     status: str | None = None
+    # Read each row's definition too, for summaries that carry members of it (in the same read).
+    with_definition: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,8 @@ class ListedResource:
     creation_ms: int
     status: str | None = None
     modified_ms: int | None = None
+    # The definition JSON, when the query asked for it.
+    definition: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -292,11 +292,7 @@ def test_an_import_keeps_the_model_limit(make_settings: Any) -> None:
         # Per account and region, as the API counts: three in each of two scopes is fine.
         other = [model(model_name=f"e{i}", region="eu-west-1") for i in range(3)]
         fits = doc(*[model(model_name=f"m{i}") for i in range(3)], *other)
-        assert put_state(endpoint, fits).json() == {
-            "imported_models": 6,
-            "imported_endpoint_configs": 0,
-            "imported_endpoints": 0,
-        }
+        assert put_state(endpoint, fits).json() == counted("imported", models=6)
 
 
 def test_a_repeated_tag_key_is_one_tag_as_in_create_model(endpoint: str, sm: Any) -> None:
@@ -304,7 +300,7 @@ def test_a_repeated_tag_key_is_one_tag_as_in_create_model(endpoint: str, sm: Any
     response = put_state(endpoint, doc(model(tags=tags)))
     assert (response.status_code, response.json()) == (
         200,
-        {"imported_models": 1, "imported_endpoint_configs": 0, "imported_endpoints": 0},
+        counted("imported", models=1),
     )
     assert exported(endpoint)["models"][0]["tags"] == [{"Key": "k", "Value": "last"}, {"Key": "other", "Value": "o"}]
 

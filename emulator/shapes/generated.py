@@ -20,6 +20,12 @@ OPERATIONS: dict[str, dict[str, str]] = {'CreateModel': {'input': 'CreateModelIn
  'UpdateEndpointWeightsAndCapacities': {'input': 'UpdateEndpointWeightsAndCapacitiesInput',
                                         'output': 'UpdateEndpointWeightsAndCapacitiesOutput'},
  'DeleteEndpoint': {'input': 'DeleteEndpointInput'},
+ 'CreateModelPackageGroup': {'input': 'CreateModelPackageGroupInput',
+                             'output': 'CreateModelPackageGroupOutput'},
+ 'DescribeModelPackageGroup': {'input': 'DescribeModelPackageGroupInput',
+                               'output': 'DescribeModelPackageGroupOutput'},
+ 'ListModelPackageGroups': {'input': 'ListModelPackageGroupsInput', 'output': 'ListModelPackageGroupsOutput'},
+ 'DeleteModelPackageGroup': {'input': 'DeleteModelPackageGroupInput'},
  'AddTags': {'input': 'AddTagsInput', 'output': 'AddTagsOutput'},
  'ListTags': {'input': 'ListTagsInput', 'output': 'ListTagsOutput'},
  'DeleteTags': {'input': 'DeleteTagsInput', 'output': 'DeleteTagsOutput'}}
@@ -41,6 +47,10 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'Alarm': {'type': 'structure', 'members': {'AlarmName': {'shape': 'AlarmName'}}},
  'AlarmList': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'Alarm'}},
  'AlarmName': {'type': 'string', 'min': 1, 'max': 255, 'pattern': '(?!\\s*$).+'},
+ 'ArnOrName': {'type': 'string',
+               'min': 1,
+               'max': 170,
+               'pattern': '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)'},
  'AsyncInferenceClientConfig': {'type': 'structure',
                                 'members': {'MaxConcurrentInvocationsPerInstance': {'shape': 'MaxConcurrentInvocationsPerInstance'}}},
  'AsyncInferenceConfig': {'type': 'structure',
@@ -256,6 +266,17 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'CreateModelOutput': {'type': 'structure',
                        'required': ['ModelArn'],
                        'members': {'ModelArn': {'shape': 'ModelArn'}}},
+ 'CreateModelPackageGroupInput': {'type': 'structure',
+                                  'required': ['ModelPackageGroupName'],
+                                  'members': {'ModelPackageGroupName': {'shape': 'EntityName'},
+                                              'ModelPackageGroupDescription': {'shape': 'EntityDescription'},
+                                              'Tags': {'shape': 'TagList'},
+                                              'ManagedConfiguration': {'shape': 'ManagedConfiguration'}}},
+ 'CreateModelPackageGroupOutput': {'type': 'structure',
+                                   'required': ['ModelPackageGroupArn'],
+                                   'members': {'ModelPackageGroupArn': {'shape': 'ModelPackageGroupArn'}}},
+ 'CreationTime': {'type': 'timestamp'},
+ 'CrossAccountFilterOption': {'type': 'string', 'enum': ['SameAccount', 'CrossAccount']},
  'CsvContentType': {'type': 'string',
                     'min': 1,
                     'max': 256,
@@ -289,6 +310,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'DeleteModelInput': {'type': 'structure',
                       'required': ['ModelName'],
                       'members': {'ModelName': {'shape': 'ModelName'}}},
+ 'DeleteModelPackageGroupInput': {'type': 'structure',
+                                  'required': ['ModelPackageGroupName'],
+                                  'members': {'ModelPackageGroupName': {'shape': 'ArnOrName'}}},
  'DeleteTagsInput': {'type': 'structure',
                      'required': ['ResourceArn', 'TagKeys'],
                      'members': {'ResourceArn': {'shape': 'ResourceArn'},
@@ -367,6 +391,22 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                      'ModelArn': {'shape': 'ModelArn'},
                                      'EnableNetworkIsolation': {'shape': 'Boolean'},
                                      'DeploymentRecommendation': {'shape': 'DeploymentRecommendation'}}},
+ 'DescribeModelPackageGroupInput': {'type': 'structure',
+                                    'required': ['ModelPackageGroupName'],
+                                    'members': {'ModelPackageGroupName': {'shape': 'ArnOrName'}}},
+ 'DescribeModelPackageGroupOutput': {'type': 'structure',
+                                     'required': ['ModelPackageGroupName',
+                                                  'ModelPackageGroupArn',
+                                                  'CreationTime',
+                                                  'CreatedBy',
+                                                  'ModelPackageGroupStatus'],
+                                     'members': {'ModelPackageGroupName': {'shape': 'EntityName'},
+                                                 'ModelPackageGroupArn': {'shape': 'ModelPackageGroupArn'},
+                                                 'ModelPackageGroupDescription': {'shape': 'EntityDescription'},
+                                                 'CreationTime': {'shape': 'CreationTime'},
+                                                 'CreatedBy': {'shape': 'UserContext'},
+                                                 'ModelPackageGroupStatus': {'shape': 'ModelPackageGroupStatus'},
+                                                 'ManagedConfiguration': {'shape': 'ManagedConfiguration'}}},
  'DesiredWeightAndCapacity': {'type': 'structure',
                               'required': ['VariantName'],
                               'members': {'VariantName': {'shape': 'VariantName'},
@@ -426,6 +466,11 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                  'LastModifiedTime': {'shape': 'Timestamp'},
                                  'EndpointStatus': {'shape': 'EndpointStatus'}}},
  'EndpointSummaryList': {'type': 'list', 'member': {'shape': 'EndpointSummary'}},
+ 'EntityDescription': {'type': 'string',
+                       'min': 0,
+                       'max': 1024,
+                       'pattern': '[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*'},
+ 'EntityName': {'type': 'string', 'min': 1, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
  'EnvironmentKey': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[a-zA-Z_][a-zA-Z0-9_]*'},
  'EnvironmentMap': {'type': 'map',
                     'min': 0,
@@ -437,6 +482,10 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                      'members': {'ClarifyExplainerConfig': {'shape': 'ClarifyExplainerConfig'}}},
  'FailureReason': {'type': 'string', 'min': 0, 'max': 1024},
  'HubContentArn': {'type': 'string', 'min': 0, 'max': 255, 'pattern': '.*'},
+ 'IamIdentity': {'type': 'structure',
+                 'members': {'Arn': {'shape': 'String'},
+                             'PrincipalId': {'shape': 'String'},
+                             'SourceIdentity': {'shape': 'String'}}},
  'ImageConfig': {'type': 'structure',
                  'required': ['RepositoryAccessMode'],
                  'members': {'RepositoryAccessMode': {'shape': 'RepositoryAccessMode'},
@@ -498,6 +547,19 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                          'required': ['Endpoints'],
                          'members': {'Endpoints': {'shape': 'EndpointSummaryList'},
                                      'NextToken': {'shape': 'PaginationToken'}}},
+ 'ListModelPackageGroupsInput': {'type': 'structure',
+                                 'members': {'CreationTimeAfter': {'shape': 'CreationTime'},
+                                             'CreationTimeBefore': {'shape': 'CreationTime'},
+                                             'MaxResults': {'shape': 'MaxResults'},
+                                             'NameContains': {'shape': 'NameContains'},
+                                             'NextToken': {'shape': 'NextToken'},
+                                             'SortBy': {'shape': 'ModelPackageGroupSortBy'},
+                                             'SortOrder': {'shape': 'SortOrder'},
+                                             'CrossAccountFilterOption': {'shape': 'CrossAccountFilterOption'}}},
+ 'ListModelPackageGroupsOutput': {'type': 'structure',
+                                  'required': ['ModelPackageGroupSummaryList'],
+                                  'members': {'ModelPackageGroupSummaryList': {'shape': 'ModelPackageGroupSummaryList'},
+                                              'NextToken': {'shape': 'NextToken'}}},
  'ListModelsInput': {'type': 'structure',
                      'members': {'SortBy': {'shape': 'ModelSortKey'},
                                  'SortOrder': {'shape': 'OrderKey'},
@@ -518,12 +580,15 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'ListTagsMaxResults': {'type': 'integer', 'min': 50, 'box': True},
  'ListTagsOutput': {'type': 'structure',
                     'members': {'Tags': {'shape': 'TagList'}, 'NextToken': {'shape': 'NextToken'}}},
+ 'ManagedConfiguration': {'type': 'structure',
+                          'members': {'ManagedStorageType': {'shape': 'ManagedStorageType'}}},
  'ManagedInstanceScalingCooldownInMinutes': {'type': 'integer', 'min': 5, 'max': 1440, 'box': True},
  'ManagedInstanceScalingMaxInstanceCount': {'type': 'integer', 'min': 1, 'box': True},
  'ManagedInstanceScalingMaximumStepSize': {'type': 'integer', 'min': 1, 'max': 100, 'box': True},
  'ManagedInstanceScalingMinInstanceCount': {'type': 'integer', 'min': 0, 'box': True},
  'ManagedInstanceScalingScaleInStrategy': {'type': 'string', 'enum': ['IDLE_RELEASE', 'CONSOLIDATION']},
  'ManagedInstanceScalingStatus': {'type': 'string', 'enum': ['ENABLED', 'DISABLED']},
+ 'ManagedStorageType': {'type': 'string', 'enum': ['Restricted']},
  'MaxConcurrentInvocationsPerInstance': {'type': 'integer', 'min': 1, 'max': 1000, 'box': True},
  'MaxResults': {'type': 'integer', 'min': 1, 'max': 100, 'box': True},
  'MaximumExecutionTimeoutInSeconds': {'type': 'integer', 'min': 600, 'max': 28800, 'box': True},
@@ -547,6 +612,30 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
  'ModelDataSource': {'type': 'structure', 'members': {'S3DataSource': {'shape': 'S3ModelDataSource'}}},
  'ModelName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?'},
  'ModelNameContains': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9-]+'},
+ 'ModelPackageGroupArn': {'type': 'string',
+                          'min': 1,
+                          'max': 2048,
+                          'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package-group/[\\S]{1,2048}'},
+ 'ModelPackageGroupSortBy': {'type': 'string', 'enum': ['Name', 'CreationTime']},
+ 'ModelPackageGroupStatus': {'type': 'string',
+                             'enum': ['Pending',
+                                      'InProgress',
+                                      'Completed',
+                                      'Failed',
+                                      'Deleting',
+                                      'DeleteFailed']},
+ 'ModelPackageGroupSummary': {'type': 'structure',
+                              'required': ['ModelPackageGroupName',
+                                           'ModelPackageGroupArn',
+                                           'CreationTime',
+                                           'ModelPackageGroupStatus'],
+                              'members': {'ModelPackageGroupName': {'shape': 'EntityName'},
+                                          'ModelPackageGroupArn': {'shape': 'ModelPackageGroupArn'},
+                                          'ModelPackageGroupDescription': {'shape': 'EntityDescription'},
+                                          'CreationTime': {'shape': 'CreationTime'},
+                                          'ModelPackageGroupStatus': {'shape': 'ModelPackageGroupStatus'},
+                                          'ManagedConfiguration': {'shape': 'ManagedConfiguration'}}},
+ 'ModelPackageGroupSummaryList': {'type': 'list', 'member': {'shape': 'ModelPackageGroupSummary'}},
  'ModelSortKey': {'type': 'string', 'enum': ['Name', 'CreationTime']},
  'ModelSummary': {'type': 'structure',
                   'required': ['ModelName', 'ModelArn', 'CreationTime'],
@@ -555,6 +644,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                               'CreationTime': {'shape': 'Timestamp'}}},
  'ModelSummaryList': {'type': 'list', 'member': {'shape': 'ModelSummary'}},
  'MultiModelConfig': {'type': 'structure', 'members': {'ModelCacheSetting': {'shape': 'ModelCacheSetting'}}},
+ 'NameContains': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9\\-]+'},
  'NextToken': {'type': 'string', 'min': 0, 'max': 8192, 'pattern': '.*'},
  'OrderKey': {'type': 'string', 'enum': ['Ascending', 'Descending']},
  'PaginationToken': {'type': 'string', 'min': 0, 'max': 8192, 'pattern': '.*'},
@@ -1010,6 +1100,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                  'min': 0,
                  'max': 2048,
                  'pattern': 'arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+'},
+ 'SortOrder': {'type': 'string', 'enum': ['Ascending', 'Descending']},
  'String': {'type': 'string'},
  'SubnetId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
  'Subnets': {'type': 'list', 'min': 1, 'max': 16, 'member': {'shape': 'SubnetId'}},
@@ -1049,6 +1140,11 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceptEula': {'type': 'boolean'},
                                               'required': ['EndpointArn'],
                                               'members': {'EndpointArn': {'shape': 'EndpointArn'}}},
  'Url': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
+ 'UserContext': {'type': 'structure',
+                 'members': {'UserProfileArn': {'shape': 'String'},
+                             'UserProfileName': {'shape': 'String'},
+                             'DomainId': {'shape': 'String'},
+                             'IamIdentity': {'shape': 'IamIdentity'}}},
  'VariantInstanceProvisionTimeoutInSeconds': {'type': 'integer', 'min': 300, 'max': 3600, 'box': True},
  'VariantName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
  'VariantProperty': {'type': 'structure',
@@ -1094,6 +1190,8 @@ if TYPE_CHECKING:
 
     ContainerMode = Literal['SingleModel', 'MultiModel']
 
+    CrossAccountFilterOption = Literal['SameAccount', 'CrossAccount']
+
     EndpointConfigSortKey = Literal['Name', 'CreationTime']
 
     EndpointSortKey = Literal['Name', 'CreationTime', 'Status']
@@ -1106,9 +1204,15 @@ if TYPE_CHECKING:
 
     ManagedInstanceScalingStatus = Literal['ENABLED', 'DISABLED']
 
+    ManagedStorageType = Literal['Restricted']
+
     ModelCacheSetting = Literal['Enabled', 'Disabled']
 
     ModelCompressionType = Literal['None', 'Gzip']
+
+    ModelPackageGroupSortBy = Literal['Name', 'CreationTime']
+
+    ModelPackageGroupStatus = Literal['Pending', 'InProgress', 'Completed', 'Failed', 'Deleting', 'DeleteFailed']
 
     ModelSortKey = Literal['Name', 'CreationTime']
 
@@ -1127,6 +1231,8 @@ if TYPE_CHECKING:
     RoutingStrategy = Literal['LEAST_OUTSTANDING_REQUESTS', 'RANDOM']
 
     S3ModelDataType = Literal['S3Prefix', 'S3Object']
+
+    SortOrder = Literal['Ascending', 'Descending']
 
     TrafficRoutingConfigType = Literal['ALL_AT_ONCE', 'CANARY', 'LINEAR']
 
@@ -1271,6 +1377,15 @@ if TYPE_CHECKING:
     class CreateModelOutput(TypedDict, total=False):
         ModelArn: Required[str]
 
+    class CreateModelPackageGroupInput(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
+        ModelPackageGroupDescription: str
+        Tags: list[Tag]
+        ManagedConfiguration: ManagedConfiguration
+
+    class CreateModelPackageGroupOutput(TypedDict, total=False):
+        ModelPackageGroupArn: Required[str]
+
     class DataCaptureConfig(TypedDict, total=False):
         EnableCapture: bool
         InitialSamplingPercentage: Required[int]
@@ -1294,6 +1409,9 @@ if TYPE_CHECKING:
 
     class DeleteModelInput(TypedDict, total=False):
         ModelName: Required[str]
+
+    class DeleteModelPackageGroupInput(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
 
     class DeleteTagsInput(TypedDict, total=False):
         ResourceArn: Required[str]
@@ -1369,6 +1487,18 @@ if TYPE_CHECKING:
         EnableNetworkIsolation: bool
         DeploymentRecommendation: DeploymentRecommendation
 
+    class DescribeModelPackageGroupInput(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
+
+    class DescribeModelPackageGroupOutput(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
+        ModelPackageGroupArn: Required[str]
+        ModelPackageGroupDescription: str
+        CreationTime: Required[float]
+        CreatedBy: Required[UserContext]
+        ModelPackageGroupStatus: Required[ModelPackageGroupStatus]
+        ManagedConfiguration: ManagedConfiguration
+
     class DesiredWeightAndCapacity(TypedDict, total=False):
         VariantName: Required[str]
         DesiredWeight: float
@@ -1395,6 +1525,11 @@ if TYPE_CHECKING:
 
     class ExplainerConfig(TypedDict, total=False):
         ClarifyExplainerConfig: ClarifyExplainerConfig
+
+    class IamIdentity(TypedDict, total=False):
+        Arn: str
+        PrincipalId: str
+        SourceIdentity: str
 
     class ImageConfig(TypedDict, total=False):
         RepositoryAccessMode: Required[RepositoryAccessMode]
@@ -1444,6 +1579,20 @@ if TYPE_CHECKING:
         Endpoints: Required[list[EndpointSummary]]
         NextToken: str
 
+    class ListModelPackageGroupsInput(TypedDict, total=False):
+        CreationTimeAfter: float
+        CreationTimeBefore: float
+        MaxResults: int
+        NameContains: str
+        NextToken: str
+        SortBy: ModelPackageGroupSortBy
+        SortOrder: SortOrder
+        CrossAccountFilterOption: CrossAccountFilterOption
+
+    class ListModelPackageGroupsOutput(TypedDict, total=False):
+        ModelPackageGroupSummaryList: Required[list[ModelPackageGroupSummary]]
+        NextToken: str
+
     class ListModelsInput(TypedDict, total=False):
         SortBy: ModelSortKey
         SortOrder: OrderKey
@@ -1466,6 +1615,9 @@ if TYPE_CHECKING:
         Tags: list[Tag]
         NextToken: str
 
+    class ManagedConfiguration(TypedDict, total=False):
+        ManagedStorageType: ManagedStorageType
+
     class MetricsConfig(TypedDict, total=False):
         EnableEnhancedMetrics: bool
         MetricPublishFrequencyInSeconds: int
@@ -1475,6 +1627,14 @@ if TYPE_CHECKING:
 
     class ModelDataSource(TypedDict, total=False):
         S3DataSource: S3ModelDataSource
+
+    class ModelPackageGroupSummary(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
+        ModelPackageGroupArn: Required[str]
+        ModelPackageGroupDescription: str
+        CreationTime: Required[float]
+        ModelPackageGroupStatus: Required[ModelPackageGroupStatus]
+        ManagedConfiguration: ManagedConfiguration
 
     class ModelSummary(TypedDict, total=False):
         ModelName: Required[str]
@@ -1636,6 +1796,12 @@ if TYPE_CHECKING:
 
     class UpdateEndpointWeightsAndCapacitiesOutput(TypedDict, total=False):
         EndpointArn: Required[str]
+
+    class UserContext(TypedDict, total=False):
+        UserProfileArn: str
+        UserProfileName: str
+        DomainId: str
+        IamIdentity: IamIdentity
 
     class VariantProperty(TypedDict, total=False):
         VariantPropertyType: Required[VariantPropertyType]

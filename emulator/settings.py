@@ -50,6 +50,16 @@ class EndpointTiming(BaseModel):
     seconds: float = Field(default=0, ge=0, description="seconds a change lasts at least")
 
 
+def limit_settings(limits: type[Limits]) -> dict[str, Any]:
+    """A Settings field (unset by default) for each Limits field, with its bounds and its default in the help."""
+    fields: dict[str, Any] = {}
+    for name, field in limits.model_fields.items():
+        bounds = {kind: getattr(m, kind) for m in field.metadata for kind in ("ge", "le") if hasattr(m, kind)}
+        default = "no limit" if field.default is None else field.default
+        fields[name] = Field(default=None, description=f"{field.description} (default: {default})", **bounds)
+    return fields
+
+
 class LimitsFileError(ValueError):
     pass
 
@@ -112,27 +122,10 @@ class Settings(BaseSettings):
     limits_file: Path | None = Field(
         default=None, description="TOML or JSON file with the max_* limits (max_models, max_endpoints, ...)"
     )
-    max_models: int | None = Field(default=None, ge=0, description="models per account and region (default: no limit)")
-    max_containers_per_model: int | None = Field(
-        default=None, ge=1, le=15, description=f"containers in one model (default {Limits().max_containers_per_model})"
-    )
-    max_environment_bytes: int | None = Field(
-        default=None,
-        ge=0,
-        description=f"UTF-8 bytes of a container's Environment keys and values (default {Limits().max_environment_bytes})",
-    )
-    max_endpoint_configs: int | None = Field(
-        default=None, ge=0, description="endpoint configs per account and region (default: no limit)"
-    )
-    max_endpoints: int | None = Field(
-        default=None, ge=0, description="endpoints per account and region (default: no limit)"
-    )
-    max_variants_per_endpoint_config: int | None = Field(
-        default=None,
-        ge=1,
-        le=10,
-        description=f"production variants in one endpoint config (default {Limits().max_variants_per_endpoint_config})",
-    )
+    # One setting per limit, as Limits declares it (bounds, description): None leaves the limits file's value or the
+    # default. Written into the class body so that the env var, the flag and the README row follow from Limits alone.
+    __annotations__.update(dict.fromkeys(Limits.model_fields, "int | None"))
+    vars().update(limit_settings(Limits))
     # Endpoint lifecycle (emulator/resources/endpoint.py): by default a change is done at the next DescribeEndpoint.
     endpoint_transition_describes: int = Field(
         default=0, ge=0, description="DescribeEndpoint calls an endpoint stays Creating, Updating or Deleting for"

@@ -55,7 +55,7 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
     assert flags == expected | booleans | {"--model-server"}
     assert booleans == {"--no-strict-auth"}
     # Each flag's help is its field's description.
-    assert "containers in one model (default 15)" in result.stdout
+    assert "containers in one model (default: 15)" in result.stdout
     assert (
         "SAGEMAKER_EMULATOR_ADMIN_TOKEN, SAGEMAKER_EMULATOR_SECRET_KEYS, SAGEMAKER_EMULATOR_TOKEN_SECRET are env only"
         in " ".join(result.stdout.split())

@@ -10,6 +10,8 @@ class AwsError(Exception):
     status: int = 400
     # False for the few answers AWS's front end gives without an error type: SDKs then report the HTTP status.
     typed: bool = True
+    # True for answers whose body carries `"message": null` when there is no message (SageMaker Runtime's throttling).
+    null_message: bool = False
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message)
@@ -108,6 +110,20 @@ class PayloadTooLarge(AwsError):
     code = "PayloadTooLarge"
     status = 413
     typed = False
+
+
+class RuntimeThrottlingException(ThrottlingException):
+    """SageMaker Runtime's throttling: 400, code ThrottlingException, and no text, `{"message": null}`, so boto3's
+    message is None [R: docs/decisions.md, Fault injection on the runtime]."""
+
+    null_message = True
+
+
+class ModelNotReadyException(AwsError):
+    """429 [M]: a serverless variant still being provisioned, or a multi-model endpoint still loading the target."""
+
+    code = "ModelNotReadyException"
+    status = 429
 
 
 class ModelError(AwsError):

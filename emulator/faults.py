@@ -25,23 +25,45 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from emulator.errors import AwsError, InternalFailure, ServiceUnavailable, ThrottlingException
+from emulator.errors import (
+    AwsError,
+    InternalFailure,
+    ModelNotReadyException,
+    RuntimeThrottlingException,
+    ServiceUnavailable,
+    ThrottlingException,
+)
+from emulator.shapes.generated import OPERATIONS as SAGEMAKER_OPERATIONS
+from emulator.shapes.runtime import OPERATIONS as RUNTIME_OPERATIONS
 
 # fail-endpoint is no error of the request: the CreateEndpoint or UpdateEndpoint it matches succeeds, and the
 # endpoint it starts ends Failed (emulator/operations/endpoints.py asks for it with `endpoint_failure`).
-Action = Literal["throttle", "internal-error", "unavailable", "latency", "fail-endpoint"]
+# model-not-ready is SageMaker Runtime's ModelNotReadyException, which only InvokeEndpoint declares [M].
+Action = Literal["throttle", "internal-error", "unavailable", "latency", "fail-endpoint", "model-not-ready"]
 
-# AWS's texts: "Rate exceeded" is what SageMaker sends with ThrottlingException (see docs/decisions.md).
-DEFAULT_MESSAGES: dict[str, str] = {
+# Every operation a rule can name: SageMaker's served ones and the runtime's.
+OPERATIONS = frozenset(SAGEMAKER_OPERATIONS) | frozenset(RUNTIME_OPERATIONS)
+MODEL_NOT_READY_OPERATIONS = frozenset({"InvokeEndpoint"})
+
+# AWS's texts: "Rate exceeded" is what SageMaker sends with ThrottlingException; the runtime sends its throttling
+# with no text at all (see docs/decisions.md).
+DEFAULT_MESSAGES: dict[str, str | None] = {
     "throttle": "Rate exceeded",
     "internal-error": "We encountered an internal error. Please try again.",
     "unavailable": "Service Unavailable",
+    # The API model's description of the error [M]: AWS's own text was not found.
+    "model-not-ready": "Either a serverless endpoint variant's resources are still being provisioned, or a"
+    " multi-model endpoint is still downloading or loading the target model. Wait and try your request again.",
 }
+RUNTIME_MESSAGES: dict[str, str | None] = {**DEFAULT_MESSAGES, "throttle": None}
 _ERRORS: dict[str, type[AwsError]] = {
     "throttle": ThrottlingException,
     "internal-error": InternalFailure,
     "unavailable": ServiceUnavailable,
+    "model-not-ready": ModelNotReadyException,
 }
+# The runtime's own shapes (botocore's sagemaker-runtime service-2.json); only throttling differs on the wire.
+_RUNTIME_ERRORS: dict[str, type[AwsError]] = {**_ERRORS, "throttle": RuntimeThrottlingException}
 
 
 class FaultRule(BaseModel):
@@ -68,6 +90,18 @@ class FaultRule(BaseModel):
             raise ValueError("a rule takes probability or every, not both")
         if self.action == "latency" and self.latency_ms == 0:
             raise ValueError("a latency rule needs latency_ms > 0")
+        if self.operations is not None:
+            # A name the emulator does not serve would be accepted and never match: a typo passes silently.
+            unknown = [name for name in self.operations if name not in OPERATIONS]
+            if unknown:
+                raise ValueError(
+                    f"operations has names the emulator does not serve: {', '.join(unknown)} (served:"
+                    f" {', '.join(sorted(OPERATIONS))})"
+                )
+            if self.action == "model-not-ready" and not set(self.operations) <= MODEL_NOT_READY_OPERATIONS:
+                raise ValueError(
+                    "a model-not-ready rule applies to InvokeEndpoint only, the one operation with that error"
+                )
         return self
 
 
@@ -146,10 +180,7 @@ class FaultInjector:
         """Replace every rule; counters and the random sequence start afresh (from the seed, if one is set)."""
         self.config = config
         self._random = random.Random(config.seed)
-        self._states = [
-            _RuleState(rule=r, operations=frozenset(r.operations) if r.operations is not None else None)
-            for r in config.rules
-        ]
+        self._states = [_RuleState(rule=r, operations=_operations_of(r)) for r in config.rules]
         self.version = version
         self.active = bool(self._states)
 
@@ -204,7 +235,8 @@ class FaultInjector:
         return None
 
     async def pick(self, *, operation: str, account_id: str, request: dict[str, Any]) -> float:
-        """Raise the injected error, or return the delay in seconds to add (0.0 for none)."""
+        """Raise the injected error (the runtime's shape for a runtime operation), or return the delay in seconds to
+        add (0.0 for none)."""
         version, states = self.version, self._states  # one set of rules for the whole pick
         for position, state in enumerate(states):
             rule = state.rule
@@ -219,5 +251,14 @@ class FaultInjector:
                 continue
             if rule.action == "latency":
                 return rule.latency_ms / 1000
-            raise _ERRORS[rule.action](rule.message if rule.message is not None else DEFAULT_MESSAGES[rule.action])
+            runtime = operation in RUNTIME_OPERATIONS
+            errors, texts = (_RUNTIME_ERRORS, RUNTIME_MESSAGES) if runtime else (_ERRORS, DEFAULT_MESSAGES)
+            raise errors[rule.action](rule.message if rule.message is not None else texts[rule.action])
         return 0.0
+
+
+def _operations_of(rule: FaultRule) -> frozenset[str] | None:
+    """The operations a rule matches; None: every one. A model-not-ready rule matches only where that error exists."""
+    if rule.action == "model-not-ready":
+        return frozenset(rule.operations) if rule.operations is not None else MODEL_NOT_READY_OPERATIONS
+    return frozenset(rule.operations) if rule.operations is not None else None

@@ -171,3 +171,133 @@ def test_faults_from_a_file_and_the_environment(tmp_path: Path) -> None:
         assert error_of(lambda: create(sm, "m")) == (400, "ThrottlingException", "Rate exceeded")
         assert error_of(lambda: sm.describe_model(ModelName="m")) == (503, "ServiceUnavailable", "Service Unavailable")
         assert httpx.get(f"{endpoint}/_emulator/faults").json()["seed"] == 3
+
+
+# SageMaker Runtime: retry handling around a throttled or failing InvokeEndpoint is what faults are mostly for.
+NOT_READY = (
+    "Either a serverless endpoint variant's resources are still being provisioned, or a multi-model endpoint is still"
+    " downloading or loading the target model. Wait and try your request again."
+)
+
+
+def runtime_no_retries(endpoint: str) -> Any:
+    return sagemaker_client(
+        endpoint, service="sagemaker-runtime", retries={"mode": "standard", "total_max_attempts": 1}
+    )
+
+
+def deployed(endpoint: str, name: str = "served") -> None:
+    from tests.test_runtime import deploy
+
+    deploy(sagemaker_client(endpoint), name)
+
+
+@pytest.mark.parametrize(
+    ("rule", "status", "code", "message"),
+    [
+        # AWS's runtime throttling carries no text: `{"message": null}`, which boto3 reports as None.
+        ({"action": "throttle"}, 400, "ThrottlingException", None),
+        ({"action": "internal-error"}, 500, "InternalFailure", "We encountered an internal error. Please try again."),
+        ({"action": "unavailable"}, 503, "ServiceUnavailable", "Service Unavailable"),
+        ({"action": "model-not-ready"}, 429, "ModelNotReadyException", NOT_READY),
+        (
+            {"action": "throttle", "operations": ["InvokeEndpoint"], "message": "Slow down"},
+            400,
+            "ThrottlingException",
+            "Slow down",
+        ),
+    ],
+)
+def test_faults_reach_invoke_endpoint_with_the_runtimes_errors(
+    endpoint: str, rule: dict[str, Any], status: int, code: str, message: str | None
+) -> None:
+    deployed(endpoint)
+    assert put_faults(endpoint, {"rules": [rule]}).status_code == 200
+    runtime = runtime_no_retries(endpoint)
+    assert error_of(lambda: runtime.invoke_endpoint(EndpointName="served", Body=b"x")) == (status, code, message)
+    with pytest.raises(getattr(runtime.exceptions, code, ClientError)):  # the runtime's own exception classes
+        runtime.invoke_endpoint(EndpointName="served", Body=b"x")
+    raw = httpx.post(f"{endpoint}/endpoints/served/invocations", content=b"x", timeout=10)
+    assert (raw.status_code, raw.headers["x-amzn-errortype"], raw.json()) == (
+        status,
+        code,
+        {"__type": code, "message": message},
+    )
+
+
+def test_faults_reach_the_response_stream(endpoint: str) -> None:
+    deployed(endpoint)
+    rule = {"action": "unavailable", "operations": ["InvokeEndpointWithResponseStream"], "times": 1}
+    assert put_faults(endpoint, {"rules": [rule]}).status_code == 200
+    runtime = runtime_no_retries(endpoint)
+    call = lambda: runtime.invoke_endpoint_with_response_stream(EndpointName="served", Body=b"x")  # noqa: E731
+    assert error_of(call) == (503, "ServiceUnavailable", "Service Unavailable")
+    events = list(call()["Body"])
+    assert events == [{"PayloadPart": {"Bytes": b"x"}}]
+    # InvokeEndpoint is another operation: never matched.
+    assert runtime.invoke_endpoint(EndpointName="served", Body=b"y")["Body"].read() == b"y"
+    assert httpx.get(f"{endpoint}/_emulator/faults").json()["counters"] == [{"matched": 2, "injected": 1}]
+
+
+def test_standard_retries_absorb_a_throttled_invocation(endpoint: str) -> None:
+    deployed(endpoint)
+    rule = {"action": "throttle", "operations": ["InvokeEndpoint"], "endpoint_name_prefixes": ["serv"], "times": 2}
+    assert put_faults(endpoint, {"rules": [rule]}).status_code == 200
+    runtime = sagemaker_client(
+        endpoint, service="sagemaker-runtime", retries={"mode": "standard", "total_max_attempts": 3}
+    )
+    answer = runtime.invoke_endpoint(EndpointName="served", Body=b"payload")
+    assert answer["Body"].read() == b"payload"
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+
+
+def test_a_model_not_ready_rule_matches_invoke_endpoint_only(endpoint: str) -> None:
+    deployed(endpoint)
+    assert put_faults(endpoint, {"rules": [{"action": "model-not-ready"}]}).status_code == 200
+    sm = no_retries(endpoint)
+    assert sm.describe_endpoint(EndpointName="served")["EndpointStatus"] == "InService"
+    events = list(
+        runtime_no_retries(endpoint).invoke_endpoint_with_response_stream(EndpointName="served", Body=b"s")["Body"]
+    )
+    assert events == [{"PayloadPart": {"Bytes": b"s"}}]
+
+
+SERVED = (
+    "AddTags, CreateEndpoint, CreateEndpointConfig, CreateModel, DeleteEndpoint, DeleteEndpointConfig, DeleteModel,"
+    " DeleteTags, DescribeEndpoint, DescribeEndpointConfig, DescribeModel, InvokeEndpoint,"
+    " InvokeEndpointWithResponseStream, ListEndpointConfigs, ListEndpoints, ListModels, ListTags, UpdateEndpoint,"
+    " UpdateEndpointWeightsAndCapacities"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"rules": [{"action": "throttle", "operations": ["ListModels", "NoSuchOp", "invokeEndpoint"]}]},
+            f"rules.0: Value error, operations has names the emulator does not serve: NoSuchOp, invokeEndpoint"
+            f" (served: {SERVED})",
+        ),
+        (
+            {"rules": [{"action": "model-not-ready", "operations": ["InvokeEndpointWithResponseStream"]}]},
+            "rules.0: Value error, a model-not-ready rule applies to InvokeEndpoint only, the one operation with that"
+            " error",
+        ),
+    ],
+)
+def test_rules_naming_operations_that_cannot_match_are_refused(
+    endpoint: str, config: dict[str, Any], message: str
+) -> None:
+    response = put_faults(endpoint, config)
+    assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
+    assert httpx.get(f"{endpoint}/_emulator/faults").json()["rules"] == []
+
+
+def test_an_unknown_operation_in_a_faults_file_stops_the_start(tmp_path: Path) -> None:
+    from emulator.faults import FaultsFileError, load_faults_file
+
+    faults_file = tmp_path / "faults.toml"
+    faults_file.write_text('[[rules]]\naction = "throttle"\noperations = ["InvokeEndpoints"]\n')
+    with pytest.raises(FaultsFileError) as caught:
+        load_faults_file(faults_file)
+    assert "operations has names the emulator does not serve: InvokeEndpoints (served: " in str(caught.value.__cause__)

@@ -87,6 +87,7 @@ class RuntimeApp:
         body_timeout: float = 30.0,
     ) -> None:
         self.deps = deps
+        self.faults = deps.faults
         self.resolve_caller = resolve_caller
         self.request_ids = request_ids
         self.validator = runtime_validator()
@@ -207,6 +208,10 @@ class RuntimeApp:
             scope[CONTEXT_KEY] = ctx
             if operation is None or not name:
                 raise unserved(scope)
+            if self.faults.active:  # as on the awsJson path: after the operation is known, before validation
+                delay = await self.faults.pick(operation=operation, account_id=account_id, request=members)
+                if delay:
+                    await asyncio.sleep(delay)
             try:
                 self.validator.validate(operation, members)
             except ValidationException as invalid:

@@ -51,8 +51,8 @@ class RequestIds:
 def error_body(error: AwsError) -> bytes:
     """The JSON body of an error, for awsJson1.1 and rest-json alike: SDKs of both read the code from `__type` (or
     the x-amzn-ErrorType header), the message from `message`, and a shape's other members by name."""
-    body: dict[str, str | int] = {"__type": error.code} if error.typed else {}
-    if error.message is not None:
+    body: dict[str, str | int | None] = {"__type": error.code} if error.typed else {}
+    if error.message is not None or error.null_message:
         body["message"] = error.message
     body.update(error.members())
     return orjson.dumps(body)

@@ -832,6 +832,58 @@ CASES: list[tuple[str, str, Any, str, str]] = [
     ),
     # Semantic rules after constraints
     (
+        "config-variant-named-twice",
+        "CreateEndpointConfig",
+        {
+            "EndpointConfigName": "c",
+            "ProductionVariants": [{"VariantName": "a", "ModelName": "m"}, {"VariantName": "a", "ModelName": "m"}],
+        },
+        "ValidationException",
+        'The variant name "a" was non-unique within the request.',
+    ),
+    (
+        "config-shadow-variant-named-as-production",
+        "CreateEndpointConfig",
+        {
+            "EndpointConfigName": "c",
+            "ProductionVariants": [{"VariantName": "a", "ModelName": "m"}],
+            "ShadowProductionVariants": [{"VariantName": "a", "ModelName": "m"}],
+        },
+        "ValidationException",
+        'The variant name "a" was non-unique within the request.',
+    ),
+    (
+        "config-serverless-memory-not-whole-gigabytes",
+        "CreateEndpointConfig",
+        {
+            "EndpointConfigName": "c",
+            "ProductionVariants": [
+                {
+                    "VariantName": "a",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+                },
+                {
+                    "VariantName": "b",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": 1500, "MaxConcurrency": 1},
+                },
+            ],
+            "ShadowProductionVariants": [
+                {
+                    "VariantName": "c",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": 6143, "MaxConcurrency": 1},
+                }
+            ],
+        },
+        "ValidationException",
+        "2 validation errors detected: Value '1500' at 'productionVariants.2.member.serverlessConfig.memorySizeInMB'"
+        " failed to satisfy constraint: Member must satisfy enum value set: [1024, 2048, 3072, 4096, 5120, 6144];"
+        " Value '6143' at 'shadowProductionVariants.1.member.serverlessConfig.memorySizeInMB' failed to satisfy"
+        " constraint: Member must satisfy enum value set: [1024, 2048, 3072, 4096, 5120, 6144]",
+    ),
+    (
         "neither-container",
         "CreateModel",
         {"ModelName": "m"},

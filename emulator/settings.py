@@ -39,6 +39,11 @@ class Limits(BaseModel):
     )
 
 
+# The most DescribeEndpoint calls a change can be set to last: a bound, so a snapshot can be checked against what the
+# API could have made (a change waiting for 10**12 describes could never be updated or deleted).
+MAX_TRANSITION_DESCRIBES = 1000
+
+
 class EndpointTiming(BaseModel):
     """How long an endpoint's change (Creating, Updating, Deleting) lasts: until it has been described this many
     more times and this many seconds have passed. The default, 0 and 0, ends it at the next DescribeEndpoint, so a
@@ -46,7 +51,9 @@ class EndpointTiming(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    describes: int = Field(default=0, ge=0, description="DescribeEndpoint calls a change lasts")
+    describes: int = Field(
+        default=0, ge=0, le=MAX_TRANSITION_DESCRIBES, description="DescribeEndpoint calls a change lasts"
+    )
     seconds: float = Field(default=0, ge=0, description="seconds a change lasts at least")
 
 
@@ -128,7 +135,10 @@ class Settings(BaseSettings):
     vars().update(limit_settings(Limits))
     # Endpoint lifecycle (emulator/resources/endpoint.py): by default a change is done at the next DescribeEndpoint.
     endpoint_transition_describes: int = Field(
-        default=0, ge=0, description="DescribeEndpoint calls an endpoint stays Creating, Updating or Deleting for"
+        default=0,
+        ge=0,
+        le=MAX_TRANSITION_DESCRIBES,
+        description="DescribeEndpoint calls an endpoint stays Creating, Updating or Deleting for",
     )
     endpoint_transition_seconds: float = Field(
         default=0, ge=0, description="seconds an endpoint stays Creating, Updating or Deleting for at least"

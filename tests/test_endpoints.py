@@ -147,6 +147,112 @@ def test_data_capture_is_described_as_aws_describes_it(sm: Any) -> None:
     assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="e")
 
 
+def test_data_capture_without_a_key_still_has_its_required_key_member(sm: Any) -> None:
+    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    capture = {
+        "InitialSamplingPercentage": 5,
+        "DestinationS3Uri": "s3://bucket/c",
+        "CaptureOptions": [{"CaptureMode": "Input"}],
+    }
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    # KmsKeyId is required in DataCaptureConfigSummary [M]: SDKs that check required members need it.
+    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {
+        "EnableCapture": True,
+        "CaptureStatus": "Started",
+        "CurrentSamplingPercentage": 5,
+        "DestinationS3Uri": "s3://bucket/c",
+        "KmsKeyId": "",
+    }
+
+
+ASYNC = {
+    "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 4},
+    "OutputConfig": {
+        "S3OutputPath": "s3://bucket/out",
+        "NotificationConfig": {"SuccessTopic": "arn:aws:sns:us-east-1:123456789012:t"},
+    },
+}
+EXPLAINER = {"ClarifyExplainerConfig": {"ShapConfig": {"ShapBaselineConfig": {"ShapBaseline": "1,2"}}}}
+
+
+def test_describe_endpoint_shows_the_configs_async_shadow_explainer_and_metrics_members(sm: Any) -> None:
+    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    sm.create_model(ModelName="shadow-model", PrimaryContainer={"Image": "other:2"})
+    shadow = {**VARIANT, "VariantName": "Shadow", "ModelName": "shadow-model", "InitialVariantWeight": 0.5}
+    sm.create_endpoint_config(
+        EndpointConfigName="c",
+        ProductionVariants=[VARIANT],
+        ShadowProductionVariants=[shadow],
+        AsyncInferenceConfig=ASYNC,
+        ExplainerConfig=EXPLAINER,
+        MetricsConfig={"EnableEnhancedMetrics": True},
+    )
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    described = sm.describe_endpoint(EndpointName="e")
+    assert described["EndpointStatus"] == "InService"
+    assert described["AsyncInferenceConfig"] == ASYNC
+    assert described["ExplainerConfig"] == EXPLAINER
+    assert described["MetricsConfig"] == {"EnableEnhancedMetrics": True}
+    [summary] = described["ShadowProductionVariants"]
+    summary["DeployedImages"][0].pop("ResolutionTime")
+    assert summary == {
+        "VariantName": "Shadow",
+        "DeployedImages": [
+            {
+                "SpecifiedImage": "other:2",
+                "ResolvedImage": "other@sha256:" + __import__("hashlib").sha256(b"other:2").hexdigest(),
+            }
+        ],
+        "CurrentWeight": 0.5,
+        "DesiredWeight": 0.5,
+        "CurrentInstanceCount": 1,
+        "DesiredInstanceCount": 1,
+    }
+    # An update to a config without them ends with none of them shown.
+    sm.create_endpoint_config(EndpointConfigName="plain", ProductionVariants=[VARIANT])
+    sm.update_endpoint(EndpointName="e", EndpointConfigName="plain")
+    after = sm.describe_endpoint(EndpointName="e")
+    assert after["EndpointStatus"] == "InService"
+    assert not {"AsyncInferenceConfig", "ExplainerConfig", "MetricsConfig", "ShadowProductionVariants"} & set(after)
+
+
+def test_a_serverless_update_reaches_describe_endpoint(sm: Any) -> None:
+    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    serverless = {
+        "VariantName": "AllTraffic",
+        "ModelName": "m",
+        "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+    }
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[serverless])
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    sm.describe_endpoint(EndpointName="e")
+    update = {"MaxConcurrency": 20, "ProvisionedConcurrency": 3}
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "ServerlessUpdateConfig": update}]
+    )
+    [variant] = sm.describe_endpoint(EndpointName="e")["ProductionVariants"]
+    assert (
+        variant["CurrentServerlessConfig"]
+        == variant["DesiredServerlessConfig"]
+        == {
+            "MemorySizeInMB": 2048,
+            "MaxConcurrency": 20,
+            "ProvisionedConcurrency": 3,
+        }
+    )
+    with pytest.raises(ClientError) as refused:
+        sm.update_endpoint_weights_and_capacities(
+            EndpointName="e",
+            DesiredWeightsAndCapacities=[
+                {"VariantName": "AllTraffic", "ServerlessUpdateConfig": {"MaxConcurrency": 2}}
+            ],
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        'ProvisionedConcurrency (3) must be less than or equal to MaxConcurrency (2) for variant "AllTraffic".'
+    )
+
+
 def test_pending_deployment_while_updating_and_weights(make_settings: Any) -> None:
     with running_server(make_settings(endpoint_transition_describes=1)) as url:
         sm = sagemaker_client(url)
@@ -443,6 +549,34 @@ TEXTS: list[tuple[str, Callable[[Any], None], str, dict[str, Any], str, str]] = 
         "ValidationException",
         f'The variant(s) "[Other]" is/are not present in the endpoint "{ARN}:endpoint/e".',
     ),
+    (
+        "weights-variant-twice",
+        lambda sm: (_creating(sm), sm.describe_endpoint(EndpointName="e")),
+        "update_endpoint_weights_and_capacities",
+        {
+            "EndpointName": "e",
+            "DesiredWeightsAndCapacities": [
+                {"VariantName": "AllTraffic", "DesiredWeight": 1},
+                {"VariantName": "AllTraffic", "DesiredWeight": 2},
+            ],
+        },
+        "ValidationException",
+        'The variant name "AllTraffic" was non-unique within the request.',
+    ),
+    (
+        "weights-serverless-update-of-instances",
+        lambda sm: (_creating(sm), sm.describe_endpoint(EndpointName="e")),
+        "update_endpoint_weights_and_capacities",
+        {
+            "EndpointName": "e",
+            "DesiredWeightsAndCapacities": [
+                {"VariantName": "AllTraffic", "ServerlessUpdateConfig": {"MaxConcurrency": 2}}
+            ],
+        },
+        "ValidationException",
+        f'ServerlessUpdateConfig cannot be specified for variant "AllTraffic" of endpoint "{ARN}:endpoint/e": it is'
+        " not a serverless variant.",
+    ),
 ]
 
 
@@ -589,6 +723,50 @@ def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
         400,
         {"__type": "ValidationException", "message": "endpoints[0]: state must be an endpoint's state as exported."},
     )
+
+
+def _variant(state: dict[str, Any]) -> dict[str, Any]:
+    variant: dict[str, Any] = state["variants"][0]
+    return variant
+
+
+@pytest.mark.parametrize(
+    ("break_it", "status"),
+    [
+        (lambda state: _variant(state).update(CurrentWeight=-1.0), "InService"),
+        (lambda state: _variant(state).update(DesiredInstanceCount=-1), "InService"),
+        (lambda state: _variant(state).update(DesiredInstanceCount=1.5), "InService"),
+        (lambda state: state.update(variants=[]), "InService"),
+        (lambda state: state.update(variants=[_variant(state), _variant(state)]), "InService"),
+        (lambda state: state.update(deployed=False), "InService"),
+        (lambda state: state.update(describes_left=10**12), "Creating"),
+        (lambda state: state.update(due_ms=-1), "Creating"),
+        (lambda state: state.update(deployed=True), "Creating"),
+        (lambda state: state.update(failure="boom"), "InService"),
+    ],
+)
+def test_snapshot_import_refuses_states_no_api_call_can_make(
+    endpoint: str, break_it: Callable[[dict[str, Any]], None], status: str
+) -> None:
+    sm = sagemaker_client(endpoint)
+    deployable(sm)
+    sm.create_endpoint(EndpointName="live", EndpointConfigName="c")
+    sm.describe_endpoint(EndpointName="live")
+    sm.create_endpoint(EndpointName="new", EndpointConfigName="c")
+    document = httpx.get(f"{endpoint}/_emulator/state").json()
+    index = 0 if status == "InService" else 1
+    assert document["endpoints"][index]["status"] == status
+    break_it(document["endpoints"][index]["state"])
+    before = httpx.get(f"{endpoint}/_emulator/state").json()
+    response = httpx.put(f"{endpoint}/_emulator/state", json=document)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "__type": "ValidationException",
+            "message": f"endpoints[{index}]: state is not one the API can make for an endpoint that is {status}.",
+        },
+    )
+    assert httpx.get(f"{endpoint}/_emulator/state").json() == before
 
 
 @full_only

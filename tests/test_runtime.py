@@ -267,3 +267,19 @@ def test_each_invocation_is_one_request_log_line(server: str, caplog: pytest.Log
         ("InvokeEndpoint", 200, "-", ACCOUNT),
         ("InvokeEndpointWithResponseStream", 400, "ValidationError", ACCOUNT),
     ]
+
+
+def test_the_endpoint_name_must_match_the_case_it_was_created_with(server: str) -> None:
+    sm = sagemaker_client(server)
+    deploy(sm, "CasedEndpoint")
+    # The SageMaker API finds it whatever the case (names are unique case-insensitively) ...
+    assert sm.describe_endpoint(EndpointName="casedendpoint")["EndpointName"] == "CasedEndpoint"
+    runtime = runtime_client(server)
+    # ... the runtime does not: "the case is preserved and must be matched in InvokeEndpoint" [M].
+    for call in (runtime.invoke_endpoint, runtime.invoke_endpoint_with_response_stream):
+        assert error_of(call, EndpointName="casedendpoint", Body=b"x") == (
+            "ValidationError",
+            400,
+            f"Endpoint casedendpoint of account {ACCOUNT} not found.",
+        )
+    assert runtime.invoke_endpoint(EndpointName="CasedEndpoint", Body=b"x")["Body"].read() == b"x"

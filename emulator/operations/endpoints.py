@@ -22,12 +22,13 @@ from emulator.resources.endpoint import (
     Settled,
     capture_summary,
     check_state,
+    config_extras,
     described,
     failure_reason,
     settle,
     variant_summary,
 )
-from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.endpoint_config import ENDPOINT_CONFIG, first_duplicate, non_unique
 from emulator.resources.kind import ResourceKind
 from emulator.resources.model import MODEL
 from emulator.store.records import LifecycleChange, ListQuery, StoredResource
@@ -58,16 +59,18 @@ def timed(state: EndpointState, *, start_ms: int, deps: Deps) -> EndpointState:
 
 async def deployment(
     config_name: str, *, ctx: RequestContext, deps: Deps, start_ms: int
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """The variants a config deploys and its data capture, read now: AWS checks the config and its models when an
-    endpoint is created or updated, and answers 'Could not find ...' for one deleted since."""
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any] | None]:
+    """The variants a config deploys, its data capture and its other members DescribeEndpoint shows, read now: AWS
+    checks the config and its models when an endpoint is created or updated, and answers 'Could not find ...' for one
+    deleted since."""
     config = await deps.store.get(ctx.scope(ENDPOINT_CONFIG), config_name)
     if config is None:
         raise ValidationException(ENDPOINT_CONFIG.missing_message(ctx.arn(ENDPOINT_CONFIG, config_name)))
     definition = orjson.loads(config.definition)
     variants: list[dict[str, Any]] = definition["ProductionVariants"]
+    shadows: list[dict[str, Any]] = definition.get("ShadowProductionVariants", [])
     models: dict[str, dict[str, Any]] = {}
-    for variant in variants:
+    for variant in [*variants, *shadows]:
         model_name = variant.get("ModelName")
         if model_name is None or model_name.lower() in models:
             continue
@@ -75,10 +78,11 @@ async def deployment(
         if model is None:
             raise ValidationException(MODEL.missing_message(ctx.arn(MODEL, model_name)))
         models[model_name.lower()] = orjson.loads(model.definition)
-    summaries = [
-        variant_summary(v, model=models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in variants
-    ]
-    return summaries, capture_summary(definition)
+
+    def summaries(of: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [variant_summary(v, model=models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in of]
+
+    return summaries(variants), capture_summary(definition), config_extras(definition, summaries(shadows))
 
 
 async def failure_of(
@@ -96,8 +100,8 @@ async def failure_of(
 async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     name = request["EndpointName"]
     start = now_ms(deps)
-    variants, capture = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
-    state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture)
+    variants, capture, extras = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
+    state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture, extras=extras)
     state = timed(state, start_ms=start, deps=deps)
     state.failure = await failure_of(
         operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
@@ -191,8 +195,14 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     name, config_name = request["EndpointName"], request["EndpointConfigName"]
 
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
-        variants, capture = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
-        state.pending = {"config": config_name, "variants": variants, "start_ms": start, "capture": capture}
+        variants, capture, extras = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
+        state.pending = {
+            "config": config_name,
+            "variants": variants,
+            "start_ms": start,
+            "capture": capture,
+            "extras": extras,
+        }
         state.failure = await failure_of(
             operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
         ) or await ping_failure(variants, deps=deps)
@@ -207,13 +217,23 @@ async def update_weights(*, request: dict[str, Any], ctx: RequestContext, deps: 
 
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
         by_name = {v["VariantName"]: v for v in state.variants}
-        unknown = [d["VariantName"] for d in request["DesiredWeightsAndCapacities"] if d["VariantName"] not in by_name]
+        wanted = request["DesiredWeightsAndCapacities"]
+        duplicate = first_duplicate(d["VariantName"] for d in wanted)
+        if duplicate is not None:
+            raise ValidationException(non_unique(duplicate))
+        unknown = [d["VariantName"] for d in wanted if d["VariantName"] not in by_name]
         if unknown:
             raise ValidationException(
                 f'The variant(s) "[{", ".join(unknown)}]" is/are not present in the endpoint'
                 f' "{ctx.arn(ENDPOINT, name)}".'
             )
-        for desired in request["DesiredWeightsAndCapacities"]:
+        for desired in wanted:
+            variant = by_name[desired["VariantName"]]
+            if "ServerlessUpdateConfig" in desired:
+                variant["DesiredServerlessConfig"] = serverless_update(
+                    variant, desired["ServerlessUpdateConfig"], ctx=ctx, name=name
+                )
+        for desired in wanted:
             variant = by_name[desired["VariantName"]]
             if "DesiredWeight" in desired:
                 variant["DesiredWeight"] = float(desired["DesiredWeight"])
@@ -224,6 +244,26 @@ async def update_weights(*, request: dict[str, Any], ctx: RequestContext, deps: 
 
     await start_change(name, ctx=ctx, deps=deps, change=change)
     return {"EndpointArn": ctx.arn(ENDPOINT, name)}
+
+
+def serverless_update(
+    variant: dict[str, Any], update: dict[str, Any], *, ctx: RequestContext, name: str
+) -> dict[str, Any]:
+    """A serverless variant's config with ServerlessUpdateConfig's members applied; refused for an instance-based
+    variant, and where provisioned concurrency would exceed the maximum [I: AWS's texts were not found]."""
+    current = variant.get("DesiredServerlessConfig")
+    if current is None:
+        raise ValidationException(
+            f'ServerlessUpdateConfig cannot be specified for variant "{variant["VariantName"]}" of endpoint'
+            f' "{ctx.arn(ENDPOINT, name)}": it is not a serverless variant.'
+        )
+    updated = {**current, **update}
+    if updated.get("ProvisionedConcurrency", 0) > updated["MaxConcurrency"]:
+        raise ValidationException(
+            f"ProvisionedConcurrency ({updated['ProvisionedConcurrency']}) must be less than or equal to"
+            f' MaxConcurrency ({updated["MaxConcurrency"]}) for variant "{variant["VariantName"]}".'
+        )
+    return updated
 
 
 async def delete_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> None:

@@ -81,9 +81,13 @@ async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> tup
     """The deployed config's name and production variants of an endpoint that serves; 'not found' for one that
     does not (yet)."""
     try:
-        _, settled = await current(name, ctx=ctx, deps=deps, describing=False)
+        stored, settled = await current(name, ctx=ctx, deps=deps, describing=False)
     except ValidationException:
         raise not_found(ctx, name) from None
+    # Names are unique case-insensitively, but the runtime matches the case CreateEndpoint was given [M: the API
+    # model's EndpointName documentation].
+    if stored.name != name:
+        raise not_found(ctx, name)
     if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
         raise not_found(ctx, name)
     return settled.state.config, settled.state.variants

@@ -11,12 +11,14 @@ DescribeEndpoint shows of it.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from emulator.errors import ValidationException
+from emulator.settings import MAX_TRANSITION_DESCRIBES
 
 IN_PROGRESS = ("Creating", "Updating", "Deleting")
 SETTLED = ("InService", "Failed")
@@ -80,10 +82,24 @@ def capture_summary(config: dict[str, Any]) -> dict[str, Any] | None:
         "CaptureStatus": "Started" if enabled else "Stopped",
         "CurrentSamplingPercentage": capture["InitialSamplingPercentage"],
         "DestinationS3Uri": capture["DestinationS3Uri"],
+        # Required in DataCaptureConfigSummary [M]: an empty key ID when the config names none [I].
+        "KmsKeyId": capture.get("KmsKeyId", ""),
     }
-    if "KmsKeyId" in capture:
-        summary["KmsKeyId"] = capture["KmsKeyId"]
     return summary
+
+
+# What DescribeEndpoint shows of the deployed config as it was sent, besides its variants and data capture [M:
+# DescribeEndpointOutput has these members with the config's own shapes].
+CONFIG_MEMBERS = ("AsyncInferenceConfig", "ExplainerConfig", "MetricsConfig")
+
+
+def config_extras(config: dict[str, Any], shadow: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The DescribeEndpoint members an endpoint config adds beyond variants and data capture: its
+    AsyncInferenceConfig, ExplainerConfig and MetricsConfig as sent, and its shadow variants' summaries."""
+    extras = {member: config[member] for member in CONFIG_MEMBERS if member in config}
+    if shadow:
+        extras["ShadowProductionVariants"] = shadow
+    return extras or None
 
 
 @dataclass(slots=True)
@@ -96,6 +112,7 @@ class EndpointState:
     due_ms (0: no time to wait for; then only a DescribeEndpoint ends it, else any operation that looks). failure: the change ends Failed with this reason. reason: the FailureReason shown once Failed.
     deployed: the endpoint was InService once (DescribeEndpoint shows variants from then on).
     capture: the deployed config's DataCaptureConfig as DescribeEndpoint shows it, or None.
+    extras: the deployed config's other members DescribeEndpoint shows (config_extras), or None.
     """
 
     config: str
@@ -107,6 +124,7 @@ class EndpointState:
     pending: dict[str, Any] | None = None
     deployed: bool = False
     capture: dict[str, Any] | None = None
+    extras: dict[str, Any] | None = None
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -120,6 +138,7 @@ class EndpointState:
                 "pending": self.pending,
                 "deployed": self.deployed,
                 "capture": self.capture,
+                "extras": self.extras,
             }
         ).decode()
 
@@ -139,6 +158,7 @@ class EndpointState:
             pending=data.get("pending"),
             deployed=data.get("deployed", False),
             capture=data.get("capture"),
+            extras=data.get("extras"),
         )
         checks = (
             type(state.config) is str,
@@ -156,10 +176,47 @@ class EndpointState:
             ),
             type(state.deployed) is bool,
             state.capture is None or type(state.capture) is dict,
+            state.extras is None or type(state.extras) is dict,
         )
         if not all(checks):
             raise ValueError("state is not an endpoint's")
         return state
+
+
+def _number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _valid_variants(variants: list[dict[str, Any]]) -> bool:
+    """Variants the API could have deployed: at least one (ProductionVariantList's minimum [M]), named once, weights
+    non-negative numbers (VariantWeight), counts non-negative integers (TaskCount)."""
+    names = [v["VariantName"] for v in variants]
+    return (
+        bool(variants)
+        and all(type(name) is str for name in names)
+        and len(set(names)) == len(names)
+        and all(
+            all(_number(v[w]) and v[w] >= 0 for w in ("CurrentWeight", "DesiredWeight") if w in v)
+            and all(type(v[c]) is int and v[c] >= 0 for c in ("CurrentInstanceCount", "DesiredInstanceCount") if c in v)
+            for v in variants
+        )
+    )
+
+
+def reachable(status: str, state: EndpointState) -> bool:
+    """Whether the API could have made this status and state: a snapshot may carry only such (weight -1, an
+    InService endpoint with no variants, or a change waiting for 10**12 describes, which could never be updated or
+    deleted, could not)."""
+    return (
+        _valid_variants(state.variants)
+        and (state.pending is None or (status == "Updating" and _valid_variants(state.pending["variants"])))
+        and state.describes_left <= MAX_TRANSITION_DESCRIBES
+        and state.due_ms >= 0
+        and (status != "InService" or state.deployed)  # InService is reached by deploying
+        and (status != "Creating" or not state.deployed)  # a create deploys nothing before it ends
+        and (status != "Failed" or state.reason is not None)
+        and (state.failure is None or status in IN_PROGRESS)  # a failure to come ends a change in progress
+    )
 
 
 def check_state(status: Any, state: Any) -> str:
@@ -167,9 +224,12 @@ def check_state(status: Any, state: Any) -> str:
     if status not in IN_PROGRESS + SETTLED:
         raise ValidationException(f"status must be one of {', '.join(IN_PROGRESS + SETTLED)}.")
     try:
-        return EndpointState.loads(orjson.dumps(state).decode()).dumps()
+        loaded = EndpointState.loads(orjson.dumps(state).decode())
     except (ValueError, TypeError):
         raise ValidationException("state must be an endpoint's state as exported.") from None
+    if not reachable(status, loaded):
+        raise ValidationException(f"state is not one the API can make for an endpoint that is {status}.")
+    return loaded.dumps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +264,7 @@ def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) 
     if state.pending is not None:
         state.config, state.variants = state.pending["config"], state.pending["variants"]
         state.capture = state.pending.get("capture")
+        state.extras = state.pending.get("extras")
         state.pending = None
     # A weights update ends with what was desired being current.
     for variant in state.variants:
@@ -211,6 +272,8 @@ def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) 
             variant["CurrentWeight"] = variant["DesiredWeight"]
         if "DesiredInstanceCount" in variant:
             variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
+        if "DesiredServerlessConfig" in variant:
+            variant["CurrentServerlessConfig"] = variant["DesiredServerlessConfig"]
     state.reason, state.deployed = None, True
     return Settled("InService", state, changed=True)
 
@@ -223,6 +286,8 @@ def described(
         out["ProductionVariants"] = state.variants
         if state.capture is not None:
             out["DataCaptureConfig"] = state.capture
+        if state.extras is not None:
+            out.update(state.extras)
     out["EndpointStatus"] = status
     if status == "Failed" and state.reason is not None:
         out["FailureReason"] = state.reason

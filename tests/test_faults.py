@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.faults import FaultConfig, FaultRule
+from emulator.shapes.generated import OPERATIONS
 from tests.support import aws_post, running_server, sagemaker_client, server_process
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
@@ -262,12 +263,8 @@ def test_a_model_not_ready_rule_matches_invoke_endpoint_only(endpoint: str) -> N
     assert events == [{"PayloadPart": {"Bytes": b"s"}}]
 
 
-SERVED = (
-    "AddTags, CreateEndpoint, CreateEndpointConfig, CreateModel, DeleteEndpoint, DeleteEndpointConfig, DeleteModel,"
-    " DeleteTags, DescribeEndpoint, DescribeEndpointConfig, DescribeModel, InvokeEndpoint,"
-    " InvokeEndpointWithResponseStream, ListEndpointConfigs, ListEndpoints, ListModels, ListTags, UpdateEndpoint,"
-    " UpdateEndpointWeightsAndCapacities"
-)
+# Every SageMaker operation served and the runtime's two, as the message lists them.
+SERVED = ", ".join(sorted([*OPERATIONS, "InvokeEndpoint", "InvokeEndpointWithResponseStream"]))
 
 
 @pytest.mark.parametrize(

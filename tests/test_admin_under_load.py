@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from emulator.operations import KINDS
 from tests.support import aws_post, running_server
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
@@ -59,7 +60,7 @@ def test_health_answers_and_reset_and_import_answer_json_under_create_load(make_
                     assert imported.headers["content-type"] == "application/json"
                     assert (imported.status_code, imported.json()) == (
                         200,
-                        {"imported_models": SEEDED, "imported_endpoint_configs": 0, "imported_endpoints": 0},
+                        {f"imported_{kind.snake}s": 0 for kind in KINDS} | {"imported_models": SEEDED},
                     )
                     reset = admin.post(endpoint + "/_emulator/reset")
                     assert reset.headers["content-type"] == "application/json"

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
+from emulator.operations import KINDS
 from emulator.pytest_plugin import reset_emulator
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from tests.profiles import full_only
@@ -707,10 +708,18 @@ def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
         ("new", "Creating"),
     ]
     reset = httpx.post(f"{endpoint}/_emulator/reset").json()
-    assert reset == {"deleted_models": 1, "deleted_endpoint_configs": 1, "deleted_endpoints": 2}
+    assert reset == {f"deleted_{kind.snake}s": 0 for kind in KINDS} | {
+        "deleted_models": 1,
+        "deleted_endpoint_configs": 1,
+        "deleted_endpoints": 2,
+    }
     assert sm.list_endpoints()["Endpoints"] == []
     imported = httpx.put(f"{endpoint}/_emulator/state", json=document).json()
-    assert imported == {"imported_models": 1, "imported_endpoint_configs": 1, "imported_endpoints": 2}
+    assert imported == {f"imported_{kind.snake}s": 0 for kind in KINDS} | {
+        "imported_models": 1,
+        "imported_endpoint_configs": 1,
+        "imported_endpoints": 2,
+    }
     assert httpx.get(f"{endpoint}/_emulator/state").json() == document
     assert sm.describe_endpoint(EndpointName="live")["ProductionVariants"][0]["DeployedImages"][0]["ResolvedImage"] == (
         RESOLVED

@@ -19,6 +19,7 @@ from emulator.errors import (
     InternalFailure,
     PayloadTooLarge,
     RequestEntityTooLargeException,
+    ServiceUnavailable,
     UnknownOperationException,
     ValidationError,
     ValidationException,
@@ -103,7 +104,13 @@ class RuntimeApp:
                 received = await self.limits.read_body(receive)
             except RequestEntityTooLargeException:
                 raise PayloadTooLarge(f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.") from None
-            outcome = await self.handle(scope, name, operation, received, request_id)
+            if self.deps.model_servers.urls:  # a model server may keep it waiting: watch for the client leaving
+                watched = await self.watched(scope, name, operation, received, request_id, receive)
+                if watched is None:
+                    return
+                outcome = watched
+            else:  # the echo and canned answers come at once: nothing to watch
+                outcome = await self.handle(scope, name, operation, received, request_id)
             if isinstance(outcome, Streaming):
                 await self.stream(outcome.answer, send, receive, request_id)
                 self.log(scope, request_id, 200, None, started, operation)
@@ -135,6 +142,35 @@ class RuntimeApp:
                 seconds=time.perf_counter() - started,
                 operation=operation or "-",
             )
+
+    async def watched(
+        self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str, receive: Receive
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None] | Streaming | None:
+        """handle(), cut short when the client leaves (None then): uvicorn tells only receive(), and a model that is
+        slow or silent would keep its connection, and the invocation, open for nobody until its deadline. Cut short
+        by the server's stop too (its grace period over): then the answer is ServiceUnavailable."""
+        task = asyncio.current_task()
+        assert task is not None
+        watching = True
+
+        def left(_: asyncio.Future[None]) -> None:
+            if watching:
+                task.cancel()
+
+        gone = asyncio.ensure_future(disconnected(receive))
+        gone.add_done_callback(left)
+        try:
+            return await self.handle(scope, name, operation, body, request_id)
+        except asyncio.CancelledError:
+            task.uncancel()  # our own cancel, or the stop's: this request's task ends here, with or without an answer
+            if gone.done() and not gone.cancelled():
+                log.info("request %s %s: the client left before the answer", request_id, operation)
+                return None
+            log.warning("request %s %s: cut short by the server's stop", request_id, operation)
+            raise ServiceUnavailable("The service is unavailable. Try your call again.") from None
+        finally:
+            watching = False
+            gone.cancel()
 
     async def stream(self, answer: StreamedAnswer, send: Send, receive: Receive, request_id: str) -> None:
         """The head, then the parts as they arrive (forward). A client that leaves mid-stream ends it: uvicorn drops

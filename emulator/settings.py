@@ -183,7 +183,9 @@ class Settings(BaseSettings):
         ' {"IMAGE": "http://127.0.0.1:8080"}; or --model-server IMAGE=URL, repeatable',
     )
     model_server_timeout: float = Field(
-        default=60, gt=0, description="seconds a model server has to answer an invocation, whole (AWS: 60), then ModelError"
+        default=60,
+        gt=0,
+        description="seconds a model server has to answer an invocation, whole (AWS: 60), then ModelError",
     )
 
     @field_validator("model_servers")

@@ -42,6 +42,8 @@ RUNTIME_PREFIX = "/endpoints/"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 4096
 JSON = b"application/json"
+# How long an invocation runs before the runtime watches for its client leaving (RuntimeApp.watched).
+WATCH_AFTER_SECONDS = 0.05
 
 # The request headers of each operation's input shape: header -> (member, Invocation field).
 _HEADERS = {
@@ -152,25 +154,33 @@ class RuntimeApp:
         task = asyncio.current_task()
         assert task is not None
         watching = True
+        gone: asyncio.Future[None] | None = None
 
         def left(_: asyncio.Future[None]) -> None:
             if watching:
                 task.cancel()
 
-        gone = asyncio.ensure_future(disconnected(receive))
-        gone.add_done_callback(left)
+        def watch() -> None:
+            nonlocal gone
+            gone = asyncio.ensure_future(disconnected(receive))
+            gone.add_done_callback(left)
+
+        # Most answers come within milliseconds: the watch (a task) starts only for those that take longer.
+        later = asyncio.get_running_loop().call_later(WATCH_AFTER_SECONDS, watch)
         try:
             return await self.handle(scope, name, operation, body, request_id)
         except asyncio.CancelledError:
             task.uncancel()  # our own cancel, or the stop's: this request's task ends here, with or without an answer
-            if gone.done() and not gone.cancelled():
+            if gone is not None and gone.done() and not gone.cancelled():
                 log.info("request %s %s: the client left before the answer", request_id, operation)
                 return None
             log.warning("request %s %s: cut short by the server's stop", request_id, operation)
             raise ServiceUnavailable("The service is unavailable. Try your call again.") from None
         finally:
             watching = False
-            gone.cancel()
+            later.cancel()
+            if gone is not None:
+                gone.cancel()
 
     async def stream(self, answer: StreamedAnswer, send: Send, receive: Receive, request_id: str) -> None:
         """The head, then the parts as they arrive (forward). A client that leaves mid-stream ends it: uvicorn drops

@@ -5,7 +5,8 @@ anyio locks and cancel scopes, a poll of every pooled connection per request, an
 of the dozens of current_task calls), where this client spends about 60 us: the proxy cost more than the model
 server's answer (docs/decisions.md, SageMaker Runtime: the proxy's client). It does only what the proxy needs: one
 request at a time per kept-alive connection, the request written in one piece, the answer parsed by httptools
-(uvicorn's parser, already a dependency), its body whole or piece by piece as it arrives, and timeouts.
+(uvicorn's parser, already a dependency), its body whole (up to a size) or piece by piece as it arrives, and a
+deadline for the whole answer (for a streamed one, its head; its body may go silent no longer than the timeout).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ class ConnectFailed(HttpError):
 
 
 class TimedOut(HttpError):
-    """Nothing came within the timeout: of connecting, or between two pieces of the answer."""
+    """Past the timeout: of connecting, of the whole answer, or (a streamed body) between two of its pieces."""
+
+
+class TooLarge(HttpError):
+    """The body is larger than the caller takes; the connection was closed without reading the rest."""
 
 
 class Broken(HttpError):
@@ -84,7 +89,7 @@ def tls_context() -> ssl.SSLContext:
 class Response:
     """An answer being received: status and headers once its head is in, its body as it arrives."""
 
-    def __init__(self, connection: Connection, *, timeout: float, stream: bool) -> None:
+    def __init__(self, connection: Connection, *, timeout: float, stream: bool, max_body: int | None) -> None:
         self._connection = connection
         self._loop = connection.loop
         self._timeout = timeout
@@ -99,6 +104,8 @@ class Response:
         self._informational = False
         self._pieces: deque[bytes] = deque()
         self._buffered = 0
+        self._received = 0
+        self._max_body = max_body
         self._paused = False
         self._waiter: asyncio.Future[None] | None = None
         self.last_activity = self._loop.time()
@@ -111,8 +118,16 @@ class Response:
             return None
         return b", ".join(values).decode("latin-1")
 
-    async def read(self) -> bytes:
-        """The whole body; HttpError if the answer breaks off or goes silent past the timeout."""
+    async def read(self, *, max_body: int | None = None) -> bytes:
+        """The whole body; HttpError if the answer breaks off, is not whole by its deadline, or is larger than
+        max_body (or the request's)."""
+        if max_body is not None:
+            self._max_body = max_body
+            if self._received > max_body:
+                self._too_large()
+        if self._paused:  # a streamed answer read whole after all (an error's): nobody takes its pieces
+            self._paused = False
+            self._connection.resume_reading()
         while not self.complete:
             if self.error is not None:
                 raise self.error
@@ -158,16 +173,23 @@ class Response:
             self._timer = None
 
     def _check_timeout(self) -> None:
-        # One timer per exchange, moved on only when it fires: cheaper than re-arming one per piece received.
-        now = self._loop.time()
-        if self._paused:  # the caller is behind, not the model: the model's silence starts when reading resumes
-            self.last_activity = now
-        deadline = self.last_activity + self._timeout
-        if now < deadline:
-            self._timer = self._loop.call_at(deadline, self._check_timeout)
-            return
+        # The timeout is the whole answer's deadline: a server sending a byte now and then must not hold a caller
+        # past it. Only a streamed body, once its head is in, may last longer, as long as it never goes silent for
+        # the timeout; its timer moves on only when it fires (cheaper than re-arming one per piece received).
+        if self._stream and self.head_done:
+            now = self._loop.time()
+            if self._paused:  # the caller is behind, not the model: the model's silence starts when reading resumes
+                self.last_activity = now
+            deadline = self.last_activity + self._timeout
+            if now < deadline:
+                self._timer = self._loop.call_at(deadline, self._check_timeout)
+                return
         self._timer = None
-        self.fail(TimedOut(f"no answer within {self._timeout} s"))
+        self.fail(TimedOut(f"no whole answer within {self._timeout} s"))
+        self._connection.abort()
+
+    def _too_large(self) -> None:
+        self.fail(TooLarge(f"the answer is larger than {self._max_body} bytes"))
         self._connection.abort()
 
     # Called by the connection.
@@ -190,9 +212,20 @@ class Response:
         if status not in (204, 304):
             names = {key for key, _ in self.raw_headers}
             self.until_eof = b"content-length" not in names and b"transfer-encoding" not in names
+            if self._max_body is not None and b"content-length" in names:  # refused before a byte of it is read
+                length = self.header(b"content-length") or ""
+                if length.isdigit() and int(length) > self._max_body:
+                    self._too_large()
+                    return
         self._wake()
 
     def on_body(self, body: bytes) -> None:
+        if self.error is not None:  # refused or timed out: the rest of what was received is dropped
+            return
+        self._received += len(body)
+        if self._max_body is not None and self._received > self._max_body:
+            self._too_large()
+            return
         self._pieces.append(body)
         if self._stream:
             self._buffered += len(body)
@@ -202,7 +235,10 @@ class Response:
             self._wake()
 
     def on_message_complete(self) -> bool:
-        """True when the answer is done (False after an informational one)."""
+        """True when the answer is done (False after an informational one, or one already failed: refused as too
+        large, its connection closed, while the parser still had its end in hand)."""
+        if self.error is not None:
+            return False
         if self._informational:
             self._informational = False
             return False
@@ -226,10 +262,10 @@ class Connection(asyncio.Protocol):
         self.response: Response | None = None
         self._unexpected = False
 
-    async def exchange(self, request: bytes, *, timeout: float, stream: bool) -> Response:
+    async def exchange(self, request: bytes, *, timeout: float, stream: bool, max_body: int | None) -> Response:
         """Sends the request and returns once the answer's head is in."""
         assert self.transport is not None
-        response = self.response = Response(self, timeout=timeout, stream=stream)
+        response = self.response = Response(self, timeout=timeout, stream=stream, max_body=max_body)
         self.transport.write(request)
         try:
             while not response.head_done:
@@ -345,9 +381,11 @@ class HttpClient:
         timeout: float,
         connect_timeout: float,
         stream: bool = False,
+        max_body: int | None = None,
     ) -> Response:
         """Sends one request and returns once the answer's head is in (read its body with `read` or `chunks`, and
-        `close` a streamed one). HttpError when no head comes."""
+        `close` a streamed one). HttpError when no head comes. `timeout` is the whole answer's deadline (a streamed
+        one's head's, then the longest silence of its body); a body past max_body bytes is TooLarge."""
         origin, target = split_url(url)
         request = encode_request(method, target, origin.host_header, headers, body)
         loop = running_loop()
@@ -356,11 +394,11 @@ class HttpClient:
         connection = self._take(origin)
         if connection is not None:
             try:
-                return await connection.exchange(request, timeout=timeout, stream=stream)
+                return await connection.exchange(request, timeout=timeout, stream=stream, max_body=max_body)
             except Stale:
                 pass  # dropped while idle, so the server never saw the request: once more on a new connection
         connection = await self._connect(origin, loop, connect_timeout)
-        return await connection.exchange(request, timeout=timeout, stream=stream)
+        return await connection.exchange(request, timeout=timeout, stream=stream, max_body=max_body)
 
     def release(self, connection: Connection) -> None:
         idle = self._idle.setdefault(connection.origin, [])

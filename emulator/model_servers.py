@@ -14,13 +14,18 @@ import concurrent.futures
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from emulator.http_client import HttpClient, HttpError, Response, TimedOut
+from emulator.http_client import HttpClient, HttpError, Response, TimedOut, TooLarge
 from emulator.running_loop import running_loop
 
 # SageMaker's container contract: a model has 60 s to answer /invocations; /ping must answer within 2 s [AWS docs].
+# Both are deadlines for the whole answer, not for each byte of it.
 INVOKE_TIMEOUT = 60.0
 PING_TIMEOUT = 2.0
+# The largest answer InvokeEndpoint gives (the API model's BodyBlob, 6 MB): a larger one is never held whole
+# (docs/decisions.md, SageMaker Runtime: answers larger than 6 MB).
+MAX_ANSWER_BYTES = 6 * 1024 * 1024
 # Connecting to a model server (ours, as httpx was set before: a server near by accepts at once or is down).
 CONNECT_TIMEOUT = 5.0
 # Any image not named in the table.
@@ -28,11 +33,30 @@ EVERY_IMAGE = "*"
 
 
 def checked_urls(urls: dict[str, str]) -> dict[str, str]:
-    """The image -> URL table as given; ValueError naming the first URL that is not http(s)."""
+    """The image -> URL table as given; ValueError naming the first URL that cannot be reached: not http(s), no
+    host, a port out of range, a bracket left open."""
     for image, url in urls.items():
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"the model server of {image} must be an http:// or https:// URL, not {url!r}")
+        problem = url_problem(url)
+        if problem is not None:
+            raise ValueError(f"the model server of {image} must be an http:// or https:// URL, not {url!r}: {problem}")
     return urls
+
+
+def url_problem(url: str) -> str | None:
+    if not url.startswith(("http://", "https://")):
+        return "another scheme"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        return str(exc)
+    if not parts.hostname:
+        return "no host"
+    if parts.port == 0:
+        return "port 0"
+    if any(c in url for c in "\r\n\t\0 "):
+        return "it holds a space or a control character"
+    return None
 
 
 class ModelUnreachable(Exception):
@@ -41,6 +65,10 @@ class ModelUnreachable(Exception):
 
 class ModelTimedOut(Exception):
     """The model server did not answer within the invocation timeout."""
+
+
+class ModelTooLarge(Exception):
+    """The model server's answer is larger than InvokeEndpoint gives."""
 
 
 class ModelStreamBroken(Exception):
@@ -115,10 +143,12 @@ class ModelServers:
             timeout=self.timeout,
             connect_timeout=CONNECT_TIMEOUT,
             stream=stream,
+            max_body=None if stream else MAX_ANSWER_BYTES,
         )
 
     async def invoke(self, url: str, *, body: bytes, headers: dict[str, str]) -> ModelReply:
-        """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no answer comes."""
+        """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no whole answer comes in time,
+        ModelTooLarge for one larger than MAX_ANSWER_BYTES."""
         try:
             reply = await self._post(url, body=body, headers=headers, stream=False)
             try:
@@ -127,6 +157,8 @@ class ModelServers:
                 reply.close()  # nothing to do once read whole; a read cut short (cancelled) drops the connection
         except TimedOut:
             raise ModelTimedOut() from None
+        except TooLarge:
+            raise ModelTooLarge() from None
         except HttpError:
             raise ModelUnreachable() from None
         return ModelReply(
@@ -148,16 +180,22 @@ class ModelServers:
         return ModelStream(reply)
 
     async def ping(self, url: str) -> bool:
-        """Whether GET <url>/ping answers 200 within the contract's 2 s."""
+        """Whether GET <url>/ping answers 200, whole, within the contract's 2 s (connecting included)."""
         try:
-            reply = await self.client().request(
-                "GET", url.rstrip("/") + "/ping", headers={}, timeout=PING_TIMEOUT, connect_timeout=PING_TIMEOUT
-            )
-            try:
-                await reply.read()
-            finally:
-                reply.close()
-        except HttpError:
+            async with asyncio.timeout(PING_TIMEOUT):
+                reply = await self.client().request(
+                    "GET",
+                    url.rstrip("/") + "/ping",
+                    headers={},
+                    timeout=PING_TIMEOUT,
+                    connect_timeout=PING_TIMEOUT,
+                    max_body=MAX_ANSWER_BYTES,
+                )
+                try:
+                    await reply.read()
+                finally:
+                    reply.close()
+        except (HttpError, TimeoutError):
             return False
         return reply.status == 200
 
@@ -179,9 +217,11 @@ class ModelStream:
         self.custom_attributes: str | None = response.header(b"x-amzn-sagemaker-custom-attributes")
 
     async def read(self) -> bytes:
-        """The whole body (an error's); ModelStreamBroken if it breaks off."""
+        """The whole body (an error's); ModelStreamBroken if it breaks off, ModelTooLarge past MAX_ANSWER_BYTES."""
         try:
-            return await self._response.read()
+            return await self._response.read(max_body=MAX_ANSWER_BYTES)
+        except TooLarge:
+            raise ModelTooLarge() from None
         except HttpError:
             raise ModelStreamBroken() from None
 

@@ -32,8 +32,8 @@ from emulator.store.schema import SchemaGate
 # Workers are fresh interpreters: the parent's resolved settings reach them as JSON in this env var.
 WORKER_SETTINGS_ENV = "SAGEMAKER_EMULATOR_WORKER_SETTINGS"
 log = logging.getLogger("emulator")
-# How long an in-process server's stop waits for the requests still running.
-SHUTDOWN_GRACE_SECONDS = 10.0
+# How long a stop waits for the tasks it cancelled once the grace period is over (each answers or is cut at once).
+CANCELLED_GRACE_SECONDS = 2.0
 
 
 def served_app(settings: Settings) -> Service:
@@ -78,6 +78,9 @@ def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Conf
         app,
         keep_alive_timeout=settings.keep_alive_timeout,
         header_timeout=settings.request_header_timeout,
+        # Without it uvicorn waits for every request in flight, however long: a model trickling its answer held a
+        # SIGTERM off for minutes.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         **options,
     )
 
@@ -118,7 +121,7 @@ def serve(settings: Settings) -> int:
     app = served_app(settings)
     log_database(settings)
     config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
-    server = uvicorn.Server(config)
+    server = StoppingServer(config)
     server.run()
     return 0 if server.started else 2
 
@@ -152,6 +155,22 @@ class ClosableApp(Protocol):
     def close(self) -> None: ...
 
 
+async def cancelled_tasks_end(server: uvicorn.Server) -> None:
+    """Waits, a bounded time, for the request tasks a stop cancelled: each answers or is cut at once."""
+    deadline = time.monotonic() + CANCELLED_GRACE_SECONDS
+    while server.server_state.tasks and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+
+
+class StoppingServer(uvicorn.Server):
+    """The CLI's server: once the grace period is over, uvicorn cancels the requests in flight and returns at once,
+    and the SIGTERM it raises again then ends the process before they could answer; this one waits for them."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        await cancelled_tasks_end(self)
+
+
 class InProcessServer(uvicorn.Server):
     """A uvicorn server that stops at once when another thread asks. uvicorn looks at should_exit every 0.1 s, then
     sleeps 0.1 s for connections to close: 0.2 s per stop, paid by every test's server and every pytest session."""
@@ -183,10 +202,19 @@ class InProcessServer(uvicorn.Server):
             sock.close()
         for connection in list(self.server_state.connections):
             connection.shutdown()
-        # Idle keep-alive connections close at once; a request still running gets up to SHUTDOWN_GRACE_SECONDS.
-        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        # Idle keep-alive connections close at once; a request still running gets the grace period, then is ended
+        # as uvicorn ends it (emulator/protocol/runtime.py answers one waiting on a model server).
+        deadline = time.monotonic() + grace_seconds(self.config)
         while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
+        for task in list(self.server_state.tasks):
+            task.cancel(msg="the server stops: its grace period is over")
+        await cancelled_tasks_end(self)
+
+
+def grace_seconds(config: uvicorn.Config) -> float:
+    grace = config.timeout_graceful_shutdown
+    return float(grace) if grace is not None else Settings.model_fields["shutdown_grace_seconds"].default
 
 
 @contextmanager
@@ -211,7 +239,7 @@ def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) 
         yield f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     finally:
         server.stop()
-        thread.join(timeout=SHUTDOWN_GRACE_SECONDS + 5)
+        thread.join(timeout=settings.shutdown_grace_seconds + CANCELLED_GRACE_SECONDS + 5)
         sock.close()
         app.close()
 

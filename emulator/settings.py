@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         default=DEFAULT_KEEP_ALIVE_TIMEOUT, ge=1, description="seconds an idle keep-alive connection stays open"
     )
+    # A stop (SIGTERM, Ctrl-C, the end of a test session) waits this long for requests in flight, then ends them:
+    # one still waiting on a model server is answered ServiceUnavailable, a stream is cut.
+    shutdown_grace_seconds: float = Field(
+        default=10, ge=0, description="seconds a stop waits for requests in flight before ending them"
+    )
     # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
     faults_file: Path | None = Field(default=None, description="TOML or JSON file with fault-injection rules")
     faults: Annotated[FaultConfig | None, NoDecode] = Field(
@@ -188,7 +193,9 @@ class Settings(BaseSettings):
         ' {"IMAGE": "http://127.0.0.1:8080"}; or --model-server IMAGE=URL, repeatable',
     )
     model_server_timeout: float = Field(
-        default=60, gt=0, description="seconds a model server has to answer an invocation (AWS: 60), then ModelError"
+        default=60,
+        gt=0,
+        description="seconds a model server has to answer an invocation, whole (AWS: 60), then ModelError",
     )
 
     @field_validator("model_servers")

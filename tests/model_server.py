@@ -33,8 +33,8 @@ def start_model_server(*, port: int = 0, env: dict[str, str] | None = None) -> t
 
 
 @contextmanager
-def model_server(*, port: int = 0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    url, proc = start_model_server(port=port)
+def model_server(*, port: int = 0, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    url, proc = start_model_server(port=port, env=env)
     try:
         yield url, proc
     finally:

@@ -4,6 +4,7 @@ piece, a pooled connection the server dropped is replaced, and every way an answ
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 import uvloop
 
-from emulator.http_client import Broken, ConnectFailed, HttpClient, Response, TimedOut, encode_request
+from emulator.http_client import Broken, ConnectFailed, HttpClient, Response, TimedOut, TooLarge, encode_request
 from tests.support import free_port
 
 T = TypeVar("T")
@@ -247,6 +248,21 @@ def test_failures_are_http_errors() -> None:
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
         time.sleep(1.5)
 
+    def trickles(number: int, sock: socket.socket) -> None:  # never silent for 0.5 s, never whole within it
+        sock.request()  # type: ignore[attr-defined]
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+        with contextlib.suppress(OSError):  # the client leaves at its deadline
+            for _ in range(10):
+                time.sleep(0.15)
+                sock.sendall(b"x")
+
+    def trickled_head(number: int, sock: socket.socket) -> None:
+        sock.request()  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                time.sleep(0.05)
+                sock.sendall(bytes([byte]))
+
     def cut(number: int, sock: socket.socket) -> None:
         sock.request()  # type: ignore[attr-defined]
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
@@ -263,6 +279,8 @@ def test_failures_are_http_errors() -> None:
     for script, error in (
         (silent, TimedOut),
         (stalls, TimedOut),
+        (trickles, TimedOut),
+        (trickled_head, TimedOut),
         (cut, Broken),
         (answer_each(b"SPDY/9 ?\r\n\r\n"), Broken),
     ):
@@ -273,3 +291,33 @@ def test_failures_are_http_errors() -> None:
 def test_a_header_value_cannot_add_a_header() -> None:
     with pytest.raises(Broken):
         encode_request("POST", b"/", b"h", {"Accept": "a\r\nX-Injected: 1"}, b"")
+
+
+def test_a_body_past_max_body_is_too_large_and_its_connection_dropped() -> None:
+    big = b"x" * 3000
+
+    def script(number: int, sock: socket.socket) -> None:
+        while sock.request():  # type: ignore[attr-defined]
+            if number == 0:  # chunked, so only its size as read tells
+                sock.sendall(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (3000, big)
+                )
+            else:
+                sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + big)
+
+    async def main(client: HttpClient, url: str) -> list[object]:
+        outcomes: list[object] = []
+        for max_body in (3000, 2999, 2999):
+            response = await client.request("GET", url, headers={}, timeout=2, connect_timeout=2, max_body=max_body)
+            try:
+                outcomes.append(len(await response.read()))
+            except TooLarge:
+                outcomes.append(TooLarge)
+            finally:
+                response.close()
+        return outcomes
+
+    with scripted(script) as (url, seen):
+        # 3000 fits (the connection is kept); 2999 does not, by its length as read, then by its Content-Length.
+        assert run(lambda client: main(client, url + "/")) == [3000, TooLarge, TooLarge]
+        assert len(seen) == 3

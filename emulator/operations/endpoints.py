@@ -24,6 +24,7 @@ from emulator.resources.endpoint import (
     check_state,
     config_extras,
     described,
+    ends_now,
     failure_reason,
     settle,
     variant_summary,
@@ -103,9 +104,8 @@ async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     variants, capture, extras = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
     state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture, extras=extras)
     state = timed(state, start_ms=start, deps=deps)
-    state.failure = await failure_of(
-        operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
-    ) or await ping_failure(variants, deps=deps)
+    state.failure = await failure_of(operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
+    state.health = state.failure is None  # checked as the change ends: AWS answers at once
     await insert(
         ENDPOINT, request=request, ctx=ctx, deps=deps, creation_ms=start, status="Creating", state=state.dumps()
     )
@@ -119,7 +119,12 @@ async def current(name: str, *, ctx: RequestContext, deps: Deps, describing: boo
         if stored is None or stored.status is None or stored.state is None:
             raise missing(ctx, name)
         time_ms = now_ms(deps)
-        settled = settle(stored.status, EndpointState.loads(stored.state), now_ms=time_ms, describing=describing)
+        state = EndpointState.loads(stored.state)
+        if state.health and ends_now(stored.status, state, now_ms=time_ms, describing=describing):
+            # The deployment's ping health check, as it ends: bounded by the ping's deadline, never longer.
+            deploying = state.pending["variants"] if state.pending is not None else state.variants
+            state.failure = await ping_failure(deploying, deps=deps)
+        settled = settle(stored.status, state, now_ms=time_ms, describing=describing)
         if not settled.changed:
             return stored, settled
         if settled.gone:
@@ -203,9 +208,8 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
             "capture": capture,
             "extras": extras,
         }
-        state.failure = await failure_of(
-            operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps
-        ) or await ping_failure(variants, deps=deps)
+        state.failure = await failure_of(operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
+        state.health = state.failure is None  # checked as the change ends: AWS answers at once
         return "Updating", state
 
     await start_change(name, ctx=ctx, deps=deps, change=change)
@@ -239,7 +243,7 @@ async def update_weights(*, request: dict[str, Any], ctx: RequestContext, deps: 
                 variant["DesiredWeight"] = float(desired["DesiredWeight"])
             if "DesiredInstanceCount" in desired:
                 variant["DesiredInstanceCount"] = desired["DesiredInstanceCount"]
-        state.failure = None
+        state.failure, state.health = None, False
         return "Updating", state
 
     await start_change(name, ctx=ctx, deps=deps, change=change)

@@ -17,7 +17,14 @@ import orjson
 
 from emulator.canned import CannedAnswer
 from emulator.errors import ModelError, ValidationError, ValidationException
-from emulator.model_servers import ModelStream, ModelStreamBroken, ModelTimedOut, ModelUnreachable
+from emulator.model_servers import (
+    MAX_ANSWER_BYTES,
+    ModelStream,
+    ModelStreamBroken,
+    ModelTimedOut,
+    ModelTooLarge,
+    ModelUnreachable,
+)
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
@@ -28,6 +35,8 @@ from emulator.resources.model import MODEL
 SERVING = ("InService", "Updating", "Failed")
 # InvokeEndpoint's content type when the request names none [I: AWS's default is unpublished].
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# The longest ContentType and CustomAttributes an answer carries (the API model's Header and CustomAttributesHeader).
+MAX_HEADER_CHARS = 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +154,35 @@ def unreachable(ctx: RequestContext, name: str) -> ModelError:
         " memory utilization is high. To check your utilization, see Amazon CloudWatch. To fix this problem, use an"
         " instance type with more CPU capacity or memory.",
     )
+
+
+def too_large(ctx: RequestContext, name: str, container: str) -> ModelError:
+    """A model's answer past InvokeEndpoint's 6 MB [I: AWS's text is unpublished, docs/decisions.md]."""
+    return model_error(
+        ctx,
+        name,
+        status=0,
+        message=f"The response from container {container} is larger than the {MAX_ANSWER_BYTES} bytes InvokeEndpoint"
+        " can return. Return a smaller response, or use asynchronous inference for larger payloads.",
+        container=container,
+    )
+
+
+def checked_headers(
+    ctx: RequestContext, name: str, container: str, *, content_type: str | None, custom_attributes: str | None
+) -> None:
+    """A model's ContentType or CustomAttributes longer than an answer carries is the model's error [I: AWS's text
+    is unpublished, docs/decisions.md]."""
+    for header, value in (("Content-Type", content_type), ("X-Amzn-SageMaker-Custom-Attributes", custom_attributes)):
+        if value is not None and len(value) > MAX_HEADER_CHARS:
+            raise model_error(
+                ctx,
+                name,
+                status=0,
+                message=f"The {header} header from container {container} is {len(value)} characters long, longer"
+                f" than the {MAX_HEADER_CHARS} InvokeEndpoint can return.",
+                container=container,
+            )
 
 
 def images_of(variant: dict[str, Any]) -> list[str]:
@@ -283,6 +321,8 @@ async def run_containers(
             reply = await deps.model_servers.invoke(container.url, body=body, headers=headers)
         except ModelTimedOut:
             raise timed_out(ctx, request.endpoint_name, container.name) from None
+        except ModelTooLarge:
+            raise too_large(ctx, request.endpoint_name, container.name) from None
         except ModelUnreachable:
             raise unreachable(ctx, request.endpoint_name) from None
         if not 200 <= reply.status < 300:
@@ -290,6 +330,13 @@ async def run_containers(
             raise model_error(
                 ctx, request.endpoint_name, status=reply.status, message=message, container=container.name
             )
+        checked_headers(
+            ctx,
+            request.endpoint_name,
+            container.name,
+            content_type=reply.content_type,
+            custom_attributes=reply.custom_attributes,
+        )
         body, content_type = reply.body, reply.content_type or DEFAULT_CONTENT_TYPE
         attributes = reply.custom_attributes
     return body, content_type, attributes
@@ -354,10 +401,19 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
             body = await stream.read()
         except ModelStreamBroken:
             body = b""
+        except ModelTooLarge:
+            raise too_large(ctx, name, last.name) from None
         finally:
             await stream.aclose()
         message = body.decode("utf-8", "replace")
         raise model_error(ctx, name, status=stream.status, message=message, container=last.name)
+    try:
+        checked_headers(
+            ctx, name, last.name, content_type=stream.content_type, custom_attributes=stream.custom_attributes
+        )
+    except ModelError:
+        await stream.aclose()
+        raise
     return StreamedAnswer(
         content_type=stream.content_type or DEFAULT_CONTENT_TYPE,
         variant=variant,

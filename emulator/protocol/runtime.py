@@ -19,6 +19,7 @@ from emulator.errors import (
     InternalFailure,
     PayloadTooLarge,
     RequestEntityTooLargeException,
+    ServiceUnavailable,
     UnknownOperationException,
     ValidationError,
     ValidationException,
@@ -41,6 +42,8 @@ RUNTIME_PREFIX = "/endpoints/"
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 4096
 JSON = b"application/json"
+# How long an invocation runs before the runtime watches for its client leaving (RuntimeApp.watched).
+WATCH_AFTER_SECONDS = 0.05
 
 # The request headers of each operation's input shape: header -> (member, Invocation field).
 _HEADERS = {
@@ -104,7 +107,13 @@ class RuntimeApp:
                 received = await self.limits.read_body(receive)
             except RequestEntityTooLargeException:
                 raise PayloadTooLarge(f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.") from None
-            outcome = await self.handle(scope, name, operation, received, request_id)
+            if self.deps.model_servers.urls:  # a model server may keep it waiting: watch for the client leaving
+                watched = await self.watched(scope, name, operation, received, request_id, receive)
+                if watched is None:
+                    return
+                outcome = watched
+            else:  # the echo and canned answers come at once: nothing to watch
+                outcome = await self.handle(scope, name, operation, received, request_id)
             if isinstance(outcome, Streaming):
                 await self.stream(outcome.answer, send, receive, request_id)
                 self.log(scope, request_id, 200, None, started, operation)
@@ -136,6 +145,43 @@ class RuntimeApp:
                 seconds=time.perf_counter() - started,
                 operation=operation or "-",
             )
+
+    async def watched(
+        self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str, receive: Receive
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None] | Streaming | None:
+        """handle(), cut short when the client leaves (None then): uvicorn tells only receive(), and a model that is
+        slow or silent would keep its connection, and the invocation, open for nobody until its deadline. Cut short
+        by the server's stop too (its grace period over): then the answer is ServiceUnavailable."""
+        task = asyncio.current_task()
+        assert task is not None
+        watching = True
+        gone: asyncio.Future[None] | None = None
+
+        def left(_: asyncio.Future[None]) -> None:
+            if watching:
+                task.cancel()
+
+        def watch() -> None:
+            nonlocal gone
+            gone = asyncio.ensure_future(disconnected(receive))
+            gone.add_done_callback(left)
+
+        # Most answers come within milliseconds: the watch (a task) starts only for those that take longer.
+        later = asyncio.get_running_loop().call_later(WATCH_AFTER_SECONDS, watch)
+        try:
+            return await self.handle(scope, name, operation, body, request_id)
+        except asyncio.CancelledError:
+            task.uncancel()  # our own cancel, or the stop's: this request's task ends here, with or without an answer
+            if gone is not None and gone.done() and not gone.cancelled():
+                log.info("request %s %s: the client left before the answer", request_id, operation)
+                return None
+            log.warning("request %s %s: cut short by the server's stop", request_id, operation)
+            raise ServiceUnavailable("The service is unavailable. Try your call again.") from None
+        finally:
+            watching = False
+            later.cancel()
+            if gone is not None:
+                gone.cancel()
 
     async def stream(self, answer: StreamedAnswer, send: Send, receive: Receive, request_id: str) -> None:
         """The head, then the parts as they arrive (forward). A client that leaves mid-stream ends it: uvicorn drops

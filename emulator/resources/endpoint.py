@@ -113,6 +113,8 @@ class EndpointState:
     deployed: the endpoint was InService once (DescribeEndpoint shows variants from then on).
     capture: the deployed config's DataCaptureConfig as DescribeEndpoint shows it, or None.
     extras: the deployed config's other members DescribeEndpoint shows (config_extras), or None.
+    health: the change deploys containers whose ping health check is still to run, as the change ends
+    (emulator/operations/health.py): CreateEndpoint and UpdateEndpoint answer without waiting on a model server.
     """
 
     config: str
@@ -125,6 +127,7 @@ class EndpointState:
     deployed: bool = False
     capture: dict[str, Any] | None = None
     extras: dict[str, Any] | None = None
+    health: bool = False
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -139,6 +142,7 @@ class EndpointState:
                 "deployed": self.deployed,
                 "capture": self.capture,
                 "extras": self.extras,
+                "health": self.health,
             }
         ).decode()
 
@@ -159,6 +163,7 @@ class EndpointState:
             deployed=data.get("deployed", False),
             capture=data.get("capture"),
             extras=data.get("extras"),
+            health=data.get("health", False),
         )
         checks = (
             type(state.config) is str,
@@ -177,6 +182,7 @@ class EndpointState:
             type(state.deployed) is bool,
             state.capture is None or type(state.capture) is dict,
             state.extras is None or type(state.extras) is dict,
+            type(state.health) is bool,
         )
         if not all(checks):
             raise ValueError("state is not an endpoint's")
@@ -243,21 +249,29 @@ class Settled:
     gone: bool = False
 
 
+def ends_now(status: str, state: EndpointState, *, now_ms: int, describing: bool) -> bool:
+    """Whether the change in progress ends at this look (settle then moves it on)."""
+    if status not in IN_PROGRESS:
+        return False
+    # Without a time to wait for (due_ms 0), only a DescribeEndpoint ends a change: an Update right after another
+    # finds it in progress, as on AWS, however fast the describes that follow end it.
+    waits_for_describe = state.due_ms == 0 and not describing
+    return not (state.describes_left > 0 or now_ms < state.due_ms or waits_for_describe)
+
+
 def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) -> Settled:
     """Where a change in progress stands now. A DescribeEndpoint (`describing`) counts down the describes it waits
     for; other operations only see whether it has ended."""
     if status not in IN_PROGRESS:
         return Settled(status, state, changed=False)
-    # Without a time to wait for (due_ms 0), only a DescribeEndpoint ends a change: an Update right after another
-    # finds it in progress, as on AWS, however fast the describes that follow end it.
-    waits_for_describe = state.due_ms == 0 and not describing
-    if state.describes_left > 0 or now_ms < state.due_ms or waits_for_describe:
+    if not ends_now(status, state, now_ms=now_ms, describing=describing):
         if describing and state.describes_left > 0:
             state.describes_left -= 1
             return Settled(status, state, changed=True)
         return Settled(status, state, changed=False)
     if status == "Deleting":
         return Settled(status, state, changed=True, gone=True)
+    state.health = False
     if state.failure is not None:
         state.reason, state.failure, state.pending = state.failure, None, None
         return Settled("Failed", state, changed=True)

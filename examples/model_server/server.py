@@ -10,7 +10,9 @@ lines of numbers (one prediction per line). The standard library only: no ML dep
 A few requests make it misbehave on purpose, so tests can see what the emulator makes of a model's failures:
 `{"fail": 418, "message": "..."}` answers that status with that text; `{"sleep": 2}` waits first; `{"stream": 3,
 "interval": 0.2}` answers in 3 chunks (one JSON line each), `interval` seconds apart, and with `"break_after": 1`
-drops the connection after the first. Custom attributes
+drops the connection after the first; `{"size": 7000000}` answers that many bytes (`"chunked": true`: without a
+length); `{"trickle": 10, "interval": 0.5}` answers 10 bytes, one each interval; `{"content_type": "..."}` answers
+with that Content-Type. With env MODEL_PING_TRICKLE=0.5, /ping answers 200 a byte each 0.5 s. Custom attributes
 (X-Amzn-SageMaker-Custom-Attributes) come back as `model=toy;<what was sent>`.
 
 It prints `listening on http://<host>:<port>` once ready (port 0 picks a free one) and stops on SIGTERM or Ctrl-C.
@@ -30,6 +32,7 @@ from typing import Any
 
 WEIGHT = float(os.environ.get("MODEL_WEIGHT", "2"))
 BIAS = float(os.environ.get("MODEL_BIAS", "1"))
+PING_TRICKLE = float(os.environ.get("MODEL_PING_TRICKLE", "0"))
 
 
 def predict(x: float) -> float:
@@ -48,7 +51,9 @@ class Handler(BaseHTTPRequestHandler):
         pass  # one line per request would flood a test's output
 
     def do_GET(self) -> None:
-        if self.path == "/ping":
+        if self.path == "/ping" and PING_TRICKLE:
+            self.trickle(b"healthy", PING_TRICKLE, "text/plain")
+        elif self.path == "/ping":
             self.answer(200, b"", "text/plain")
         else:
             self.answer(404, b"not found", "text/plain")
@@ -79,6 +84,15 @@ class Handler(BaseHTTPRequestHandler):
         if "stream" in request:
             self.stream(int(request["stream"]), float(request.get("interval", 0)), request.get("break_after"))
             return
+        if "size" in request:
+            self.large(int(request["size"]), chunked=bool(request.get("chunked")))
+            return
+        if "trickle" in request:
+            self.trickle(b"x" * int(request["trickle"]), float(request.get("interval", 1)), "text/plain")
+            return
+        if "content_type" in request:
+            self.answer(200, b"{}", str(request["content_type"]))
+            return
         # Another model's predictions are inputs too: containers of a pipeline pass their answers on.
         predictions = [predict(float(x)) for x in request.get("instances", request.get("predictions", []))]
         self.answer(200, json.dumps({"predictions": predictions}).encode(), "application/json")
@@ -95,6 +109,39 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def large(self, size: int, *, chunked: bool) -> None:
+        """`size` bytes in pieces of 64 KiB, never all in memory; stops quietly when the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(size))
+        self.end_headers()
+        piece = b"x" * 65536
+        try:
+            while size > 0:
+                part = piece[:size]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+                size -= len(part)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    def trickle(self, body: bytes, interval: float, content_type: str) -> None:
+        """The head, then the body a byte at a time, `interval` seconds apart."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.flush()
+            for byte in body:
+                time.sleep(interval)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True
 
     def stream(self, parts: int, interval: float, break_after: int | None) -> None:
         self.send_response(200)

@@ -191,6 +191,16 @@ ERRORS = [
         " quotes: line 1 column 2 (char 1)\n",
     ),
     (
+        "model-server-without-url",
+        ["--model-server", "BAD"],
+        "sagemaker-emulator: --model-server takes IMAGE=URL, not 'BAD'\n",
+    ),
+    (
+        "model-server-without-image",
+        ["--model-server", "=http://127.0.0.1:8080"],
+        "sagemaker-emulator: --model-server takes IMAGE=URL, not '=http://127.0.0.1:8080'\n",
+    ),
+    (
         "access-keys-flag-not-an-object",
         ["--access-keys", "[1]"],
         "sagemaker-emulator: invalid setting access_keys: Input should be a valid dictionary\n",

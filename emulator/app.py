@@ -77,8 +77,13 @@ async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     """A bad admin request: the first problem in one line, never pydantic's dump with the server's internals."""
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    if first.get("type") == "json_invalid":  # its loc is the character where parsing stopped
+        message = f"The body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}."
+    elif first.get("type") == "missing" and tuple(first.get("loc", ())) == ("body",):
+        message = "This request needs a JSON body."
+    else:
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
     return JSONResponse({"__type": "ValidationException", "message": message}, status_code=400)
 
 

@@ -97,6 +97,8 @@ class Service:
             return None
         except ClientDisconnected:
             return None
+        if body:
+            as_json(scope)
         return replay(body, receive)
 
     async def _loaded_admin(self) -> ASGIApp:
@@ -112,6 +114,13 @@ class Service:
         self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
+
+
+def as_json(scope: Scope) -> None:
+    """Marks an admin request's body as JSON, the only kind the admin API takes, whatever Content-Type it came with:
+    FastAPI parses a body only when it is labelled JSON, and `curl -d` labels it application/x-www-form-urlencoded."""
+    headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
+    scope["headers"] = [*headers, (b"content-type", b"application/json")]
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -1,6 +1,6 @@
 """create_app(settings): the FastAPI application. AWS requests go straight to the awsJson1.1 app (the hot path never
 enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI routes, with its OpenAPI schema at
-/_emulator/openapi.json and docs at /_emulator/docs. The CLI's server serves the same service, with this admin API
+/_emulator/openapi.json (no docs page: Swagger UI would load its scripts from a CDN, blank offline). The CLI's server serves the same service, with this admin API
 loaded on its first request (admin_app)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class EmulatorApp(FastAPI):
             title="sagemaker-emulator admin API",
             version=__version__,
             openapi_url=f"{ADMIN_PREFIX}/openapi.json",
-            docs_url=f"{ADMIN_PREFIX}/docs",
+            docs_url=None,  # Swagger UI's page loads its scripts from a CDN: blank offline (docs/decisions.md)
             redoc_url=None,
         )
         self.service = service

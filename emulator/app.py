@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -76,9 +77,10 @@ async def aws_error(_request: Request, exc: Exception) -> Response:
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     """A bad admin request: the first problem in one line, never pydantic's dump with the server's internals."""
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    first: dict[str, Any] = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
     if first.get("type") == "json_invalid":  # its loc is the character where parsing stopped
-        message = f"The body is not valid JSON: {first.get('ctx', {}).get('error', first['msg'])}."
+        context = first.get("ctx") or {}
+        message = f"The body is not valid JSON: {context.get('error', first['msg'])}."
     elif first.get("type") == "missing" and tuple(first.get("loc", ())) == ("body",):
         message = "This request needs a JSON body."
     else:

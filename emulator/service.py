@@ -68,18 +68,27 @@ class Service:
         self._admin_lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
+            # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
+            if scope["path"].startswith(RUNTIME_PREFIX):
+                await self.runtime(scope, receive, send)
+            else:
+                await self.aws(scope, receive, send)
+            return
+        # Everything else reaches the admin API, whatever its type: it passes the guard first.
         if scope["type"] == "http":
-            if not scope["path"].startswith(ADMIN_PREFIX):
-                # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
-                if scope["path"].startswith(RUNTIME_PREFIX):
-                    await self.runtime(scope, receive, send)
-                else:
-                    await self.aws(scope, receive, send)
-                return
             admitted = await self.admit(scope, receive, send)
             if admitted is None:
                 return
             receive = admitted
+        elif scope["type"] == "websocket":
+            # No route takes a WebSocket; the guard answers first all the same, so one added later is guarded.
+            refusal = self.guard.refusal(scope)
+            if refusal is not None:
+                await refuse_websocket(scope, send, refusal)
+                return
+        else:  # lifespan (uvicorn runs the emulator without) or a type no server sends yet: nothing to serve
+            return
         await (self._admin or await self._loaded_admin())(scope, receive, send)
 
     async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
@@ -142,6 +151,18 @@ async def send_error(send: Send, error: AwsError, *, close: bool = False) -> Non
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def refuse_websocket(scope: Scope, send: Send, error: AwsError) -> None:
+    """A refused WebSocket handshake: the AWS error as an HTTP answer where the server lets the app send one (the
+    ASGI websocket.http.response extension), else a close before accepting, which servers answer with a 403."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    payload = error_body(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "websocket.http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": payload})
 
 
 def database_failure(exc: Exception) -> str | None:

@@ -45,6 +45,7 @@ def test_version(endpoint: str) -> None:
         "version": __version__,
         "api_model": "botocore 1.43.11, sagemaker 2017-07-24",
         "operations": sorted(HANDLERS),
+        "runtime_operations": ["InvokeEndpoint", "InvokeEndpointWithResponseStream"],
         "snapshot_version": 1,
     }
 

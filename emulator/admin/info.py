@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from emulator import __version__
 from emulator.admin.snapshot import VERSION as SNAPSHOT_VERSION
 from emulator.operations.context import Deps
+from emulator.protocol.runtime import RUNTIME_OPERATIONS
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.generated import BOTOCORE_VERSION
 
@@ -48,6 +49,7 @@ def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_
             "version": __version__,
             "api_model": f"botocore {BOTOCORE_VERSION}, sagemaker 2017-07-24",
             "operations": operations,
+            "runtime_operations": RUNTIME_OPERATIONS,
             "snapshot_version": SNAPSHOT_VERSION,
         }
 

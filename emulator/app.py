@@ -57,6 +57,7 @@ class EmulatorApp(FastAPI):
                 settings=service.settings,
                 validator=service.validator,
                 operations=service.operations,
+                runtime_operations=service.runtime_operations,
                 admin_mode=service.admin_mode,
                 fault_sync=service.fault_sync,
                 runtime_sync=service.runtime_sync,

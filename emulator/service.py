@@ -26,7 +26,7 @@ from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import ASGIApp, Message, Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
-from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
+from emulator.protocol.runtime import RUNTIME_OPERATIONS, RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources.kind import ResourceKind
 from emulator.settings import AdminMode, Settings
@@ -63,6 +63,7 @@ class Service:
         self.admin_mode = admin_mode
         self.deps = aws.deps
         self.operations = sorted(aws.handlers)
+        self.runtime_operations = RUNTIME_OPERATIONS
         self.load_admin: Callable[[], ASGIApp] | None = None
         self._admin: ASGIApp | None = None
         self._admin_lock = asyncio.Lock()

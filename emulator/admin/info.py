@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from emulator import __version__
 from emulator.admin.snapshot import VERSION as SNAPSHOT_VERSION
 from emulator.operations.context import Deps
-from emulator.protocol.runtime import RUNTIME_OPERATIONS
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.generated import BOTOCORE_VERSION
 
@@ -31,7 +30,9 @@ def settings_in_force(settings: Settings, deps: Deps, *, admin_mode: AdminMode) 
     return shown
 
 
-def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_mode: AdminMode) -> APIRouter:
+def info_router(
+    deps: Deps, settings: Settings, operations: list[str], *, runtime_operations: list[str], admin_mode: AdminMode
+) -> APIRouter:
     router = APIRouter(tags=["info"])
 
     @router.get("/ready")
@@ -49,7 +50,7 @@ def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_
             "version": __version__,
             "api_model": f"botocore {BOTOCORE_VERSION}, sagemaker 2017-07-24",
             "operations": operations,
-            "runtime_operations": RUNTIME_OPERATIONS,
+            "runtime_operations": runtime_operations,
             "snapshot_version": SNAPSHOT_VERSION,
         }
 

@@ -1,12 +1,13 @@
 """create_app(settings): the FastAPI application. AWS requests go straight to the awsJson1.1 app (the hot path never
 enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI routes, with its OpenAPI schema at
-/_emulator/openapi.json and docs at /_emulator/docs. The CLI's server serves the same service, with this admin API
+/_emulator/openapi.json (no docs page: Swagger UI would load its scripts from a CDN, blank offline). The CLI's server serves the same service, with this admin API
 loaded on its first request (admin_app)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,7 +37,7 @@ class EmulatorApp(FastAPI):
             title="sagemaker-emulator admin API",
             version=__version__,
             openapi_url=f"{ADMIN_PREFIX}/openapi.json",
-            docs_url=f"{ADMIN_PREFIX}/docs",
+            docs_url=None,  # Swagger UI's page loads its scripts from a CDN: blank offline (docs/decisions.md)
             redoc_url=None,
         )
         self.service = service
@@ -56,6 +57,7 @@ class EmulatorApp(FastAPI):
                 settings=service.settings,
                 validator=service.validator,
                 operations=service.operations,
+                runtime_operations=service.runtime_operations,
                 admin_mode=service.admin_mode,
                 fault_sync=service.fault_sync,
                 runtime_sync=service.runtime_sync,
@@ -76,9 +78,15 @@ async def aws_error(_request: Request, exc: Exception) -> Response:
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     """A bad admin request: the first problem in one line, never pydantic's dump with the server's internals."""
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    first: dict[str, Any] = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # its loc is the character where parsing stopped
+        context = first.get("ctx") or {}
+        message = f"The body is not valid JSON: {context.get('error', first['msg'])}."
+    elif first.get("type") == "missing" and tuple(first.get("loc", ())) == ("body",):
+        message = "This request needs a JSON body."
+    else:
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
     return JSONResponse({"__type": "ValidationException", "message": message}, status_code=400)
 
 

@@ -98,6 +98,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+class FlagError(ValueError):
+    """A flag the settings class does not check itself (--model-server's IMAGE=URL form): exit status 2, as for a
+    bad setting."""
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     from emulator.settings import Settings
 
@@ -110,7 +115,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         for pair in pairs:
             image, equals, url = pair.partition("=")
             if not equals or not image:
-                raise SystemExit(f"sagemaker-emulator: --model-server takes IMAGE=URL, not {pair!r}")
+                raise FlagError(f"--model-server takes IMAGE=URL, not {pair!r}")
             servers[image] = url
         overrides["model_servers"] = servers
     return Settings(**overrides)
@@ -145,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         message = first["msg"].removeprefix("Value error, ")  # pydantic's wrapping of a validator's own message
         where = ".".join(map(str, first["loc"]))  # empty for a rule across settings, which names them itself
         print(f"sagemaker-emulator: invalid setting {where + ': ' if where else ''}{message}", file=sys.stderr)
-    except (LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
+    except (FlagError, LimitsFileError, CredentialsError, FaultsFileError, DatabaseError) as exc:
         print(f"sagemaker-emulator: {first_line(exc)}", file=sys.stderr)
     except OSError as exc:
         print(f"sagemaker-emulator: {exc.strerror or first_line(exc)}", file=sys.stderr)

@@ -25,7 +25,7 @@ from emulator.logs import configure_logging
 from emulator.protocol import uvicorn_config as protocol_config
 from emulator.protocol.asgi import ASGIApp, Receive, Scope, Send
 from emulator.service import Service, build_service
-from emulator.settings import Settings
+from emulator.settings import AdminMode, Settings
 from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
 
@@ -113,6 +113,23 @@ def log_database(settings: Settings) -> None:
         log.info("using database %s", settings.database_location())
 
 
+def admin_access_line(settings: Settings, mode: AdminMode) -> tuple[int, str]:
+    """The start-up line saying who may use the admin API: a warning when it is off without being asked to be, which
+    a server on a wildcard address without a token is, so that its operator learns why /_emulator answers 403."""
+    if mode == "loopback":
+        return logging.INFO, "admin API open to clients on this machine (admin_access loopback)"
+    if mode == "token":
+        return logging.INFO, "admin API open to requests with the admin token (admin_access token)"
+    if settings.admin_access == "off":
+        return logging.INFO, "admin API off (admin_access off): /_emulator answers health, readiness and version only"
+    why = f"this server listens on {settings.host}" if not settings.listens_on_loopback() else "strict_auth is on"
+    return (
+        logging.WARNING,
+        f"admin API off: {why} and SAGEMAKER_EMULATOR_ADMIN_TOKEN is not set, so /_emulator answers health, readiness"
+        " and version only; set the token to reset, seed or inspect this server (or admin_access, see the README)",
+    )
+
+
 def serve(settings: Settings) -> int:
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     check_port(settings.host, settings.port)
@@ -120,6 +137,7 @@ def serve(settings: Settings) -> int:
         return serve_workers(settings)
     app = served_app(settings)
     log_database(settings)
+    log.log(*admin_access_line(settings, app.admin_mode))
     config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
     server = StoppingServer(config)
     server.run()
@@ -132,6 +150,7 @@ def serve_workers(settings: Settings) -> int:
     SchemaGate(database).try_now()
     database.dispose()
     log_database(settings)
+    log.log(*admin_access_line(settings, settings.admin_mode(strict_auth=settings.credentials().strict)))
     os.environ[WORKER_SETTINGS_ENV] = worker_settings_json(settings)
     config = uvicorn_config(
         "emulator.server:app_factory",

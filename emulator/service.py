@@ -26,7 +26,7 @@ from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import ASGIApp, Message, Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
-from emulator.protocol.runtime import RUNTIME_PREFIX, RuntimeApp
+from emulator.protocol.runtime import RUNTIME_OPERATIONS, RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources.kind import ResourceKind
 from emulator.settings import AdminMode, Settings
@@ -63,23 +63,33 @@ class Service:
         self.admin_mode = admin_mode
         self.deps = aws.deps
         self.operations = sorted(aws.handlers)
+        self.runtime_operations = RUNTIME_OPERATIONS
         self.load_admin: Callable[[], ASGIApp] | None = None
         self._admin: ASGIApp | None = None
         self._admin_lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIX):
+            # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
+            if scope["path"].startswith(RUNTIME_PREFIX):
+                await self.runtime(scope, receive, send)
+            else:
+                await self.aws(scope, receive, send)
+            return
+        # Everything else reaches the admin API, whatever its type: it passes the guard first.
         if scope["type"] == "http":
-            if not scope["path"].startswith(ADMIN_PREFIX):
-                # SageMaker Runtime shares the port: its paths are /endpoints/..., SageMaker's is /.
-                if scope["path"].startswith(RUNTIME_PREFIX):
-                    await self.runtime(scope, receive, send)
-                else:
-                    await self.aws(scope, receive, send)
-                return
             admitted = await self.admit(scope, receive, send)
             if admitted is None:
                 return
             receive = admitted
+        elif scope["type"] == "websocket":
+            # No route takes a WebSocket; the guard answers first all the same, so one added later is guarded.
+            refusal = self.guard.refusal(scope)
+            if refusal is not None:
+                await refuse_websocket(scope, send, refusal)
+                return
+        else:  # lifespan (uvicorn runs the emulator without) or a type no server sends yet: nothing to serve
+            return
         await (self._admin or await self._loaded_admin())(scope, receive, send)
 
     async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
@@ -97,6 +107,8 @@ class Service:
             return None
         except ClientDisconnected:
             return None
+        if body:
+            as_json(scope)
         return replay(body, receive)
 
     async def _loaded_admin(self) -> ASGIApp:
@@ -112,6 +124,13 @@ class Service:
         self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
+
+
+def as_json(scope: Scope) -> None:
+    """Marks an admin request's body as JSON, the only kind the admin API takes, whatever Content-Type it came with:
+    FastAPI parses a body only when it is labelled JSON, and `curl -d` labels it application/x-www-form-urlencoded."""
+    headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
+    scope["headers"] = [*headers, (b"content-type", b"application/json")]
 
 
 def replay(body: bytes, receive: Receive) -> Receive:
@@ -133,6 +152,18 @@ async def send_error(send: Send, error: AwsError, *, close: bool = False) -> Non
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def refuse_websocket(scope: Scope, send: Send, error: AwsError) -> None:
+    """A refused WebSocket handshake: the AWS error as an HTTP answer where the server lets the app send one (the
+    ASGI websocket.http.response extension), else a close before accepting, which servers answer with a 403."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    payload = error_body(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "websocket.http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": payload})
 
 
 def database_failure(exc: Exception) -> str | None:

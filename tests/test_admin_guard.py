@@ -3,6 +3,7 @@ and admin errors as short JSON."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
@@ -187,3 +188,60 @@ def test_an_internal_admin_failure_is_short_json(make_settings: Any) -> None:
         {"__type": "InternalFailure", "message": "We encountered an internal error. Please try again."},
     )
     assert response.headers["content-type"] == "application/json"
+
+
+def websocket_scope(path: str, *, client: str, headers: list[tuple[bytes, bytes]], extensions: Any) -> dict[str, Any]:
+    """A WebSocket handshake's scope as uvicorn builds it (with websockets or wsproto installed)."""
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": (client, 50000),
+        "server": ("0.0.0.0", 8787),
+        "subprotocols": [],
+        "extensions": extensions,
+    }
+
+
+async def handshake(app: Any, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("path", ["/_emulator/state", "/_emulator/faults", "/elsewhere"])
+def test_a_websocket_passes_the_guard_too(make_settings: Any, path: str) -> None:
+    """No route takes a WebSocket today; one added later must not skip the guard (it used to see no guard at all)."""
+    app = create_app(make_settings(host="0.0.0.0", admin_token=TOKEN))
+    bearer = [(b"authorization", f"Bearer {TOKEN}".encode())]
+    try:
+        # Where the server lets the app answer the handshake over HTTP (the ASGI extension), and where it does not.
+        answered = asyncio.run(
+            handshake(
+                app, websocket_scope(path, client="10.1.2.3", headers=[], extensions={"websocket.http.response": {}})
+            )
+        )
+        closed = asyncio.run(handshake(app, websocket_scope(path, client="10.1.2.3", headers=[], extensions={})))
+        admitted = asyncio.run(handshake(app, websocket_scope(path, client="10.1.2.3", headers=bearer, extensions={})))
+    finally:
+        app.close()
+    # The same 403 an HTTP request gets.
+    assert [m["type"] for m in answered] == ["websocket.http.response.start", "websocket.http.response.body"]
+    assert answered[0]["status"] == 403
+    assert json.loads(answered[1]["body"]) == {"__type": "AccessDeniedException", "message": REFUSALS["token"]}
+    # A close before accepting, which the server answers with a 403.
+    assert closed == [{"type": "websocket.close", "code": 1008}]
+    # With the token it reaches the admin API, which has no WebSocket route and closes it as Starlette does.
+    assert admitted == [{"type": "websocket.close", "code": 1000, "reason": ""}]

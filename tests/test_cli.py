@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -191,6 +192,16 @@ ERRORS = [
         " quotes: line 1 column 2 (char 1)\n",
     ),
     (
+        "model-server-without-url",
+        ["--model-server", "BAD"],
+        "sagemaker-emulator: --model-server takes IMAGE=URL, not 'BAD'\n",
+    ),
+    (
+        "model-server-without-image",
+        ["--model-server", "=http://127.0.0.1:8080"],
+        "sagemaker-emulator: --model-server takes IMAGE=URL, not '=http://127.0.0.1:8080'\n",
+    ),
+    (
         "access-keys-flag-not-an-object",
         ["--access-keys", "[1]"],
         "sagemaker-emulator: invalid setting access_keys: Input should be a valid dictionary\n",
@@ -316,3 +327,48 @@ def test_pydantic_plugins_are_off_unless_the_user_says_otherwise(
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
     assert result.stdout.splitlines()[-1] == f"0 {in_force!r}", result.stderr
+
+
+ADMIN_OFF = (
+    "admin API off: {why} and SAGEMAKER_EMULATOR_ADMIN_TOKEN is not set, so /_emulator answers health, readiness and"
+    " version only; set the token to reset, seed or inspect this server (or admin_access, see the README)"
+)
+ADMIN_LINES = [
+    ({"host": "0.0.0.0"}, False, "WARNING", ADMIN_OFF.format(why="this server listens on 0.0.0.0")),
+    ({"host": "::"}, False, "WARNING", ADMIN_OFF.format(why="this server listens on ::")),
+    ({}, True, "WARNING", ADMIN_OFF.format(why="strict_auth is on")),
+    (
+        {"host": "0.0.0.0", "admin_access": "off"},
+        False,
+        "INFO",
+        "admin API off (admin_access off): /_emulator answers health, readiness and version only",
+    ),
+    ({}, False, "INFO", "admin API open to clients on this machine (admin_access loopback)"),
+    (
+        {"host": "0.0.0.0", "admin_token": "t"},
+        False,
+        "INFO",
+        "admin API open to requests with the admin token (admin_access token)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "strict", "level", "line"), ADMIN_LINES)
+def test_the_start_up_log_says_who_may_use_the_admin_api(
+    overrides: dict[str, str], strict: bool, level: str, line: str
+) -> None:
+    from emulator.server import admin_access_line
+
+    settings = Settings(**overrides)
+    assert admin_access_line(settings, settings.admin_mode(strict_auth=strict)) == (getattr(logging, level), line)
+
+
+def test_a_server_whose_admin_api_is_off_says_so_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wildcard listener without a token does (the table above); served for real, on loopback, strict mode does."""
+    monkeypatch.setenv("SAGEMAKER_EMULATOR_SECRET_KEYS", '{"AKIDEXAMPLE": "secret"}')
+    with serving(tmp_path, "--strict-auth", "--access-keys", '{"AKIDEXAMPLE": "111122223333"}') as (_, log):
+        pass
+    assert f" WARNING emulator {ADMIN_OFF.format(why='strict_auth is on')}\n" in log.read_text()
+    with serving(tmp_path) as (_, log):
+        pass
+    assert " INFO emulator admin API open to clients on this machine (admin_access loopback)\n" in log.read_text()

@@ -19,8 +19,8 @@ from emulator.settings import AdminMode
 
 # The admin API lives under this path; no AWS request can reach it (AWS requests are POST / with a target).
 ADMIN_PREFIX = "/_emulator"
-# Liveness and readiness (the container's health check), the version, the admin API's own schema and docs.
-OPEN_PATHS = frozenset({"health", "ready", "version", "openapi.json", "docs"})
+# Liveness and readiness (the container's health check), the version, the admin API's own schema.
+OPEN_PATHS = frozenset({"health", "ready", "version", "openapi.json"})
 
 TOKEN_HINT = "send the admin token (SAGEMAKER_EMULATOR_ADMIN_TOKEN) as 'Authorization: Bearer <token>'"
 REFUSALS: dict[AdminMode, str] = {

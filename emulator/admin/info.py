@@ -30,7 +30,9 @@ def settings_in_force(settings: Settings, deps: Deps, *, admin_mode: AdminMode) 
     return shown
 
 
-def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_mode: AdminMode) -> APIRouter:
+def info_router(
+    deps: Deps, settings: Settings, operations: list[str], *, runtime_operations: list[str], admin_mode: AdminMode
+) -> APIRouter:
     router = APIRouter(tags=["info"])
 
     @router.get("/ready")
@@ -48,6 +50,7 @@ def info_router(deps: Deps, settings: Settings, operations: list[str], *, admin_
             "version": __version__,
             "api_model": f"botocore {BOTOCORE_VERSION}, sagemaker 2017-07-24",
             "operations": operations,
+            "runtime_operations": runtime_operations,
             "snapshot_version": SNAPSHOT_VERSION,
         }
 

@@ -23,6 +23,7 @@ def admin_router(
     settings: Settings,
     validator: RequestValidator,
     operations: list[str],
+    runtime_operations: list[str],
     admin_mode: AdminMode,
     fault_sync: FaultSync,
     runtime_sync: RuntimeSync,
@@ -36,6 +37,8 @@ def admin_router(
 
     router.include_router(faults_router(fault_sync))
     router.include_router(runtime_router(runtime_sync))
-    router.include_router(info_router(deps, settings, operations, admin_mode=admin_mode))
+    router.include_router(
+        info_router(deps, settings, operations, runtime_operations=runtime_operations, admin_mode=admin_mode)
+    )
     router.include_router(state_router(deps, settings, validator, runtime_sync))
     return router

@@ -64,6 +64,8 @@ _STREAM_HEADERS = {
 }
 INVOKE, STREAM = "InvokeEndpoint", "InvokeEndpointWithResponseStream"
 _OPERATIONS = {"invocations": INVOKE, "invocations-response-stream": STREAM}
+# What GET /_emulator/version lists as SageMaker Runtime's served operations.
+RUNTIME_OPERATIONS = sorted(_OPERATIONS.values())
 EVENT_STREAM = b"application/vnd.amazon.eventstream"
 # The stream's own error events [I: AWS's texts for these are unpublished].
 BROKEN = b'{"Message": "The model server closed its response stream before it was complete.", "ErrorCode": "ModelStreamError"}'

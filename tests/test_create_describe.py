@@ -43,6 +43,10 @@ def container(hostname: str) -> dict[str, Any]:
         "ModelPackageName": "arn:aws:sagemaker:us-east-1:123456789012:model-package/pkg/3",
         "InferenceSpecificationName": "spec-1",
         "MultiModelConfig": {"ModelCacheSetting": "Disabled"},
+        # New in botocore 1.44 (issue 27): an SDK that sends it gets it back, as from AWS.
+        "ContainerMetricsConfig": {
+            "MetricsEndpoints": [{"MetricsEndpointPath": "/metrics", "MetricPublishFrequencyInSeconds": 60}]
+        },
     }
 
 

@@ -55,6 +55,29 @@ def test_create_describe_list_delete(sm: Any) -> None:
     assert error_of(sm.list_tags, ResourceArn=created["EndpointConfigArn"]) == ("ValidationException", missing)
 
 
+def test_members_new_in_botocore_1_44_are_stored_and_described(sm: Any) -> None:
+    """What an SDK newer than botocore 1.43 sends (issue 27): taken, kept and described, as AWS does."""
+    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    variant = {
+        **VARIANT,
+        "InstanceType": "ml.g7.2xlarge",
+        "RoutingConfig": {
+            "RoutingStrategy": "PREFIX_AWARE",
+            "PrefixAwareRoutingConfig": {"PrefixLength": 2048, "ConcurrencyThreshold": 8},
+        },
+        "AcceleratorPartitionLayouts": [{"AcceleratorPartitionTypes": ["mig-1g.10gb", "mig-3g.40gb"]}],
+    }
+    sent = {
+        "ProductionVariants": [variant],
+        "MetricsConfig": {"EnableEnhancedMetrics": True, "EnableDetailedObservability": True},
+        "TracingConfig": {"EnableTracing": True, "InitialSamplingPercentage": 10},
+        "CrossRegionTrafficConfig": {"MaxInvocationsPerSecondPerInstance": 50, "MaxCrossRegionPercentPerEndpoint": 20},
+    }
+    sm.create_endpoint_config(EndpointConfigName="new-members", **sent)
+    described = sm.describe_endpoint_config(EndpointConfigName="new-members")
+    assert {k: described[k] for k in sent} == sent
+
+
 def test_a_missing_model_is_named_and_nothing_is_stored(sm: Any) -> None:
     sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
     variants = [VARIANT, {**VARIANT, "VariantName": "b", "ModelName": "Gone"}]

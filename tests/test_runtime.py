@@ -57,7 +57,11 @@ def test_invoke_echoes_body_content_type_and_custom_attributes(server: str) -> N
     deploy(sagemaker_client(server), "echo")
     payload = bytes(range(256)) * 4  # any bytes, untouched
     answer = runtime_client(server).invoke_endpoint(
-        EndpointName="echo", Body=payload, ContentType="application/x-test", CustomAttributes="trace=1"
+        EndpointName="echo",
+        Body=payload,
+        ContentType="application/x-test",
+        CustomAttributes="trace=1",
+        PrefixAwareId="tenant-a",  # new in botocore 1.44: taken (routing by weight ignores it)
     )
     assert answer["Body"].read() == payload
     assert answer["ContentType"] == "application/x-test"
@@ -141,6 +145,17 @@ ERRORS = [
             "2 validation errors detected: Value 'no_such' at 'targetVariant' failed to satisfy constraint: Member"
             " must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*; Value 'x\ty' at 'inferenceId'"
             " failed to satisfy constraint: Member must satisfy regular expression pattern: \\A\\S[\\p{Print}]*\\z",
+        ),
+    ),
+    (
+        # A member the API model gained in botocore 1.44: checked as every header member is.
+        "a PrefixAwareId too long",
+        {},
+        {"EndpointName": "ready", "PrefixAwareId": "p" * 65},
+        (
+            "ValidationError",
+            400,
+            f"1 validation error detected: Value '{'p' * 65}' at 'prefixAwareId' failed to satisfy constraint: Member must have length less than or equal to 64",
         ),
     ),
     (

@@ -54,6 +54,8 @@ class Invocation:
     inference_id: str | None = None
     session_id: str | None = None
     inference_component: str | None = None
+    # A routing hint for PREFIX_AWARE endpoints: validated, and routing ignores it (variants are drawn by weight).
+    prefix_aware_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -56,6 +56,7 @@ _HEADERS = {
     b"x-amzn-sagemaker-inference-id": ("InferenceId", "inference_id"),
     b"x-amzn-sagemaker-session-id": ("SessionId", "session_id"),
     b"x-amzn-sagemaker-inference-component": ("InferenceComponentName", "inference_component"),
+    b"x-amzn-sagemaker-prefix-aware-id": ("PrefixAwareId", "prefix_aware_id"),
 }
 # The streaming call takes Accept as X-Amzn-SageMaker-Accept and has no TargetModel [M].
 _STREAM_HEADERS = {

@@ -86,6 +86,8 @@ ENDPOINT_CONFIG = ResourceKind(
         "VpcConfig",
         "EnableNetworkIsolation",
         "MetricsConfig",
+        "TracingConfig",
+        "CrossRegionTrafficConfig",
     ),
     rules=endpoint_config_rules,
     limit_field="max_endpoint_configs",

@@ -21,6 +21,7 @@ _COMMON = {
     "TargetContainerHostname": {"shape": "TargetContainerHostnameHeader"},
     "InferenceId": {"shape": "InferenceId"},
     "InferenceComponentName": {"shape": "InferenceComponentHeader"},
+    "PrefixAwareId": {"shape": "PrefixAwareIdHeader"},
 }
 
 SHAPES: dict[str, dict[str, Any]] = {
@@ -56,6 +57,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         "pattern": "^(NEW_SESSION)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
     },
     "SessionIdHeader": {"type": "string", "max": 256, "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"},
+    "PrefixAwareIdHeader": {"type": "string", "max": 64, "min": 1, "pattern": _PRINTABLE},
 }
 OPERATIONS = {
     "InvokeEndpoint": {"input": "InvokeEndpointHeaders"},

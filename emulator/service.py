@@ -239,6 +239,7 @@ def build_service(
         ),
         handlers=handlers_for(kinds),
         validator=validator,
+        check_answers=settings.check_answers,
     )
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
     admin_mode = settings.admin_mode(strict_auth=credentials.strict)
@@ -256,6 +257,7 @@ def build_service(
         resolve_caller=resolve_caller,
         request_ids=aws.request_ids,
         body_timeout=settings.request_body_timeout,
+        check_answers=settings.check_answers,
     )
     return Service(
         aws=aws,

@@ -192,6 +192,11 @@ class Settings(BaseSettings):
         description='JSON object of container image to model server URL, "*" for every other image,'
         ' {"IMAGE": "http://127.0.0.1:8080"}; or --model-server IMAGE=URL, repeatable',
     )
+    # For tests (the suite turns it on for every server): an answer that breaks its output shape in the API model is
+    # an InternalFailure naming the member, instead of something an SDK silently drops. Off, it costs nothing.
+    check_answers: bool = Field(
+        default=False, description="check every answer against the API model's output shape; a bad one answers 500"
+    )
     model_server_timeout: float = Field(
         default=60,
         gt=0,

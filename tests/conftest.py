@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,10 @@ import pytest
 from emulator.settings import Settings
 from tests.databases import BACKENDS, fresh_database
 from tests.support import running_server, sagemaker_client
+
+# Every server the tests start, in this process or as a child (which inherits the environment), checks each answer
+# against the API model's output shape: a wrong member name is an InternalFailure naming it, not a member boto3 drops.
+os.environ.setdefault("SAGEMAKER_EMULATOR_CHECK_ANSWERS", "true")
 
 
 @pytest.fixture(params=BACKENDS)

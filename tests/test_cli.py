@@ -50,11 +50,13 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
     flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", result.stdout)) - {"--help"}
     expected = {f"--{name.replace('_', '-')}" for name in Settings.model_fields if name not in SECRETS}
     booleans = {
-        f"--no-{f[2:]}" for f in expected if Settings.model_fields[f[2:].replace("-", "_")].annotation == bool | None
+        f"--no-{f[2:]}"
+        for f in expected
+        if Settings.model_fields[f[2:].replace("-", "_")].annotation in (bool, bool | None)
     }
     # --model-server IMAGE=URL (repeatable) adds to --model-servers JSON.
     assert flags == expected | booleans | {"--model-server"}
-    assert booleans == {"--no-strict-auth"}
+    assert booleans == {"--no-strict-auth", "--no-check-answers"}
     # Each flag's help is its field's description.
     assert "containers in one model (default: 15)" in result.stdout
     assert (
@@ -79,6 +81,7 @@ def test_every_flag_reaches_its_setting() -> None:
             "--limits-file=l.toml",
             '--access-keys={"AKIDEXAMPLE": "111122223333"}',
             '--faults={"rules": [{"action": "throttle"}]}',
+            "--no-check-answers",  # over the env var the tests set (tests/conftest.py)
         ]
     )
     settings = settings_from_args(args)
@@ -87,6 +90,7 @@ def test_every_flag_reaches_its_setting() -> None:
     assert (settings.admin_access, settings.log_format, settings.limits_file) == ("off", "json", Path("l.toml"))
     assert settings.access_keys == {"AKIDEXAMPLE": "111122223333"}
     assert settings.faults is not None and [r.action for r in settings.faults.rules] == ["throttle"]
+    assert settings.check_answers is False
     assert settings_from_args(parse_args(["serve"])) == Settings()
 
 

@@ -55,10 +55,43 @@ WIDGET_SHAPES: dict[str, dict[str, Any]] = {
         "members": {"WidgetName": {"shape": "ModelName"}},
     },
     "ListWidgetsInput": SHAPES["ListModelsInput"],
+    # The answers' shapes: the test suite checks every answer against its operation's output shape.
+    "CreateWidgetOutput": {
+        "type": "structure",
+        "required": ["WidgetArn"],
+        "members": {"WidgetArn": {"shape": "ModelArn"}},
+    },
+    "DescribeWidgetOutput": {
+        "type": "structure",
+        "required": ["WidgetName", "WidgetArn", "Color", "CreationTime"],
+        "members": {
+            "WidgetName": {"shape": "ModelName"},
+            "WidgetArn": {"shape": "ModelArn"},
+            "Color": {"shape": "String"},
+            "CreationTime": {"shape": "Timestamp"},
+        },
+    },
+    "ListWidgetsOutput": {
+        "type": "structure",
+        "required": ["Widgets"],
+        "members": {"Widgets": {"shape": "WidgetSummaryList"}, "NextToken": {"shape": "PaginationToken"}},
+    },
+    "WidgetSummaryList": {"type": "list", "member": {"shape": "WidgetSummary"}},
+    "WidgetSummary": {
+        "type": "structure",
+        "required": ["WidgetName", "WidgetArn", "CreationTime"],
+        "members": {
+            "WidgetName": {"shape": "ModelName"},
+            "WidgetArn": {"shape": "ModelArn"},
+            "CreationTime": {"shape": "Timestamp"},
+        },
+    },
 }
-WIDGET_OPERATIONS = {
-    f"{verb}Widget{'s' if verb == 'List' else ''}": {"input": f"{verb}Widget{'s' if verb == 'List' else ''}Input"}
-    for verb in ("Create", "Describe", "List", "Delete")
+WIDGET_OPERATIONS: dict[str, dict[str, str]] = {
+    "CreateWidget": {"input": "CreateWidgetInput", "output": "CreateWidgetOutput"},
+    "DescribeWidget": {"input": "DescribeWidgetInput", "output": "DescribeWidgetOutput"},
+    "ListWidgets": {"input": "ListWidgetsInput", "output": "ListWidgetsOutput"},
+    "DeleteWidget": {"input": "DeleteWidgetInput"},
 }
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:widget/"
 
@@ -176,3 +209,38 @@ def test_the_admin_snapshot_and_reset_cover_a_kind_declared_in_a_test(endpoint: 
         "imported_widgets": 1,
     }
     assert call(endpoint, "DescribeWidget", {"WidgetName": "kept"})[1]["Color"] == "green"
+
+
+def test_an_answer_with_a_member_its_output_shape_lacks_is_an_internal_failure(
+    make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bug boto3 hides (issue 23): the generic List writes <plural> ("Widgets"), but this kind's API model names
+    the list WidgetSummaryList, as AWS's ModelPackageGroups are ModelPackageGroupSummaryList. boto3 would answer {};
+    with check_answers the answer is an InternalFailure naming the member, and is logged."""
+    misnamed = {
+        **WIDGET_SHAPES,
+        "ListWidgetsOutput": {
+            "type": "structure",
+            "required": ["WidgetSummaryList"],
+            "members": {"WidgetSummaryList": {"shape": "WidgetSummaryList"}, "NextToken": {"shape": "PaginationToken"}},
+        },
+    }
+    validator = RequestValidator({**SHAPES, **misnamed}, {**OPERATIONS, **WIDGET_OPERATIONS})
+    app = create_app(make_settings(check_answers=True), kinds=(*KINDS, WIDGET), validator=validator)
+    with serving(app, make_settings(host="127.0.0.1", port=0)) as endpoint:
+        assert call(endpoint, "CreateWidget", {"WidgetName": "w", "Color": "c"})[0] == 200  # its answer is right
+        message = (
+            "The answer of ListWidgets breaks its output shape ListWidgetsOutput: WidgetSummaryList: required by"
+            " ListWidgetsOutput, missing; Widgets: not a member of ListWidgetsOutput"
+        )
+        assert call(endpoint, "ListWidgets", {}) == (500, {"__type": "InternalFailure", "message": message})
+    assert any(message in record.getMessage() for record in caplog.records)
+
+
+def test_without_check_answers_the_same_answer_goes_out_unchecked(make_settings: Any) -> None:
+    """Off (the default outside the tests), nothing is checked: the hot path pays nothing."""
+    misnamed = {**WIDGET_SHAPES, "ListWidgetsOutput": {"type": "structure", "members": {}}}
+    validator = RequestValidator({**SHAPES, **misnamed}, {**OPERATIONS, **WIDGET_OPERATIONS})
+    app = create_app(make_settings(check_answers=False), kinds=(*KINDS, WIDGET), validator=validator)
+    with serving(app, make_settings(host="127.0.0.1", port=0)) as endpoint:
+        assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})

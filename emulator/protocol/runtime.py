@@ -33,7 +33,7 @@ from emulator.protocol.auth import CallerResolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.protocol.wire import RequestIds, error_body
-from emulator.shapes.runtime import runtime_validator
+from emulator.shapes.runtime import answer_members, runtime_validator
 
 # The app routes every path under this prefix here (emulator/app.py): one startswith on the awsJson path's cost.
 RUNTIME_PREFIX = "/endpoints/"
@@ -91,9 +91,11 @@ class RuntimeApp:
         resolve_caller: CallerResolver,
         request_ids: RequestIds,
         body_timeout: float = 30.0,
+        check_answers: bool = False,
     ) -> None:
         self.deps = deps
         self.faults = deps.faults
+        self.check_answers = check_answers
         self.resolve_caller = resolve_caller
         self.request_ids = request_ids
         self.validator = runtime_validator()
@@ -190,14 +192,7 @@ class RuntimeApp:
         """The head, then the parts as they arrive (forward). A client that leaves mid-stream ends it: uvicorn drops
         what is sent to a closed connection without a word, so the model's answer would be read to its end for
         nobody; the one thing that notices is receive(), which answers http.disconnect."""
-        headers = [
-            (b"content-type", EVENT_STREAM),
-            (b"x-amzn-requestid", request_id.encode()),
-            (b"x-amzn-sagemaker-content-type", answer.content_type.encode("latin-1")),
-            (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
-        ]
-        if answer.custom_attributes is not None:
-            headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+        headers = [*stream_headers(answer), (b"x-amzn-requestid", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         forwarding = asyncio.ensure_future(self.forward(answer, send, request_id))
         gone = asyncio.ensure_future(disconnected(receive))
@@ -268,9 +263,19 @@ class RuntimeApp:
             fields = {field: members[member] for member, field in known_headers.values() if member in members}
             request = Invocation(endpoint_name=name, body=body, **fields)
             if operation == STREAM:
-                return Streaming(await invoke_endpoint_stream(request=request, ctx=ctx, deps=self.deps))
+                streamed = await invoke_endpoint_stream(request=request, ctx=ctx, deps=self.deps)
+                if self.check_answers:
+                    try:
+                        self.validator.check_answer(operation, answer_members(operation, stream_headers(streamed)))
+                    except AwsError:
+                        await streamed.close()
+                        raise
+                return Streaming(streamed)
             answer = await invoke_endpoint(request=request, ctx=ctx, deps=self.deps)
-            return 200, answer.body, answer_headers(answer), None
+            headers = answer_headers(answer)
+            if self.check_answers:
+                self.validator.check_answer(operation, answer_members(operation, headers))
+            return 200, answer.body, headers, None
         except AwsError as error:
             if error.status >= 500:
                 log.error("request %s %s failed: %s %s", request_id, operation, error.code, error.message)
@@ -284,6 +289,17 @@ class RuntimeApp:
 def answer_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-type", answer.content_type.encode("latin-1")),
+        (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
+    ]
+    if answer.custom_attributes is not None:
+        headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+    return headers
+
+
+def stream_headers(answer: StreamedAnswer) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-type", EVENT_STREAM),
+        (b"x-amzn-sagemaker-content-type", answer.content_type.encode("latin-1")),
         (b"x-amzn-invoked-production-variant", answer.variant.encode("latin-1")),
     ]
     if answer.custom_attributes is not None:

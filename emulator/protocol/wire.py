@@ -69,8 +69,10 @@ class AwsJsonApp:
         request_limits: RequestLimits | None = None,
         handlers: dict[str, Handler] | None = None,
         validator: RequestValidator | None = None,
+        check_answers: bool = False,
     ) -> None:
         self.deps = deps
+        self.check_answers = check_answers
         self.limits = request_limits or RequestLimits()
         self.faults = deps.faults
         self.resolve_caller = resolve_caller or PermissiveAuth(
@@ -140,6 +142,8 @@ class AwsJsonApp:
             else:
                 self.validator.validate(operation, request)
             result = await handler(request=request, ctx=ctx, deps=self.deps)
+            if self.check_answers:
+                self.validator.check_answer(operation, result)
             return 200, orjson.dumps(result if result is not None else {}), None
         except AwsError as error:
             if error.status >= 500:

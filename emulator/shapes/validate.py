@@ -8,6 +8,11 @@ SerializationException; then every violated constraint is collected into one Val
 model's member order, with lowerCamelCase paths and `.N.member` for items of structure lists.
 
 Each shape is compiled once, at start-up, into a closure `check(value, path, errors)`.
+
+Answers can be checked too (RequestValidator.check_answer, on with the check_answers setting, as in the tests): an
+answer that breaks its operation's output shape (a member the shape lacks, a wrong type, a required member missing,
+a value outside its enum) is our bug, which an SDK would hide (boto3 drops unknown members), so it becomes an
+InternalFailure naming the operation, the member's path and the problem.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from emulator.errors import SerializationException, ValidationException
+from emulator.errors import InternalFailure, SerializationException, ValidationException
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.shapes.javaregex import compile_java
 
@@ -333,6 +338,100 @@ class Compiler:
         return check
 
 
+# What an answer's scalar must be in Python (as orjson writes it): timestamps are epoch seconds, as AWS sends them.
+_ANSWER_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+    "timestamp": (int, float),
+    "blob": (bytes, str),
+}
+# Problems listed in one answer's InternalFailure at most: the first few say what is wrong.
+MAX_ANSWER_PROBLEMS = 5
+
+
+class AnswerCompiler:
+    """Output shapes compiled into closures `check(value, path, problems)`; problems are "<path>: <what>" lines."""
+
+    def __init__(self, shapes: dict[str, dict[str, Any]]) -> None:
+        self.shapes = shapes
+        self.checks: dict[str, Check] = {}
+
+    def check(self, name: str) -> Check:
+        if name not in self.checks:
+            self.checks[name] = lambda v, p, e: self.checks[name](v, p, e)  # recursive shapes resolve lazily
+            shape = self.shapes[name]
+            build = {"structure": self._structure, "list": self._list, "map": self._map}.get(shape["type"])
+            self.checks[name] = build(name) if build is not None else self._scalar(name)
+        return self.checks[name]
+
+    def _structure(self, name: str) -> Check:
+        shape = self.shapes[name]
+        members = {m: self.check(spec["shape"]) for m, spec in shape["members"].items()}
+        required = tuple(shape.get("required", ()))
+
+        def check(value: Any, path: str, problems: list[str]) -> None:
+            if type(value) is not dict:
+                problems.append(f"{path or '(answer)'}: {type(value).__name__} where {name} wants a structure")
+                return
+            prefix = path + "." if path else ""
+            for member in required:
+                if value.get(member) is None:
+                    problems.append(f"{prefix}{member}: required by {name}, missing")
+            for member, item in value.items():
+                child = members.get(member)
+                if child is None:
+                    problems.append(f"{prefix}{member}: not a member of {name}")
+                elif item is not None:
+                    child(item, prefix + member, problems)
+
+        return check
+
+    def _list(self, name: str) -> Check:
+        item_check = self.check(self.shapes[name]["member"]["shape"])
+
+        def check(value: Any, path: str, problems: list[str]) -> None:
+            if type(value) is not list:
+                problems.append(f"{path}: {type(value).__name__} where {name} wants a list")
+                return
+            for i, item in enumerate(value):
+                item_check(item, f"{path}[{i}]", problems)
+
+        return check
+
+    def _map(self, name: str) -> Check:
+        shape = self.shapes[name]
+        key_check, value_check = self.check(shape["key"]["shape"]), self.check(shape["value"]["shape"])
+
+        def check(value: Any, path: str, problems: list[str]) -> None:
+            if type(value) is not dict:
+                problems.append(f"{path}: {type(value).__name__} where {name} wants a map")
+                return
+            for k, v in value.items():
+                key_check(k, f"{path}{{key}}", problems)
+                value_check(v, f"{path}[{k!r}]", problems)
+
+        return check
+
+    def _scalar(self, name: str) -> Check:
+        shape = self.shapes[name]
+        kind = shape["type"]
+        wanted = _ANSWER_TYPES[kind]
+        enum = frozenset(shape.get("enum", ()))
+
+        def check(value: Any, path: str, problems: list[str]) -> None:
+            # bool is an int to Python, never an Integer or Double to AWS.
+            if not isinstance(value, wanted) or (type(value) is bool and kind != "boolean"):
+                problems.append(f"{path}: {type(value).__name__} {value!r} where {name} wants a {kind}")
+            elif enum and value not in enum:
+                problems.append(f"{path}: {value!r} is not in {name}'s enum")
+
+        return check
+
+
 def format_errors(errors: list[str]) -> str:
     noun = "error" if len(errors) == 1 else "errors"
     return f"{len(errors)} validation {noun} detected: " + "; ".join(errors)
@@ -347,7 +446,10 @@ class RequestValidator:
     ) -> None:
         self._compiler = Compiler(shapes)
         self._inputs = {op: io["input"] for op, io in operations.items() if "input" in io}
+        self._outputs = {op: io.get("output") for op, io in operations.items()}
         self._checks: dict[str, Check] = {}
+        self._answers = AnswerCompiler(shapes)
+        self._answer_checks: dict[str, Check] = {}
         # Large bodies are validated on threads: one compiles at a time (the compiler's recursion placeholders are
         # not for sharing half-built).
         self._compiling = threading.Lock()
@@ -362,3 +464,25 @@ class RequestValidator:
         check(body, "", errors)
         if errors:
             raise ValidationException(format_errors(errors))
+
+    def check_answer(self, operation: str, answer: Any) -> None:
+        """Raises InternalFailure when `answer` breaks the operation's output shape; an operation with none must
+        answer nothing (None or {})."""
+        output = self._outputs.get(operation)
+        problems: list[str] = []
+        if output is None:
+            if answer:
+                problems.append(f"(answer): {java_str(answer, 200)} where {operation} has no output shape")
+        else:
+            check = self._answer_checks.get(operation)
+            if check is None:
+                with self._compiling:
+                    check = self._answer_checks.get(operation) or self._answers.check(output)
+                    self._answer_checks[operation] = check
+            check({} if answer is None else answer, "", problems)
+        if problems:
+            shown = "; ".join(problems[:MAX_ANSWER_PROBLEMS])
+            more = f" (and {len(problems) - MAX_ANSWER_PROBLEMS} more)" if len(problems) > MAX_ANSWER_PROBLEMS else ""
+            raise InternalFailure(
+                f"The answer of {operation} breaks its output shape {output or '(none)'}: {shown}{more}"
+            )

@@ -1,0 +1,156 @@
+"""Every served operation's answer is checked against its output shape in the API model (issues 23 and 27).
+
+A wrong member name is the bug no SDK test sees: boto3 drops members its model lacks, so a list written under the
+wrong key reads as empty. With check_answers on (as for every server the tests start, tests/conftest.py), such an
+answer is an InternalFailure naming the member. This test drives every operation the server serves through boto3,
+with answers as full as the emulator makes them, and fails when an operation is served that it does not drive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.operations import HANDLERS
+from emulator.protocol.runtime import INVOKE, STREAM
+from tests.support import running_server, sagemaker_client
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
+ROLE = "arn:aws:iam::123456789012:role/service-role/SageMakerRole"
+KMS = "arn:aws:kms:us-east-1:123456789012:key/k"
+TAGS = [{"Key": "team", "Value": "a"}]
+CONTAINER = {
+    "ContainerHostname": "first",
+    "Image": IMAGE,
+    "Mode": "SingleModel",
+    "ModelDataUrl": "s3://bucket/model.tar.gz",
+    "Environment": {"K": "v"},
+    "ContainerMetricsConfig": {"MetricsEndpoints": [{"MetricsEndpointPath": "/metrics"}]},
+}
+VARIANT = {
+    "VariantName": "AllTraffic",
+    "ModelName": "m",
+    "InitialInstanceCount": 2,
+    "InstanceType": "ml.g7.2xlarge",
+    "InitialVariantWeight": 1.0,
+    "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
+    "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4},
+}
+CAPTURE = {
+    "InitialSamplingPercentage": 50,
+    "DestinationS3Uri": "s3://bucket/capture",
+    "KmsKeyId": KMS,
+    "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+}
+
+
+def recording(*clients: Any) -> set[str]:
+    """The operations these clients got a 200 for (an answer that breaks its shape is a 500 and a ClientError)."""
+    answered: set[str] = set()
+
+    def record(model: Any, http_response: Any, **_: Any) -> None:
+        if http_response.status_code == 200:
+            answered.add(model.name)
+
+    for client in clients:
+        client.meta.events.register("after-call", record)
+    return answered
+
+
+def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) -> None:
+    # One DescribeEndpoint per change: Creating, Updating (with its PendingDeploymentSummary) and Deleting are seen.
+    settings = make_settings(check_answers=True, endpoint_transition_describes=1)
+    with running_server(settings) as url:
+        sm = sagemaker_client(url, validate=True)  # the requests are valid for boto3's own model too
+        runtime = sagemaker_client(url, service="sagemaker-runtime", validate=True)
+        answered = recording(sm, runtime)
+
+        sm.create_model(
+            ModelName="m",
+            PrimaryContainer=CONTAINER,
+            ExecutionRoleArn=ROLE,
+            VpcConfig={"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123"]},
+            EnableNetworkIsolation=True,
+            Tags=TAGS,
+        )
+        sm.create_model(
+            ModelName="pipeline",
+            Containers=[CONTAINER, {**CONTAINER, "ContainerHostname": "second"}],
+            InferenceExecutionConfig={"Mode": "Serial"},
+        )
+        assert sm.describe_model(ModelName="m")["PrimaryContainer"]["ContainerMetricsConfig"]
+        assert sm.describe_model(ModelName="pipeline")["InferenceExecutionConfig"] == {"Mode": "Serial"}
+        assert sm.list_models(SortBy="Name", MaxResults=1)["NextToken"]
+
+        sm.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[VARIANT],
+            DataCaptureConfig=CAPTURE,
+            KmsKeyId=KMS,
+            MetricsConfig={"EnableEnhancedMetrics": True},
+            TracingConfig={"EnableTracing": True, "InitialSamplingPercentage": 5},
+            CrossRegionTrafficConfig={"MaxInvocationsPerSecondPerInstance": 10, "MaxCrossRegionPercentPerEndpoint": 5},
+            Tags=TAGS,
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName="c2",
+            ProductionVariants=[{**VARIANT, "ModelName": "pipeline"}, {**VARIANT, "VariantName": "b"}],
+        )
+        assert sm.describe_endpoint_config(EndpointConfigName="c")["DataCaptureConfig"]["KmsKeyId"] == KMS
+        assert len(sm.list_endpoint_configs(MaxResults=1)["EndpointConfigs"]) == 1
+
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c", Tags=TAGS)
+        assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Creating"
+        described = sm.describe_endpoint(EndpointName="e")
+        assert described["EndpointStatus"] == "InService"
+        assert described["DataCaptureConfig"]["CaptureStatus"] == "Started"
+        assert [e["EndpointName"] for e in sm.list_endpoints(StatusEquals="InService")["Endpoints"]] == ["e"]
+
+        answer = runtime.invoke_endpoint(
+            EndpointName="e", Body=b"{}", ContentType="application/json", CustomAttributes="a=1"
+        )
+        assert answer["Body"].read() == b"{}"
+        stream = runtime.invoke_endpoint_with_response_stream(EndpointName="e", Body=b"[1]", CustomAttributes="a=1")
+        assert b"".join(event["PayloadPart"]["Bytes"] for event in stream["Body"]) == b"[1]"
+
+        sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+        updating = sm.describe_endpoint(EndpointName="e")
+        assert updating["EndpointStatus"] == "Updating"
+        assert updating["PendingDeploymentSummary"]["EndpointConfigName"] == "c2"
+        assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+        sm.update_endpoint_weights_and_capacities(
+            EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "b", "DesiredWeight": 0.5}]
+        )
+        assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Updating"
+        assert len(sm.describe_endpoint(EndpointName="e")["ProductionVariants"]) == 2
+
+        arn = sm.describe_model(ModelName="m")["ModelArn"]
+        sm.add_tags(ResourceArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
+        assert sm.list_tags(ResourceArn=arn)["Tags"] == [*TAGS, {"Key": "env", "Value": "prod"}]
+        sm.delete_tags(ResourceArn=arn, TagKeys=["env"])
+
+        sm.delete_endpoint(EndpointName="e")
+        assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Deleting"
+        sm.delete_endpoint_config(EndpointConfigName="c")
+        sm.delete_model(ModelName="m")
+
+    assert answered == set(HANDLERS) | {INVOKE, STREAM}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="KNOWN, being fixed on another branch (issue 23): DescribeEndpoint leaves out DataCaptureConfig.KmsKeyId,"
+    " which DataCaptureConfigSummary requires, when the config named no key. Remove this mark when it passes.",
+)
+def test_describe_endpoint_of_a_capture_without_a_key(make_settings: Any) -> None:
+    with running_server(make_settings(check_answers=True)) as url:
+        sm = sagemaker_client(url)
+        sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+        capture = {k: v for k, v in CAPTURE.items() if k != "KmsKeyId"}
+        sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        try:
+            sm.describe_endpoint(EndpointName="e")
+        except ClientError as error:
+            pytest.fail(error.response["Error"]["Message"])

@@ -125,6 +125,12 @@ def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) 
         assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Updating"
         assert len(sm.describe_endpoint(EndpointName="e")["ProductionVariants"]) == 2
 
+        sm.create_model_package_group(ModelPackageGroupName="g", ModelPackageGroupDescription="models of g", Tags=TAGS)
+        assert sm.describe_model_package_group(ModelPackageGroupName="g")["ModelPackageGroupStatus"] == "Completed"
+        listed = sm.list_model_package_groups(NameContains="g")["ModelPackageGroupSummaryList"]
+        assert [g["ModelPackageGroupDescription"] for g in listed] == ["models of g"]
+        sm.delete_model_package_group(ModelPackageGroupName="g")
+
         arn = sm.describe_model(ModelName="m")["ModelArn"]
         sm.add_tags(ResourceArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
         assert sm.list_tags(ResourceArn=arn)["Tags"] == [*TAGS, {"Key": "env", "Value": "prod"}]

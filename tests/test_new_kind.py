@@ -214,9 +214,10 @@ def test_the_admin_snapshot_and_reset_cover_a_kind_declared_in_a_test(endpoint: 
 def test_an_answer_with_a_member_its_output_shape_lacks_is_an_internal_failure(
     make_settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The bug boto3 hides (issue 23): the generic List writes <plural> ("Widgets"), but this kind's API model names
-    the list WidgetSummaryList, as AWS's ModelPackageGroups are ModelPackageGroupSummaryList. boto3 would answer {};
-    with check_answers the answer is an InternalFailure naming the member, and is logged."""
+    """The bug boto3 hides (issue 23): the served model names the list WidgetSummaryList (as AWS's model package
+    groups are ModelPackageGroupSummaryList), but the kind answers under its plural, "Widgets" (its wire is read from
+    the generated model, which has no ListWidgets: a kind's code and the served model disagree). boto3 would answer
+    {}; with check_answers the answer is an InternalFailure naming the member, and is logged."""
     misnamed = {
         **WIDGET_SHAPES,
         "ListWidgetsOutput": {

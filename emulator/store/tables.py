@@ -13,16 +13,22 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData,
 
 metadata = MetaData()
 
+# The longest ARN resource type (model-explainability-job-definition is 35), with room to spare.
+KIND_LENGTH = 64
+# The longest name of any SageMaker resource the API model allows (PipelineName, MlflowAppName, ...: 256).
+NAME_LENGTH = 256
+
 resources = Table(
     "resources",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    # The ARN's resource type: model, endpoint-config, endpoint, ...
-    Column("kind", String(32), nullable=False),
+    # The ARN's resource type: model, endpoint-config, endpoint, ... Kinds and names are as wide as the longest of
+    # any SageMaker kind (docs/decisions.md), so a new kind needs no migration.
+    Column("kind", String(KIND_LENGTH), nullable=False),
     Column("account_id", String(12), nullable=False),
     Column("region", String(64), nullable=False),
-    Column("name", String(63), nullable=False),
-    Column("name_lower", String(63), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("name_lower", String(NAME_LENGTH), nullable=False),
     Column("creation_ms", BigInteger, nullable=False),
     # For kinds with a lifecycle (endpoints): the stored status and when it last changed. NULL for the others.
     Column("status", String(32), nullable=True),
@@ -54,7 +60,7 @@ tags = Table(
 resource_counts = Table(
     "resource_counts",
     metadata,
-    Column("kind", String(32), primary_key=True),
+    Column("kind", String(KIND_LENGTH), primary_key=True),
     Column("account_id", String(12), primary_key=True),
     Column("region", String(64), primary_key=True),
     Column("count", Integer, nullable=False),

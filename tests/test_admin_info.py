@@ -48,7 +48,7 @@ def test_version(endpoint: str) -> None:
         "api_model": f"botocore {botocore.__version__}, sagemaker 2017-07-24",
         "operations": sorted(HANDLERS),
         "runtime_operations": ["InvokeEndpoint", "InvokeEndpointWithResponseStream"],
-        "snapshot_version": 1,
+        "snapshot_version": 2,
     }
 
 

@@ -59,7 +59,10 @@ def test_export_lists_every_model_with_definition_time_and_tags(endpoint: str, s
     document = exported(endpoint)
     described = sm.describe_model(ModelName="b-model")
     assert document["format"] == "sagemaker-emulator-snapshot"
-    assert document["version"] == 1
+    assert document["version"] == 2
+    # The header names every kind served, and the document has a list for each (empty or not) and nothing else.
+    assert document["kinds"] == [kind.arn_type for kind in KINDS]
+    assert set(document) == {"format", "version", "emulator_version", "kinds", *(f"{k.snake}s" for k in KINDS)}
     assert document["models"] == [
         {
             "account_id": "123456789012",
@@ -190,6 +193,12 @@ def doc(*models: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"format": "sagemaker-emulator-snapshot", "version": 1, "models": list(models), **top}
 
 
+def doc2(*models: dict[str, Any], **top: Any) -> dict[str, Any]:
+    """A version 2 document listing models (and what `top` adds or overrides)."""
+    return {"format": "sagemaker-emulator-snapshot", "version": 2, "kinds": ["model"], "models": list(models), **top}
+
+
+BAD_KINDS = 'A snapshot needs "kinds", the distinct ARN resource types of the kinds it lists, such as ["model"].'
 BAD_TIME = "creation_time must be a number of seconds since the epoch from 0 to 253402300799.999."
 BAD_SNAPSHOTS = [
     ("not-json", b"{", "The snapshot is not valid JSON."),
@@ -202,9 +211,35 @@ BAD_SNAPSHOTS = [
     ("no-version", doc(version=None), 'A snapshot needs "version", a positive integer.'),
     (
         "newer-version",
-        doc(version=2),
-        "Snapshot version 2 is newer than this emulator (0.1.0) reads; it reads up to 1.",
+        doc(version=3),
+        "Snapshot version 3 is newer than this emulator (0.1.0) reads; it reads up to 2.",
     ),
+    ("v2-no-kinds", doc(version=2), BAD_KINDS),
+    ("v2-kinds-not-list", doc2(kinds="model"), BAD_KINDS),
+    ("v2-kinds-repeated", doc2(kinds=["model", "model"]), BAD_KINDS),
+    ("v2-kind-not-a-kind", doc2(kinds=["model", "pipeline\n"]), BAD_KINDS),
+    ("v2-kind-not-a-string", doc2(kinds=["model", 1]), BAD_KINDS),
+    (
+        "v2-list-of-a-kind-not-named",
+        doc2(kinds=["model"], endpoints=[]),
+        'Snapshot members endpoints are neither header members nor lists of kinds "kinds" names.',
+    ),
+    (
+        "v2-unknown-members",
+        doc2(pipelines=[{"pipeline_name": "p"}], x=1),
+        'Snapshot members pipelines, x are neither header members nor lists of kinds "kinds" names.',
+    ),
+    (
+        "v2-kinds-not-served",
+        doc2(
+            kinds=["model", "trial", "pipeline"],
+            pipelines=[{"pipeline_name": "p"}, {"pipeline_name": "q"}],
+            trials=[{"trial_name": "t"}],
+        ),
+        "The snapshot holds resources of kinds this emulator (0.1.0) does not serve: pipeline (2), trial (1).",
+    ),
+    ("v2-kind-not-served-not-a-list", doc2(kinds=["model", "pipeline"], pipelines={}), '"pipelines" must be a list.'),
+    ("v2-models-not-list", doc2(models={}), '"models" must be a list.'),
     ("models-not-list", doc(models={}), '"models" must be a list.'),
     ("model-not-object", doc("m"), "models[0]: each model must be a JSON object."),
     ("bad-account", doc(model(account_id="12")), "models[0]: account_id must be 12 digits."),
@@ -270,6 +305,19 @@ def test_a_bad_snapshot_is_refused_and_nothing_changes(endpoint: str, sm: Any, d
     response = put_state(endpoint, document)
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
     assert exported(endpoint) == before
+
+
+def test_a_kind_not_served_with_no_resources_imports_as_nothing_is_lost(endpoint: str, sm: Any) -> None:
+    """A newer release's export holding none of its new kinds imports into this one."""
+    document = doc2(model(), kinds=["model", "pipeline"], pipelines=[])
+    response = put_state(endpoint, document)
+    assert (response.status_code, response.json()) == (200, counted("imported", models=1))
+    assert sm.describe_model(ModelName="m")["ModelName"] == "m"
+
+
+def test_a_version_1_snapshot_keeps_ignoring_members_that_are_no_list_of_its_kinds(endpoint: str, sm: Any) -> None:
+    response = put_state(endpoint, doc(model(), pipelines=[{"pipeline_name": "p"}], note="seed for CI"))
+    assert (response.status_code, response.json()) == (200, counted("imported", models=1))
 
 
 def test_an_import_keeps_the_model_limit(make_settings: Any) -> None:

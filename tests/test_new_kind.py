@@ -19,7 +19,7 @@ from emulator.server import serving
 from emulator.settings import Limits
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.shapes.validate import RequestValidator
-from tests.support import aws_post, sagemaker_client
+from tests.support import aws_post, running_server, sagemaker_client
 
 
 def widget_rules(request: dict[str, Any], limits: Limits) -> None:
@@ -245,3 +245,37 @@ def test_without_check_answers_the_same_answer_goes_out_unchecked(make_settings:
     app = create_app(make_settings(check_answers=False), kinds=(*KINDS, WIDGET), validator=validator)
     with serving(app, make_settings(host="127.0.0.1", port=0)) as endpoint:
         assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})
+
+
+def test_a_release_that_does_not_serve_a_kind_refuses_to_export_reset_or_replace_a_store_holding_it(
+    endpoint: str, make_settings: Any
+) -> None:
+    """A newer release (here: one that serves widgets) stored resources of a kind this release does not serve: an
+    export would leave them out and a reset or import delete them uncounted, so each is refused and nothing changes."""
+    call(endpoint, "CreateWidget", {"WidgetName": "w1", "Color": "c"})
+    call(endpoint, "CreateWidget", {"WidgetName": "w2", "Color": "c"})
+    sagemaker_client(endpoint).create_model(ModelName="m", PrimaryContainer={"Image": "i"})
+    sagemaker_client(endpoint, region="eu-west-1").create_model(ModelName="elsewhere", PrimaryContainer={"Image": "i"})
+    refused = (
+        "The database holds resources of kinds this emulator (0.1.0) does not serve: widget (2). Nothing was changed:"
+        " {action} it with a release that serves them."
+    )
+    with running_server(make_settings()) as older:
+        seed = {"format": "sagemaker-emulator-snapshot", "version": 2, "kinds": ["model"], "models": []}
+        for response, action in (
+            (httpx.get(f"{older}/_emulator/state"), "export"),
+            (httpx.post(f"{older}/_emulator/reset"), "reset"),
+            (httpx.post(f"{older}/_emulator/reset", params={"region": "us-east-1"}), "reset"),
+            (httpx.put(f"{older}/_emulator/state", json=seed), "replace"),
+        ):
+            assert (response.status_code, response.json()) == (
+                400,
+                {"__type": "ValidationException", "message": refused.format(action=action)},
+            )
+        assert sagemaker_client(older).describe_model(ModelName="m")["ModelName"] == "m"
+        # A scope without widgets resets as before.
+        assert httpx.post(f"{older}/_emulator/reset", params={"region": "eu-west-1"}).json() == {
+            f"deleted_{kind.snake}s": int(kind.arn_type == "model") for kind in KINDS
+        }
+    status, listed = call(endpoint, "ListWidgets", {"SortBy": "Name", "SortOrder": "Ascending"})
+    assert (status, [w["WidgetName"] for w in listed["Widgets"]]) == (200, ["w1", "w2"])

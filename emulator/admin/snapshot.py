@@ -1,22 +1,30 @@
-"""The snapshot document: the whole state as JSON, versioned so a file written by one release imports into later ones.
+"""The snapshot document: the whole state as JSON, versioned so a file written by one release imports into later ones,
+and refused, never partly read, by a release that cannot hold all of it.
 
-Version 1:
-    {"format": "sagemaker-emulator-snapshot", "version": 1, "emulator_version": "0.1.0",
+Version 2:
+    {"format": "sagemaker-emulator-snapshot", "version": 2, "emulator_version": "0.1.0",
+     "kinds": ["model", "endpoint-config", "endpoint"],
      "models": [{"account_id": "123456789012", "region": "us-east-1", "model_name": "m",
                  "creation_time": 1763918257.123, "definition": {<CreateModel members but ModelName and Tags>},
-                 "tags": [{"Key": "k", "Value": "v"}]}]}
+                 "tags": [{"Key": "k", "Value": "v"}]}],
+     "endpoint_configs": [...], "endpoints": [...]}
 
-Every kind of resource has a list of its own, named for the kind (`models`, `endpoint_configs`, ...), whose entries
-name it with `<kind>_name` (`model_name`, ...). On import, account_id, region, creation_time and tags may be left
-out (the listener's account and region, now, no tags), so a seed file is short to write. Each entry must be a valid
-create request of its kind: it is checked with the same validator and rules as the wire, so a seeded resource is
-one AWS could have stored.
+`kinds` names, by ARN resource type, every kind the document has a list for; each list is named for its kind
+(`models`, `endpoint_configs`, ...) and its entries name their resource with `<kind>_name` (`model_name`, ...). An
+import refuses a document holding resources of a kind this release does not serve, and a member that is neither
+in the header nor the list of a kind `kinds` names, so nothing is ever dropped unseen (docs/decisions.md). On
+import, account_id, region, creation_time and tags may be left out (the listener's account and region, now, no
+tags), so a seed file is short to write. Each entry must be a valid create request of its kind: it is checked with
+the same validator and rules as the wire, so a seeded resource is one AWS could have stored.
+
+Version 1 had no `kinds`: its lists were those of the kinds of its day (V1_KINDS), and other members were ignored.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,9 +38,33 @@ from emulator.shapes.validate import RequestValidator
 from emulator.store.records import NewResource, Scope
 
 FORMAT = "sagemaker-emulator-snapshot"
-VERSION = 1
+VERSION = 2
+# The members of a document besides the kinds' lists.
+HEADER = ("format", "version", "emulator_version", "kinds")
+# The kinds version 1 had lists for: a fact of that format, not the kinds served (emulator.resources.KINDS).
+V1_KINDS = ("model", "endpoint-config", "endpoint")
+# An ARN resource type as `kinds` names it: what could be a kind, so a refusal's message stays one short line.
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,63}")
+
+
+def list_key(arn_type: str) -> str:
+    """The member that lists a kind's resources: `models`, `endpoint_configs` (ResourceKind.snake, plural)."""
+    return f"{arn_type.replace('-', '_')}s"
+
+
+def _from_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 listed no kinds: its lists are those of V1_KINDS it has; other members were ignored, and still are."""
+    kinds = [kind for kind in V1_KINDS if list_key(kind) in document]
+    return {
+        **{k: document[k] for k in ("format", "emulator_version") if k in document},
+        "version": 2,
+        "kinds": kinds,
+        **{list_key(kind): document[list_key(kind)] for kind in kinds},
+    }
+
+
 # Upgrades of older documents, each from version N to N+1; add one whenever VERSION grows.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1}
 
 # ASCII digits, matched whole: `\d` takes other scripts' digits and `$` a trailing newline, and no request can
 # reach an account or region spelt so.
@@ -42,10 +74,33 @@ MAX_CREATION_TIME = 253402300799.999
 
 
 def to_document(resources: list[NewResource], *, kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
-    document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "emulator_version": __version__}
+    """Every resource, or ValidationException if some are of kinds not in `kinds` (a newer release stored them):
+    this release could not write them as that release would read them, and leaving them out would lose them."""
+    unserved = Counter(r.scope.kind for r in resources if r.scope.kind not in kinds)
+    if unserved:
+        raise ValidationException(unserved_message("export", unserved))
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "emulator_version": __version__,
+        "kinds": [kind.arn_type for kind in kinds.values()],
+    }
     for kind in kinds.values():
-        document[f"{kind.snake}s"] = [_entry(kind, r) for r in resources if r.scope.kind == kind.arn_type]
+        document[list_key(kind.arn_type)] = [_entry(kind, r) for r in resources if r.scope.kind == kind.arn_type]
     return document
+
+
+def _counted(counts: Mapping[str, int]) -> str:
+    """pipeline (2), trial (1): kinds in name order, each with how many."""
+    return ", ".join(f"{kind} ({n})" for kind, n in sorted(counts.items()))
+
+
+def unserved_message(action: str, counts: Mapping[str, int]) -> str:
+    """Why an export, reset or replace of a store holding kinds a newer release wrote is refused."""
+    return (
+        f"The database holds resources of kinds this emulator ({__version__}) does not serve: {_counted(counts)}."
+        f" Nothing was changed: {action} it with a release that serves them."
+    )
 
 
 def _entry(kind: ResourceKind, r: NewResource) -> dict[str, Any]:
@@ -82,15 +137,48 @@ def upgrade(document: Any) -> dict[str, Any]:
     return current
 
 
+def check_kinds(document: dict[str, Any], *, served: Mapping[str, ResourceKind]) -> None:
+    """A current document holds only what this release can import: ValidationException for a malformed `kinds`, a
+    member that is no listed kind's, or resources of a kind not served. A kind not served with an empty list (a newer
+    release's export without any) loses nothing and passes."""
+    kinds = document.get("kinds")
+    if (
+        not isinstance(kinds, list)
+        or not all(isinstance(k, str) and _KIND.fullmatch(k) for k in kinds)
+        or len(set(kinds)) != len(kinds)
+    ):
+        raise ValidationException(
+            'A snapshot needs "kinds", the distinct ARN resource types of the kinds it lists, such as ["model"].'
+        )
+    stray = sorted(set(document) - set(HEADER) - {list_key(k) for k in kinds})
+    if stray:
+        raise ValidationException(
+            f'Snapshot members {", ".join(stray)} are neither header members nor lists of kinds "kinds" names.'
+        )
+    unserved: dict[str, int] = {}
+    for kind in kinds:
+        key = list_key(kind)
+        entries = document.get(key, [])
+        if not isinstance(entries, list):
+            raise ValidationException(f'"{key}" must be a list.')
+        if kind not in served and entries:
+            unserved[kind] = len(entries)
+    if unserved:
+        raise ValidationException(
+            f"The snapshot holds resources of kinds this emulator ({__version__}) does not serve: {_counted(unserved)}."
+        )
+
+
 def from_document(
     document: Any, *, deps: Deps, validator: RequestValidator, default_account: str, default_region: str, now: float
 ) -> list[NewResource]:
     """The resources of a snapshot, each checked as its create operation would check it; ValidationException names
     the first bad one."""
     document = upgrade(document)
+    check_kinds(document, served=deps.kinds)
     parsed: list[NewResource] = []
     for kind in deps.kinds.values():
-        key = f"{kind.snake}s"
+        key = list_key(kind.arn_type)
         entries = document.get(key, [])
         if not isinstance(entries, list):
             raise ValidationException(f'"{key}" must be a list.')

@@ -10,12 +10,13 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from emulator.admin.runtime_sync import RuntimeSync
-from emulator.admin.snapshot import from_document, to_document
+from emulator.admin.snapshot import from_document, to_document, unserved_message
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps
 from emulator.regions import MAX_REGION_LENGTH, REGION
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
+from emulator.store.records import UnservedKinds
 
 # What a scope to reset may be: a request's account and region. Anything else holds nothing, and PostgreSQL refuses
 # some of it (a NUL) with an error that would be a 500.
@@ -30,7 +31,10 @@ def state_router(deps: Deps, settings: Settings, validator: RequestValidator, ru
     async def reset(account_id: Account = None, region: Region = None) -> dict[str, int]:
         """Deletes every resource of one account and/or region, or of every scope when neither is given; how many of
         each kind (`deleted_models`, ...)."""
-        deleted = await deps.store.reset(account_id=account_id, region=region)
+        try:
+            deleted = await deps.store.reset(account_id=account_id, region=region, served=tuple(deps.kinds))
+        except UnservedKinds as refused:
+            raise ValidationException(unserved_message("reset", refused.counts)) from None
         await runtime.clear_answers(account_id=account_id, region=region)  # answers of endpoints that are gone
         return {f"deleted_{kind.snake}s": deleted.get(kind.arn_type, 0) for kind in deps.kinds.values()}
 
@@ -55,7 +59,10 @@ def state_router(deps: Deps, settings: Settings, validator: RequestValidator, ru
             default_region=settings.region,
             now=time.time(),
         )
-        await deps.store.replace_all(resources)
+        try:
+            await deps.store.replace_all(resources, served=tuple(deps.kinds))
+        except UnservedKinds as refused:
+            raise ValidationException(unserved_message("replace", refused.counts)) from None
         imported = {kind.arn_type: 0 for kind in deps.kinds.values()}
         for resource in resources:
             imported[resource.scope.kind] += 1

@@ -135,3 +135,12 @@ class TagLimitReached(CleanFailure):
         super().__init__(current, added)
         self.current = current
         self.added = added
+
+
+class UnservedKinds(CleanFailure):
+    """The rows a reset or replace would delete include kinds the caller does not serve (a newer release wrote
+    them): how many of each, by kind."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__(counts)
+        self.counts = counts

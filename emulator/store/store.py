@@ -10,7 +10,7 @@ SqliteStore (emulator/store/sqlite_store.py) and PostgresStore (emulator/store/p
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -79,18 +79,19 @@ class Store:
         """Removes the keys the resource has; others are ignored. Raises ResourceMissing."""
         await self._write(functools.partial(writes.delete_tags, scope=scope, name=name, keys=keys))
 
-    async def reset(self, *, account_id: str | None, region: str | None) -> dict[str, int]:
-        """Deletes everything of an account and/or region (None matches all); how many of each kind."""
-        work = functools.partial(writes.reset, account_id=account_id, region=region)
+    async def reset(self, *, account_id: str | None, region: str | None, served: Sequence[str]) -> dict[str, int]:
+        """Deletes everything of an account and/or region (None matches all); how many of each kind. Raises
+        UnservedKinds, deleting nothing, if the scope holds kinds other than `served` (ARN resource types)."""
+        work = functools.partial(writes.reset, account_id=account_id, region=region, served=served)
         return await self._write(work, heavy=True)
 
     async def export(self) -> list[NewResource]:
         """Every resource with its tags, read in one transaction (the write path's, so it is one snapshot)."""
         return await self._write(_export, heavy=True)
 
-    async def replace_all(self, resources: list[NewResource]) -> None:
-        """Replaces the whole state atomically: on any failure nothing changes."""
-        await self._write(functools.partial(writes.replace_all, resources=resources), heavy=True)
+    async def replace_all(self, resources: list[NewResource], *, served: Sequence[str]) -> None:
+        """Replaces the whole state atomically: on any failure nothing changes. Raises UnservedKinds as reset."""
+        await self._write(functools.partial(writes.replace_all, resources=resources, served=served), heavy=True)
 
     # Fault-injection rules shared by every process on the database (emulator/admin/fault_sync.py). Changing them is heavy
     # (a thread), so a process's background poller never becomes the loop that SQLite's loop-side writes bind to.

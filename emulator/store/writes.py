@@ -7,6 +7,8 @@ what it changed: on SQLite other writes of the same transaction commit all the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
 from emulator.store.records import (
     LifecycleChange,
@@ -16,6 +18,7 @@ from emulator.store.records import (
     ResourceMissing,
     Scope,
     TagLimitReached,
+    UnservedKinds,
 )
 from emulator.store.statements import Params, Statements
 
@@ -174,24 +177,33 @@ def _where(account_id: str | None, region: str | None) -> tuple[str, Params]:
     return " AND ".join(conditions), params
 
 
-def reset(db: Statements, *, account_id: str | None, region: str | None) -> dict[str, int]:
+def reset(db: Statements, *, account_id: str | None, region: str | None, served: Sequence[str]) -> dict[str, int]:
     """Deletes every resource (with tags and counts) of an account and/or region, None matching all; how many of
-    each kind. The count rows are locked first: a concurrent create in the scope then waits, and recreates its count
-    row after this commits, so its resource and its count stay in step (PostgreSQL; SQLite writers take turns)."""
+    each kind. Raises UnservedKinds, deleting nothing, when the scope holds kinds not `served`: a release never
+    deletes uncounted what a newer one stored. The count rows are locked first: a concurrent create in the scope
+    then waits, and recreates its count row after this commits, so its resource and its count stay in step
+    (PostgreSQL; SQLite writers take turns)."""
     where, params = _where(account_id, region)
+    # Only the served kinds are deleted, so a row of another kind that commits after the check is kept too.
+    kinds = {f"served{i}": kind for i, kind in enumerate(served)}
+    where_served = f"{where} AND kind IN ({', '.join(f':{key}' for key in kinds) or 'NULL'})"
+    params.update(kinds)
     db.rows(f"SELECT kind FROM resource_counts WHERE {where}" + (" FOR UPDATE" if db.locks_rows else ""), params)
     deleted = {
         kind: n for kind, n in db.rows(f"SELECT kind, COUNT(*) FROM resources WHERE {where} GROUP BY kind", params)
     }
-    db.run(f"DELETE FROM tags WHERE resource_id IN (SELECT id FROM resources WHERE {where})", params)
-    db.run(f"DELETE FROM resources WHERE {where}", params)
-    db.run(f"DELETE FROM resource_counts WHERE {where}", params)
+    unserved = {kind: n for kind, n in deleted.items() if kind not in served}
+    if unserved:
+        raise UnservedKinds(unserved)
+    db.run(f"DELETE FROM tags WHERE resource_id IN (SELECT id FROM resources WHERE {where_served})", params)
+    db.run(f"DELETE FROM resources WHERE {where_served}", params)
+    db.run(f"DELETE FROM resource_counts WHERE {where_served}", params)
     return deleted
 
 
-def replace_all(db: Statements, resources: list[NewResource]) -> None:
+def replace_all(db: Statements, resources: list[NewResource], *, served: Sequence[str]) -> None:
     """The whole state becomes these resources (names already unique per kind and scope; the constraint still
-    guards it), with counts to match."""
-    reset(db, account_id=None, region=None)
+    guards it), with counts to match. Raises UnservedKinds, changing nothing, as reset does."""
+    reset(db, account_id=None, region=None, served=served)
     for resource in resources:
         insert(db, resource, limit=None)

@@ -18,8 +18,17 @@ import httpx
 from botocore.config import Config
 
 from emulator.app import create_app
+from emulator.operations import KINDS
 from emulator.server import serving
 from emulator.settings import Settings
+
+
+def counted(verb: str, **counts: int) -> dict[str, int]:
+    """What reset (verb "deleted") or import ("imported") answers: a count for every kind served, 0 unless given by
+    its snapshot list's name (models=2, endpoint_configs=1, ...)."""
+    lists = {f"{kind.snake}s" for kind in KINDS}
+    assert set(counts) <= lists, f"no kind lists {set(counts) - lists}"
+    return {f"{verb}_{kind.snake}s": counts.get(f"{kind.snake}s", 0) for kind in KINDS}
 
 
 def free_socket() -> socket.socket:

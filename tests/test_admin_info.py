@@ -77,14 +77,8 @@ def test_settings_in_force(make_settings: Any, database_url: str, tmp_path: Path
         "max_models": None,
         "max_containers_per_model": None,
         "max_environment_bytes": None,
-        "limits": {
-            "max_models": 7,
-            "max_containers_per_model": 15,
-            "max_environment_bytes": 32768,
-            "max_endpoint_configs": None,
-            "max_endpoints": None,
-            "max_variants_per_endpoint_config": 10,
-        },
+        # Every limit, each kind's included: the file's, and the others' defaults.
+        "limits": {**Limits().model_dump(), "max_models": 7},
         "token_secret": "***",
         "secret_keys": "***",
     }

@@ -13,15 +13,10 @@ from botocore.exceptions import ClientError
 
 from emulator.operations import KINDS
 from emulator.settings import Settings
-from tests.support import as_described, running_server, sagemaker_client
+from tests.support import as_described, counted, running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
 SEED = Path(__file__).parent / "data" / "snapshot-v1.json"
-
-
-def counted(verb: str, **counts: int) -> dict[str, int]:
-    """What reset (verb "deleted") or import ("imported") answers: a count for every kind, 0 unless given."""
-    return {f"{verb}_{kind.snake}s": counts.get(f"{kind.snake}s", 0) for kind in KINDS}
 
 
 def create(sm: Any, name: str, **extra: Any) -> None:
@@ -346,10 +341,7 @@ def test_an_import_keeps_the_model_limit(make_settings: Any) -> None:
 def test_a_repeated_tag_key_is_one_tag_as_in_create_model(endpoint: str, sm: Any) -> None:
     tags = [{"Key": "k", "Value": "first"}, {"Key": "other", "Value": "o"}, {"Key": "k", "Value": "last"}]
     response = put_state(endpoint, doc(model(tags=tags)))
-    assert (response.status_code, response.json()) == (
-        200,
-        counted("imported", models=1),
-    )
+    assert (response.status_code, response.json()) == (200, counted("imported", models=1))
     assert exported(endpoint)["models"][0]["tags"] == [{"Key": "k", "Value": "last"}, {"Key": "other", "Value": "o"}]
 
 

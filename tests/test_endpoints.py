@@ -860,7 +860,7 @@ def test_the_pytest_plugins_reset_leaves_nothing_behind(make_settings: Any) -> N
         sm.add_tags(ResourceArn=f"{ARN}:endpoint/e", Tags=[{"Key": "k", "Value": "v"}])
         reset_emulator(url)
         state = httpx.get(f"{url}/_emulator/state").json()
-        assert (state["models"], state["endpoint_configs"], state["endpoints"]) == ([], [], [])
+        assert [state[f"{kind.snake}s"] for kind in KINDS] == [[] for _ in KINDS]
         # Names and limit slots are free again.
         _creating(sm)
         assert sm.list_tags(ResourceArn=f"{ARN}:endpoint/e")["Tags"] == []

@@ -1,5 +1,6 @@
 """What the README tells a newcomer, tried: the admin table's requests, the seed file, the PostgreSQL test URL and
-what is not emulated."""
+what is not emulated; and its tables of kinds and limits, held to emulator.resources.KINDS and the Limits class, so
+adding a kind or a limit without them fails here."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from emulator.settings import Settings
-from tests.support import as_described, http, running_server, sagemaker_client
+from emulator.operations import KINDS
+from emulator.settings import Limits, Settings
+from tests.support import as_described, counted, http, running_server, sagemaker_client
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -91,3 +93,48 @@ def test_images_roles_and_model_data_are_not_checked_as_the_readme_says(server: 
         },
     )
     assert sm.describe_model(ModelName="nothing-exists")["ExecutionRoleArn"].endswith("role/no-such-role")
+
+
+def table(text: str, header: str) -> list[list[str]]:
+    """The cells of each row of the Markdown table whose header row starts with `header`."""
+    lines = text.split(f"\n{header}", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines]
+
+
+def admin_row(request: str) -> str:
+    return next(line for line in section("Admin API").splitlines() if line.startswith(f"| `{request}"))
+
+
+def test_the_reset_row_shows_a_count_for_every_kind() -> None:
+    shown = json.loads(re.findall(r"`(\{.*?\})`", admin_row("POST /_emulator/reset"))[0].replace("N", "0"))
+    assert list(shown) == list(counted("deleted"))
+    example = re.findall(r"`\{(.*?), \.\.\.\}`", admin_row("PUT /_emulator/state"))[0]
+    assert set(json.loads(f"{{{example.replace('N', '0')}}}")) <= set(counted("imported"))
+
+
+def test_the_snapshot_table_lists_every_kind(server: str) -> None:
+    lifecycle = "`status`, `last_modified_time`, `state`"
+    rows = table(section("Admin API"), "| kind (in `kinds`) |")
+    assert [row[:3] for row in rows] == [
+        [f"`{kind.arn_type}`", f"`{kind.snake}s`", f"`{kind.snake}_name`"] for kind in KINDS
+    ]
+    assert [row[3].startswith(lifecycle) for row in rows] == [kind.check_state is not None for kind in KINDS]
+    # And as a server exports them: the header names the same kinds, each with its list.
+    exported = http().get(f"{server}/_emulator/state").json()
+    assert [f"`{kind}`" for kind in exported["kinds"]] == [row[0] for row in rows]
+    assert [f"`{key}`" for key in exported if key.endswith("s") and key != "kinds"] == [row[1] for row in rows]
+
+
+def shown_default(value: object) -> str:
+    return "no limit" if value is None else f"`{value}`"
+
+
+def test_the_configuration_table_shows_every_limit_with_its_default_and_meaning() -> None:
+    rows = {row[0]: row[1:] for row in table(section("Configuration"), "| setting |")}
+    for name, field in Limits.model_fields.items():
+        assert f"`{name}`" in rows, f"the Configuration table has no row for the limit {name}"
+        default, meaning = rows[f"`{name}`"]
+        assert default == shown_default(field.default), name
+        assert field.description is not None and meaning.startswith(field.description), name
+    # Each kind's cap is one of them.
+    assert {kind.limit_field for kind in KINDS if kind.limit_field is not None} <= set(Limits.model_fields)

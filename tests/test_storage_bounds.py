@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from emulator.app import create_app
-from emulator.resources import KINDS
+from emulator.operations import KINDS
 from emulator.resources.kind import ResourceKind
 from emulator.server import serving
 from emulator.settings import Settings

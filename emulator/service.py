@@ -19,6 +19,8 @@ from emulator.admin.runtime_sync import RuntimeSync
 from emulator.canned import CannedStore
 from emulator.errors import AwsError
 from emulator.faults import FaultInjector
+from emulator.model_data.checks import ModelDataChecks
+from emulator.model_data.s3 import S3Reader
 from emulator.model_servers import ModelServers
 from emulator.operations import KINDS, handlers_for
 from emulator.operations.context import Deps
@@ -218,6 +220,11 @@ def build_service(
         endpoint_timing=settings.endpoint_timing(),
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
+        model_data=(
+            ModelDataChecks(S3Reader.from_environment(setting=settings.s3_endpoint_url))
+            if settings.check_model_data
+            else None
+        ),
     )
     validator = validator or RequestValidator()
     resolve_caller = make_caller_resolver(

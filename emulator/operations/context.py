@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
+from emulator.model_data.checks import ModelDataChecks
 from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
@@ -45,3 +46,5 @@ class Deps:
     model_servers: ModelServers = field(default_factory=ModelServers)
     # Canned InvokeEndpoint answers set by tests (emulator/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
+    # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
+    model_data: ModelDataChecks | None = None

@@ -7,6 +7,8 @@ import os
 import tarfile
 from pathlib import Path
 
+# PEP 706's extraction filter, in Python from 3.11.4 (requires-python allows 3.11.0): used where there is one.
+FILTER: dict[str, str] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 # Each tar member costs a 512-byte header however small it is: counted, so a bomb of empty entries is capped too.
 HEADER_BYTES = 512
 
@@ -62,7 +64,7 @@ def extract(archive: Path, into: Path, *, max_bytes: int) -> int:
                     if not is_inside(os.path.realpath(os.path.join(root, linked)), root):
                         raise UnsafeArchive(f"hard link {name!r} points out of the model directory")
                 # The data filter as well (PEP 706): it also drops set-uid bits and the archive's owners.
-                tar.extract(member, root, filter="data")
+                tar.extract(member, root, **FILTER)  # type: ignore[arg-type]
     except (tarfile.TarError, EOFError, OSError) as exc:  # not a .tar.gz, truncated, a name clash, the filter
         raise UnsafeArchive(f"cannot extract: {exc}") from exc
     for directory, dirs, files in os.walk(root):

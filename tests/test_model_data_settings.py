@@ -118,3 +118,15 @@ def test_boto3_is_imported_by_the_first_check_not_at_start_up(tmp_path: Path) ->
             env={"PATH": "/usr/bin:/bin", **TEST_CREDENTIALS},
         )
     assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr
+
+
+def test_with_the_checks_off_no_model_data_module_is_loaded(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from emulator.server import served_app\n"
+        "from emulator.settings import Settings\n"
+        f"served_app(Settings(database_url='sqlite:///{tmp_path / 'e.db'}')).close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('emulator.model_data', 'boto3', 'botocore'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr

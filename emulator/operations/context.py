@@ -5,16 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
-from emulator.model_data.checks import ModelDataChecks
 from emulator.model_servers import ModelServers
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
 from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
 from emulator.store.store import Store
+
+if TYPE_CHECKING:  # imported by build_service only when the checks are on: start-up is measured
+    from emulator.model_data.checks import ModelDataChecks
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ come from the SAGEMAKER_EMULATOR_* env vars (limits, region, account). Its admin
 or, when SAGEMAKER_EMULATOR_ADMIN_TOKEN is set, requests that carry that token (`sagemaker_emulator_admin_token`);
 the fixtures pass it.
 
-The fixtures need pytest and boto3, which the package alone does not install: `pip install
-'sagemaker-emulator[pytest]'` brings them. Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
+The fixtures need pytest and boto3 (the package itself installs boto3, to read model data; the extra keeps
+naming it): `pip install 'sagemaker-emulator[pytest]'` brings them. Nothing heavy is imported until a fixture is used: every pytest session of a project with the package installed
 loads this module.
 """
 

@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from emulator.admin.fault_sync import FaultSync
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
@@ -33,6 +34,9 @@ from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator
 from emulator.store import open_store
 from emulator.store.database import Database, DatabaseError, sqlalchemy_errors
+
+if TYPE_CHECKING:
+    from emulator.model_data.checks import ModelDataChecks
 
 
 class Service:
@@ -176,6 +180,16 @@ def database_failure(exc: Exception) -> str | None:
     return None
 
 
+def model_data_checks(settings: Settings) -> ModelDataChecks | None:
+    """CreateModel's model data checks when asked for; their modules are loaded only then (start-up is measured)."""
+    if not settings.check_model_data:
+        return None
+    from emulator.model_data.checks import ModelDataChecks
+    from emulator.model_data.s3 import S3Reader
+
+    return ModelDataChecks(S3Reader.from_environment(setting=settings.s3_endpoint_url))
+
+
 def build_service(
     settings: Settings,
     *,
@@ -218,6 +232,7 @@ def build_service(
         endpoint_timing=settings.endpoint_timing(),
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
+        model_data=model_data_checks(settings),
     )
     validator = validator or RequestValidator()
     resolve_caller = make_caller_resolver(

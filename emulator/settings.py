@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -202,6 +203,27 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds a model server has to answer an invocation, whole (AWS: 60), then ModelError",
     )
+    # Model data in S3 (emulator/model_data/): where S3 is, whether CreateModel checks the data, where it is cached.
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="S3-compatible service holding model data, http://minio:9000"
+        " (default: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's S3)",
+    )
+    check_model_data: bool = Field(
+        default=False,
+        description="CreateModel fails as AWS does when a container's model data is missing from S3, unreadable or"
+        " in another region's bucket",
+    )
+    model_data_dir: Path | None = Field(
+        default=None,
+        description="directory caching downloaded model data (default: <database file>.model-data beside a SQLite"
+        " file, else sagemaker-emulator-model-data in the temporary directory)",
+    )
+    model_data_max_bytes: int = Field(
+        default=20 * 1024**3,
+        ge=1,
+        description="bytes one model's data may take, downloaded or extracted; more fails the download",
+    )
 
     @field_validator("model_servers")
     @classmethod
@@ -267,6 +289,18 @@ class Settings(BaseSettings):
         if self.admin_token is not None:
             return "token"
         return "loopback" if self.listens_on_loopback() and not strict_auth else "off"
+
+    def model_data_directory(self) -> Path:
+        """Where downloaded model data is cached: the setting; else beside a SQLite file, so it goes where the data
+        goes; else (PostgreSQL, memory) in the temporary directory. Reads the URL with SQLAlchemy: not for start-up."""
+        if self.model_data_dir is not None:
+            return self.model_data_dir.expanduser().resolve()
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_location(hide_password=False))
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(f"{url.database}.model-data")
+        return Path(tempfile.gettempdir()) / "sagemaker-emulator-model-data"
 
     def limits(self) -> Limits:
         """File values first, then explicit settings (env or CLI) over them."""

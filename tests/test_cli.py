@@ -47,7 +47,7 @@ def test_every_setting_has_a_description() -> None:
 def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> None:
     result = run_cli("serve", "--help", cwd=tmp_path)
     assert result.returncode == 0
-    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", result.stdout)) - {"--help"}
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", result.stdout)) - {"--help"}
     expected = {f"--{name.replace('_', '-')}" for name in Settings.model_fields if name not in SECRETS}
     booleans = {
         f"--no-{f[2:]}"
@@ -56,7 +56,7 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
     }
     # --model-server IMAGE=URL (repeatable) adds to --model-servers JSON.
     assert flags == expected | booleans | {"--model-server"}
-    assert booleans == {"--no-strict-auth", "--no-check-answers"}
+    assert booleans == {"--no-strict-auth", "--no-check-answers", "--no-check-model-data"}
     # Each flag's help is its field's description.
     assert "containers in one model (default: 15)" in result.stdout
     assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from emulator.canned import CannedStore
 from emulator.faults import FaultInjector
@@ -14,6 +15,9 @@ from emulator.resources.kind import ResourceKind
 from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
 from emulator.store.store import Store
+
+if TYPE_CHECKING:  # imported by build_service only when the checks are on: start-up is measured
+    from emulator.model_data.checks import ModelDataChecks
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +49,5 @@ class Deps:
     model_servers: ModelServers = field(default_factory=ModelServers)
     # Canned InvokeEndpoint answers set by tests (emulator/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
+    # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
+    model_data: ModelDataChecks | None = None

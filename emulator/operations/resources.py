@@ -47,6 +47,7 @@ async def check_references(kind: ResourceKind, request: dict[str, Any], *, ctx: 
 async def create(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     kind.rules(request, deps.limits)
     await check_references(kind, request, ctx=ctx, deps=deps)
+    await kind.checks(request=request, ctx=ctx, deps=deps)
     await insert(kind, request=request, ctx=ctx, deps=deps)
     return {kind.arn_member: ctx.arn(kind, request[kind.name_member])}
 

@@ -18,6 +18,8 @@ from emulator.store.records import SortKey
 
 # A kind's own handler of an operation: handler(*, request, ctx, deps) -> output (emulator/operations/).
 Handler = Callable[..., Awaitable[Any]]
+# A create's checks that need I/O (S3, say): check(*, request, ctx, deps) raises the AWS error, or returns.
+Check = Callable[..., Awaitable[None]]
 # SortBy values of the API model's List operations -> the store's column each sorts by.
 SORT_COLUMNS: dict[str, SortKey] = {
     "Name": "name",
@@ -28,6 +30,10 @@ SORT_COLUMNS: dict[str, SortKey] = {
 
 def no_rules(request: dict[str, Any], limits: Limits) -> None:
     """A kind whose API model constraints are all its rules."""
+
+
+async def no_checks(*, request: dict[str, Any], ctx: Any, deps: Any) -> None:
+    """A kind whose create needs no I/O beyond the store's."""
 
 
 def as_stored(definition: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +93,8 @@ class ResourceKind:
     default_sort_order: Literal["Ascending", "Descending"] = "Descending"
     # AWS's rules beyond the API model's constraints: raise the AWS error for a request that breaks one.
     rules: Callable[[dict[str, Any], Limits], None] = no_rules
+    # AWS's checks that need I/O, awaited by the generic create after the rules and references, before the insert.
+    checks: Check = no_checks
     # The Limits field that caps how many a scope may hold (None: no cap), and how AWS's limit text names it.
     limit_field: str | None = None
     limit_name: str = ""

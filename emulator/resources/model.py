@@ -51,6 +51,12 @@ def model_rules(request: dict[str, Any], limits: Limits) -> None:
             )
 
 
+async def model_data_checks(*, request: dict[str, Any], ctx: Any, deps: Any) -> None:
+    """With check_model_data on, each container's model data must be in S3 (emulator/model_data/checks.py)."""
+    if deps.model_data is not None:
+        await deps.model_data.check(request, region=ctx.region)
+
+
 def described_container(container: dict[str, Any]) -> dict[str, Any]:
     out = {"Mode": "SingleModel", **container}
     out.setdefault("Environment", {})
@@ -88,6 +94,7 @@ MODEL = ResourceKind(
         "EnableNetworkIsolation",
     ),
     rules=model_rules,
+    checks=model_data_checks,
     limit_field="max_models",
     limit_name="Number of models",
     described=described_model,

@@ -1,0 +1,69 @@
+"""A real S3-protocol server for tests: moto's server mode (`python -m moto.server`) on 127.0.0.1 and a free port,
+and boto3 clients of it. Never a mock of the emulator's S3 calls."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import httpx
+
+from tests.support import free_port, stop_server
+
+# moto takes any key; the emulator finds these through the standard credential chain (env vars).
+TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """Starts moto's server; yields its URL; stops it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"moto server exited: {proc.stdout.read().decode() if proc.stdout else ''}")
+            try:
+                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("moto server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def reset(url: str) -> None:
+    """Empties moto: every bucket gone."""
+    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+
+
+def s3_client(url: str, *, region: str = "us-east-1") -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def make_bucket(s3: Any, bucket: str, *, region: str = "us-east-1") -> None:
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})

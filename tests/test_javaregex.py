@@ -10,8 +10,11 @@ from emulator.shapes.generated import SHAPES
 from emulator.shapes.javaregex import compile_java, translate, translate_ascii
 
 TAG_PATTERN = "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"
+# EntityDescription (ModelPackageGroupDescription): categories the ASCII path does not translate.
+DESCRIPTION_PATTERN = "[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*"
 PATTERNS = [
     TAG_PATTERN,
+    DESCRIPTION_PATTERN,
     "[\\p{L}][\\p{N}\\p{Z}]+",
     "[^\\p{L}]*",
     "[]\\p{N}]+",
@@ -23,10 +26,11 @@ def full_regex(pattern: str) -> regex.Pattern[str]:
     return regex.compile(translate(pattern), regex.VERSION1)
 
 
-def test_the_api_models_only_category_pattern_gets_the_ascii_path() -> None:
+def test_the_api_models_tag_pattern_gets_the_ascii_path_and_the_description_pattern_regex() -> None:
     with_categories = {s["pattern"] for s in SHAPES.values() if "\\p" in s.get("pattern", "")}
-    assert with_categories == {TAG_PATTERN}
+    assert with_categories == {TAG_PATTERN, DESCRIPTION_PATTERN}
     assert translate_ascii(TAG_PATTERN) == "([a-zA-Z 0-9_.:/=+\\-@]*)"
+    assert translate_ascii(DESCRIPTION_PATTERN) is None
 
 
 def test_patterns_the_ascii_path_cannot_translate_exactly_are_left_to_regex() -> None:

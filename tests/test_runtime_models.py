@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from emulator.app import create_app
-from emulator.cli import parse_args, settings_from_args
+from emulator.cli import FlagError, parse_args, settings_from_args
 from emulator.server import serving
 from tests.model_server import connections_to, linux_sockets, model_server, start_model_server
 from tests.support import running_server, sagemaker_client, stop_server
@@ -126,7 +126,7 @@ def test_model_servers_from_flags_and_env(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings_from_args(args).model_servers == {IMAGE: "http://127.0.0.1:9001", "*": "http://m:8080"}
     monkeypatch.setenv("SAGEMAKER_EMULATOR_MODEL_SERVERS", json.dumps({"*": "http://models:8080"}))
     assert settings_from_args(parse_args(["serve"])).model_servers == {"*": "http://models:8080"}
-    with pytest.raises(SystemExit, match="--model-server takes IMAGE=URL, not 'nourl'"):
+    with pytest.raises(FlagError, match="--model-server takes IMAGE=URL, not 'nourl'"):
         settings_from_args(parse_args(["serve", "--model-server", "nourl"]))
 
 

@@ -138,7 +138,10 @@ def serve(settings: Settings) -> int:
     app = served_app(settings)
     log_database(settings)
     log.log(*admin_access_line(settings, app.admin_mode))
-    config = uvicorn_config(app, settings, host=settings.host, port=settings.port, log_level=settings.log_level)
+    # lifespan: the service leaves the live processes as the server stops (emulator/admin/processes.py).
+    config = uvicorn_config(
+        app, settings, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on"
+    )
     server = StoppingServer(config)
     server.run()
     return 0 if server.started else 2
@@ -160,6 +163,7 @@ def serve_workers(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        lifespan="on",
     )
     # What uvicorn.run does for workers, with our Config (it carries the header timeout to every worker).
     Multiprocess(config, sockets=[config.bind_socket()]).run()

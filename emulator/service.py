@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from emulator.admin.fault_sync import FaultSync
+from emulator.admin.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
 from emulator.admin.poller import Poller
+from emulator.admin.processes import Processes
 from emulator.admin.runtime_sync import RuntimeSync
 from emulator.canned import CannedStore
 from emulator.errors import AwsError
@@ -80,6 +81,9 @@ class Service:
             else:
                 await self.aws(scope, receive, send)
             return
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
         # Everything else reaches the admin API, whatever its type: it passes the guard first.
         if scope["type"] == "http":
             admitted = await self.admit(scope, receive, send)
@@ -92,9 +96,22 @@ class Service:
             if refusal is not None:
                 await refuse_websocket(scope, send, refusal)
                 return
-        else:  # lifespan (uvicorn runs the emulator without) or a type no server sends yet: nothing to serve
+        else:  # a type no server sends yet: nothing to serve
             return
         await (self._admin or await self._loaded_admin())(scope, receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        """The CLI's servers (lifespan on): when the server stops, this process leaves the live processes, so admin
+        changes elsewhere stop waiting for it at once. It must happen here: once uvicorn's run() returns it raises
+        the signal that stopped it again, and the process ends before any code after run()."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.poller.close)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """An admin request passes the guard on its head (a refused client's body is never read), then its body is
@@ -260,13 +277,19 @@ def build_service(
     admin_mode = settings.admin_mode(strict_auth=credentials.strict)
     # Rules set at run time reach every process on the database through the store.
     faults.shared = store
-    fault_sync = FaultSync(store=store, injector=faults, startup=faults.config)
+    # A change of either returns once every live process on the database applied it (emulator/admin/processes.py).
+    processes = Processes(store=store)
+    fault_sync = FaultSync(store=store, injector=faults, startup=faults.config, processes=processes)
     # The runtime's model server table and canned answers too (emulator/admin/runtime_sync.py).
     runtime_sync = RuntimeSync(
-        store=store, servers=deps.model_servers, canned=deps.canned, startup=settings.model_servers
+        store=store,
+        servers=deps.model_servers,
+        canned=deps.canned,
+        startup=settings.model_servers,
+        processes=processes,
     )
-    poller = Poller([fault_sync, runtime_sync])
-    poller.start(wait=fault_sync.first_poll_wait)
+    poller = Poller([fault_sync, runtime_sync], processes=processes)
+    poller.start(wait=FIRST_POLL_WAIT_SECONDS)
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,

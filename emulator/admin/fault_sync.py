@@ -4,7 +4,8 @@ The rules live in the store (one versioned row, emulator/store/fault_rules.py). 
 FaultInjector on them: the process's poller thread (emulator/admin/poller.py) reads the version every POLL_SECONDS
 and reloads the rules when it changed. The AWS path still reads only `injector.active`: no request reads the
 database for rules.
-A change made through this process's admin API applies here at once, in the others within one poll.
+A change made through this process's admin API applies here at once, and the call returns once every other live
+process has applied it too (emulator/admin/processes.py).
 
 At start-up a process with rules in its settings (file, env) stores them unless the store already holds the same
 (workers and replicas started alike keep one set of counters); a process without adopts what is stored. Until
@@ -17,37 +18,44 @@ import logging
 import threading
 from typing import Any
 
+from emulator.admin.processes import Processes
 from emulator.faults import FaultConfig, FaultInjector
 from emulator.store.store import Store
 
-# Start-up waits this long for the first poll, so start-up rules are stored before the first request counts them (a
-# request counted on the process's own counters before that would be counted again on the stored ones).
+# Start-up waits this long for the first poll (the database may be away): start-up rules are then stored before the
+# first request counts them (a request counted on the process's own counters before that would be counted again on
+# the stored ones), and the process serves what is stored from its first request.
 FIRST_POLL_WAIT_SECONDS = 2.0
 
 
 class FaultSync:
     what = "fault rules"
     log = logging.getLogger("emulator.faults")
+    column = "fault_version"
 
-    def __init__(self, *, store: Store, injector: FaultInjector, startup: FaultConfig) -> None:
+    def __init__(
+        self, *, store: Store, injector: FaultInjector, startup: FaultConfig, processes: Processes | None = None
+    ) -> None:
         self.store = store
+        self.processes = processes
         self.injector = injector
         self.startup = startup
         self._settled = False  # start-up rules stored or stored rules adopted (or an admin change made since)
         self._lock = threading.Lock()  # the poller thread and the event loop both apply rules
 
     @property
-    def first_poll_wait(self) -> float:
-        """How long start-up waits for the first poll: with start-up rules, until it has stored them (at most
-        FIRST_POLL_WAIT_SECONDS: the database may be away); without, not at all (start-up never waits on the
-        database)."""
-        return FIRST_POLL_WAIT_SECONDS if self.startup.rules else 0.0
+    def applied(self) -> int:
+        """The stored version in force here; -1 until start-up settled (nothing applied yet)."""
+        return self.injector.version if self._settled else -1
 
     async def replace(self, config: FaultConfig) -> None:
-        """The admin API's change: stored for every process, applied here at once."""
+        """The admin API's change: stored for every process, applied here at once; returns once every live process
+        applied it."""
         version = await self.store.replace_fault_rules(config.model_dump_json(), rules=len(config.rules))
         self._settled = True  # supersedes start-up rules not yet stored
         self._apply(config, version)
+        if self.processes is not None:
+            await self.processes.wait_applied(self.column, version, what=self.what)
 
     async def view(self) -> dict[str, Any]:
         """The rules in force with their counters: the stored ones, else (none stored) this process's own."""

@@ -4,11 +4,14 @@ fault rules do (emulator/admin/fault_sync.py), and each process keeps its copy c
 thread (emulator/admin/poller.py) reads the version every POLL_SECONDS and reloads the table and the index of
 canned answers when it grew. An invocation reads only `canned.active` (and the table) while no answer is set; it
 asks the store for an answer only for an endpoint that has some. A change made through this process's admin API
-applies here at once, in the others within one poll.
+applies here at once, and the call returns once every other live process has applied it too
+(emulator/admin/processes.py).
 
 At start-up a process with model servers in its settings (`--model-server`, env) stores them unless the store
-already holds the same table; a process without adopts the stored one: the fault rules' rule. Until then, or while
-the database cannot be reached, it uses its settings' table.
+already holds the same table; a process without adopts the stored one while another process that serves on the
+database has it, and drops it (stores none) when none does: the table is the wiring of servers that run, and one
+left by a server that stopped would send a later plain `serve`'s invocations to a model server that is gone. Until
+then, or while the database cannot be reached, a process uses its settings' table. The table in force is logged.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from emulator.admin.processes import Processes
 from emulator.canned import CannedAnswers, CannedStore
 from emulator.model_servers import ModelServers
 from emulator.store.runtime_config import RuntimeView
@@ -28,9 +32,19 @@ from emulator.store.store import Store
 class RuntimeSync:
     what = "runtime configuration"
     log = logging.getLogger("emulator.runtime")
+    column = "runtime_version"
 
-    def __init__(self, *, store: Store, servers: ModelServers, canned: CannedStore, startup: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        servers: ModelServers,
+        canned: CannedStore,
+        startup: Mapping[str, str],
+        processes: Processes | None = None,
+    ) -> None:
         self.store = store
+        self.processes = processes
         self.servers = servers
         self.canned = canned
         self.startup = dict(startup)
@@ -38,11 +52,17 @@ class RuntimeSync:
         self._settled = False  # start-up table stored or the stored one adopted (or an admin change made since)
         self._lock = threading.Lock()  # the poller thread and the event loop both apply views
 
+    @property
+    def applied(self) -> int:
+        """The stored version in force here; -1 until start-up settled (nothing applied yet)."""
+        return self.version if self._settled else -1
+
     async def put_answers(self, answers: CannedAnswers) -> None:
-        """The admin API's change: stored for every process, applied here at once."""
+        """The admin API's change: stored for every process, applied here at once; returns once every live process
+        applied it (as every change below)."""
         key = self.canned.key(answers)
         stored = [answer.model_dump_json() for answer in answers.answers]
-        self._apply(await self.store.put_canned(key, mode=answers.mode, answers=stored))
+        await self._changed(await self.store.put_canned(key, mode=answers.mode, answers=stored))
 
     async def clear_answers(
         self, *, account_id: str | None = None, region: str | None = None, endpoint_name: str | None = None
@@ -50,7 +70,7 @@ class RuntimeSync:
         """Clears the answers of an account, region and/or endpoint (None matches every one), everywhere."""
         view = await self.store.clear_canned(account_id=account_id, region=region, endpoint_name=endpoint_name)
         if view is not None:
-            self._apply(view)
+            await self._changed(view)
 
     async def listed_answers(self) -> list[dict[str, Any]]:
         """Every endpoint's answers with how many each gave and has left, counted across every process."""
@@ -71,13 +91,19 @@ class RuntimeSync:
         """The admin API's change of the image -> URL table; the table now in force."""
         view = await self.store.replace_model_servers(json.dumps(dict(table)))
         self._settled = True  # supersedes a start-up table not yet stored
-        self._apply(view)
+        await self._changed(view)
         return dict(self.servers.urls)
 
     async def model_servers(self) -> dict[str, str]:
         """The table in force: the stored one, read now (this process takes it too), else its settings'."""
         self._apply(await self.store.runtime_view())
         return dict(self.servers.urls)
+
+    async def _changed(self, view: RuntimeView) -> None:
+        """Applies this process's own change at once, then waits until every other live process applied it."""
+        self._apply(view)
+        if self.processes is not None:
+            await self.processes.wait_applied(self.column, view.version, what=self.what)
 
     def _apply(self, view: RuntimeView) -> None:
         with self._lock:
@@ -97,7 +123,26 @@ class RuntimeSync:
     async def _settle(self) -> None:
         view = await self.store.runtime_view()
         stored = json.loads(view.model_servers) if view.model_servers is not None else None
-        if self.startup and stored != self.startup and not self._settled:
-            view = await self.store.replace_model_servers(json.dumps(self.startup))
+        if not self._settled:
+            if self.startup and stored != self.startup:
+                view = await self.store.replace_model_servers(json.dumps(self.startup))
+                self.log.info("model servers: %s, from this server's settings (stored for every process)", self.startup)
+            elif self.startup:
+                self.log.info("model servers: %s, from this server's settings (as stored)", self.startup)
+            elif stored and not await self._others_serving():
+                # Left by a server that is gone (a `serve --model-server` run earlier on this database): its URLs
+                # would answer this server's invocations, or fail them, with nothing said.
+                view = await self.store.replace_model_servers(None)
+                self.log.info(
+                    "model servers: none; the table %s stored by a server no longer running is dropped (set one with"
+                    " --model-server or PUT /_emulator/modelservers)",
+                    stored,
+                )
+            elif stored:
+                self.log.info("model servers: %s, stored by another process serving on the database", stored)
         self._settled = True
         self._apply(view)
+
+    async def _others_serving(self) -> bool:
+        """Whether another live process serves on the database (without a registry, assume one does)."""
+        return self.processes is None or bool(await self.processes.others_settled(self.column))

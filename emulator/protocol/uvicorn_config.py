@@ -7,7 +7,7 @@ can, and its start-up is the machine's baseline for ours.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -30,9 +30,11 @@ def uvicorn_config(
     *,
     keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    lifespan: Literal["on", "off"] = "off",
     **options: Any,
 ) -> uvicorn.Config:
-    """httptools (h11 where it is missing) with a header deadline, uvloop where installed, our keep-alive."""
+    """httptools (h11 where it is missing) with a header deadline, uvloop where installed, our keep-alive.
+    lifespan "on": the app is told when the server stops (the CLI's servers, emulator/service.py)."""
     config = uvicorn.Config(
         app,
         http=fastest_protocol(),
@@ -41,7 +43,7 @@ def uvicorn_config(
         # Our handler on the root logger formats uvicorn's lines too (JSON when asked).
         log_config=None,
         access_log=False,
-        lifespan="off",
+        lifespan=lifespan,
         # No X-Forwarded-* rewriting (nothing reads the client address) and no `server: uvicorn` header (AWS
         # sends none): both are work per request.
         proxy_headers=False,

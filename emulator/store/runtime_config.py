@@ -86,8 +86,8 @@ def _next_version(db: Statements) -> None:
     db.run("UPDATE runtime_config SET version = version + 1 WHERE id = 1", {})
 
 
-def replace_model_servers(db: Statements, *, table: str) -> RuntimeView:
-    """Stores the image -> URL table (JSON)."""
+def replace_model_servers(db: Statements, *, table: str | None) -> RuntimeView:
+    """Stores the image -> URL table (JSON; None: none stored)."""
     _next_version(db)
     db.run("UPDATE runtime_config SET model_servers = :table WHERE id = 1", {"table": table})
     return view(db)

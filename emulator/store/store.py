@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import emulator.store.fault_rules as fault_rules
+import emulator.store.processes as processes
 import emulator.store.reads as reads
 import emulator.store.runtime_config as runtime_config
 import emulator.store.writes as writes
@@ -135,8 +136,9 @@ class Store:
         config = await self._rows(runtime_config.CONFIG_SQL, {})
         return runtime_config.as_view(config, await self._rows(runtime_config.KEYS_SQL, {}))
 
-    async def replace_model_servers(self, table: str) -> RuntimeView:
-        """Stores the image -> URL table (JSON) for every process; the view as of this change."""
+    async def replace_model_servers(self, table: str | None) -> RuntimeView:
+        """Stores the image -> URL table (JSON; None: none, each process uses its settings') for every process; the
+        view as of this change."""
         return await self._write(functools.partial(runtime_config.replace_model_servers, table=table), heavy=True)
 
     async def put_canned(self, key: CannedKey, *, mode: str, answers: list[str]) -> RuntimeView:
@@ -162,6 +164,36 @@ class Store:
         """Every endpoint and variant with canned answers: its key, mode, number of answers and how many given."""
         rows = await self._rows(runtime_config.LIST_SQL, {})
         return [((str(a), str(r), str(e), str(v)), str(m), int(n), int(g)) for a, r, e, v, m, n, g in rows]
+
+    # The processes serving on the database and what each applied (emulator/admin/processes.py). A beat is heavy (a
+    # thread) for the reason changes of fault rules are.
+    async def beat_process(
+        self, process_id: str, *, heartbeat_ms: int, versions: dict[str, int], prune_before: int | None = None
+    ) -> None:
+        """Records this process's heartbeat and the configuration versions it applied (`versions`, by column);
+        with prune_before, first deletes rows whose heartbeat is older (processes that ended without leaving)."""
+        work = functools.partial(
+            processes.beat,
+            process_id=process_id,
+            heartbeat_ms=heartbeat_ms,
+            versions=versions,
+            prune_before=prune_before,
+        )
+        await self._write(work, heavy=True)
+
+    async def leave_process(self, process_id: str) -> None:
+        await self._write(functools.partial(_run, sql=processes.LEAVE_SQL, params={"id": process_id}), heavy=True)
+
+    async def settled_processes(self, column: str, *, fresh_ms: int, me: str) -> list[str]:
+        """The other processes whose heartbeat is at `fresh_ms` or later and that have applied some version of the
+        configuration of `column` (past their start-up)."""
+        params = {"fresh": fresh_ms, "me": me}
+        return [str(row[0]) for row in await self._rows(processes.settled_sql(column), params)]
+
+    async def lagging_processes(self, column: str, version: int, *, fresh_ms: int, me: str) -> list[str]:
+        """The other live processes that have not applied `version` of the configuration of `column` yet."""
+        params = {"fresh": fresh_ms, "me": me, "version": version}
+        return [str(row[0]) for row in await self._rows(processes.lagging_sql(column), params)]
 
     async def check(self) -> str | None:
         """None when the database answers a query on our schema; else the name of the error it gave."""
@@ -190,6 +222,10 @@ class Store:
 
     def _check(self) -> None:
         raise NotImplementedError
+
+
+def _run(db: Statements, *, sql: str, params: Params) -> None:
+    db.run(sql, params)
 
 
 def _export(db: Statements) -> list[NewResource]:

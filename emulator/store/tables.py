@@ -126,3 +126,16 @@ canned_answers = Table(
     # The CannedAnswer as JSON.
     Column("answer", Text, nullable=False),
 )
+
+# Every process serving on the database (emulator/admin/processes.py): its heartbeat and the versions of the shared
+# configuration it has applied, so an admin change returns once every live process honours it.
+processes = Table(
+    "processes",
+    metadata,
+    # A random id per process, made at start-up.
+    Column("id", String(32), primary_key=True),
+    # Wall-clock milliseconds of its last heartbeat: a process whose heartbeat is older is no longer waited for.
+    Column("heartbeat_ms", BigInteger, nullable=False),
+    Column("fault_version", BigInteger, nullable=False),
+    Column("runtime_version", BigInteger, nullable=False),
+)

@@ -36,6 +36,10 @@ INSERT_TAG_SQL = 'INSERT INTO tags (resource_id, "key", value, position) VALUES 
 COUNT_ONE_MORE_SQL = f"UPDATE resource_counts SET count = count + 1 WHERE {IN_SCOPE} AND (:limit < 0 OR count < :limit)"
 COUNT_ONE_LESS_SQL = f"UPDATE resource_counts SET count = count - 1 WHERE {IN_SCOPE}"
 COUNT_SQL = f"SELECT count FROM resource_counts WHERE {IN_SCOPE}"
+# Every write that changes a scope's count locks its count row before any resource row (PostgreSQL): a reset, which
+# locks the count rows and then deletes resources, and a delete, which deleted its resource and then waited for the
+# count row, each held what the other waited for, until PostgreSQL's deadlock check (1 s) failed one and it retried.
+LOCK_COUNT_SQL = COUNT_SQL + " FOR UPDATE"
 NEW_COUNT_SQL = (
     "INSERT INTO resource_counts (kind, account_id, region, count) VALUES (:kind, :account_id, :region, 0)"
     " ON CONFLICT DO NOTHING"
@@ -126,6 +130,8 @@ def change_lifecycle(db: Statements, change: LifecycleChange) -> bool:
 def delete(db: Statements, scope: Scope, name: str, *, expect: tuple[str, str] | None = None) -> bool:
     """Removes the resource, its tags and one from the scope's count, together; False if there was none, or if
     `expect` (status, state) no longer holds."""
+    if db.locks_rows:
+        db.rows(LOCK_COUNT_SQL, scope_params(scope))  # the count row first (LOCK_COUNT_SQL)
     try:
         rid = resource_id(db, scope, name)
     except ResourceMissing:
@@ -188,7 +194,8 @@ def reset(db: Statements, *, account_id: str | None, region: str | None, served:
     kinds = {f"served{i}": kind for i, kind in enumerate(served)}
     where_served = f"{where} AND kind IN ({', '.join(f':{key}' for key in kinds) or 'NULL'})"
     params.update(kinds)
-    db.rows(f"SELECT kind FROM resource_counts WHERE {where}" + (" FOR UPDATE" if db.locks_rows else ""), params)
+    if db.locks_rows:  # in one order, so two resets never hold what the other waits for
+        db.rows(f"SELECT kind FROM resource_counts WHERE {where} ORDER BY kind, account_id, region FOR UPDATE", params)
     deleted = {
         kind: n for kind, n in db.rows(f"SELECT kind, COUNT(*) FROM resources WHERE {where} GROUP BY kind", params)
     }

@@ -1,7 +1,8 @@
-"""create_app(settings): the FastAPI application. AWS requests go straight to the awsJson1.1 app (the hot path never
+"""create_app(settings): the FastAPI application, with the Emulator (emulator/entry.py) in front of its routes. AWS
+requests go straight to the awsJson1.1 app (the hot path never
 enters FastAPI's routing); the admin API under /_emulator is ordinary FastAPI routes, with its OpenAPI schema at
-/_emulator/openapi.json (no docs page: Swagger UI would load its scripts from a CDN, blank offline). The CLI's server serves the same service, with this admin API
-loaded on its first request (admin_app)."""
+/_emulator/openapi.json (no docs page: Swagger UI would load its scripts from a CDN, blank offline). The CLI's server serves the same Emulator, with
+this admin API loaded on its first request (admin_app)."""
 
 from __future__ import annotations
 
@@ -16,23 +17,23 @@ from fastapi.responses import JSONResponse, Response
 from emulator import __version__
 from emulator.admin.guard import ADMIN_PREFIX
 from emulator.admin.routes import admin_router
+from emulator.entry import Emulator, build_emulator
 from emulator.errors import AwsError, InternalFailure
 from emulator.operations import KINDS
 from emulator.protocol.asgi import ASGIApp, Receive, Scope, Send
 from emulator.protocol.wire import error_body
 from emulator.resources.kind import ResourceKind
-from emulator.service import Service, build_service
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 
 
-class EmulatorApp(FastAPI):
-    """FastAPI at the top, with the service in front of its routing: every request outside the admin prefix is
+class FastApiApp(FastAPI):
+    """The FastAPI application create_app returns, with the Emulator in front of its routing: every request outside the admin prefix is
     answered by the AWS or runtime app before FastAPI sees it, and an admin request reaches FastAPI once the guard
-    has passed it and its body is read (emulator/service.py). The admin routes are added on the first admin request,
+    has passed it and its body is read (emulator/entry.py). The admin routes are added on the first admin request,
     on a worker thread: FastAPI spends about 80 ms building them (it imports pydantic.v1 to inspect parameters)."""
 
-    def __init__(self, *, service: Service) -> None:
+    def __init__(self, *, service: Emulator) -> None:
         super().__init__(
             title="sagemaker-emulator admin API",
             version=__version__,
@@ -97,10 +98,10 @@ async def internal_error(_request: Request, exc: Exception) -> Response:
     return Response(error_body(failure), status_code=failure.status, media_type="application/json")
 
 
-def admin_app(service: Service) -> ASGIApp:
+def admin_app(service: Emulator) -> ASGIApp:
     """The admin API of a service served without FastAPI at the top (the CLI's server, which answers AWS requests
     before FastAPI is even imported): built on its first admin request."""
-    return EmulatorApp(service=service).admin()
+    return FastApiApp(service=service).admin()
 
 
 def create_app(
@@ -109,9 +110,9 @@ def create_app(
     clock: Callable[[], float] = time.time,
     kinds: Sequence[ResourceKind] = KINDS,
     validator: RequestValidator | None = None,
-) -> EmulatorApp:
+) -> FastApiApp:
     """The FastAPI application serving `settings`. clock: the time source of creation times. kinds and validator: the
     resources served and the API model their requests are checked against (a test may serve a kind of its own)."""
-    app = EmulatorApp(service=build_service(settings, clock=clock, kinds=kinds, validator=validator))
+    app = FastApiApp(service=build_emulator(settings, clock=clock, kinds=kinds, validator=validator))
     app.service.load_admin = app.admin
     return app

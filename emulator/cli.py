@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from emulator.credentials import CredentialsError
-    from emulator.faults import FaultsFileError
+    from emulator.faults.rules import FaultsFileError
     from emulator.settings import LimitsFileError
     from emulator.store.database import DatabaseError
 

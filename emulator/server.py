@@ -1,4 +1,4 @@
-"""Running the app under uvicorn: the CLI's server (one process, or --workers N processes sharing one port and one
+"""Running the Emulator (emulator/entry.py) under uvicorn: the CLI's server (one process, or --workers N processes sharing one port and one
 database), and a server inside another Python process (a test session: uvicorn in a thread on a port the OS picks)."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import uvicorn
 from pydantic import SecretStr
 from uvicorn.supervisors import Multiprocess
 
+from emulator.entry import Emulator, build_emulator
 from emulator.logs import configure_logging
 from emulator.protocol import uvicorn_config as protocol_config
 from emulator.protocol.asgi import ASGIApp, Receive, Scope, Send
-from emulator.service import Service, build_service
 from emulator.settings import AdminMode, Settings
 from emulator.store.database import Database, plain_sqlite_file
 from emulator.store.schema import SchemaGate
@@ -36,10 +36,10 @@ log = logging.getLogger("emulator")
 CANCELLED_GRACE_SECONDS = 2.0
 
 
-def served_app(settings: Settings) -> Service:
+def cli_emulator(settings: Settings) -> Emulator:
     """What the CLI serves: the service of create_app's application, with the FastAPI admin API loaded on the first
     admin request, so that the server answers AWS requests without waiting to import FastAPI."""
-    service = build_service(settings)
+    service = build_emulator(settings)
 
     def load_admin() -> ASGIApp:
         from emulator.app import admin_app  # FastAPI is imported here, on that request's worker thread
@@ -50,11 +50,11 @@ def served_app(settings: Settings) -> Service:
     return service
 
 
-def app_factory() -> Service:
+def app_factory() -> Emulator:
     """The app of one worker process (uvicorn calls this by its import string)."""
     settings = Settings.model_validate_json(os.environ[WORKER_SETTINGS_ENV])
     configure_logging(level=settings.log_level, log_format=settings.log_format)
-    return served_app(settings)
+    return cli_emulator(settings)
 
 
 def worker_settings_json(settings: Settings) -> str:
@@ -135,7 +135,7 @@ def serve(settings: Settings) -> int:
     check_port(settings.host, settings.port)
     if settings.workers > 1:
         return serve_workers(settings)
-    app = served_app(settings)
+    app = cli_emulator(settings)
     log_database(settings)
     log.log(*admin_access_line(settings, app.admin_mode))
     # lifespan: the service leaves the live processes as the server stops (emulator/admin/processes.py).
@@ -171,7 +171,7 @@ def serve_workers(settings: Settings) -> int:
 
 
 class ClosableApp(Protocol):
-    """An ASGI app that releases its threads and connections on close(): create_app's, or served_app's."""
+    """An ASGI app that releases its threads and connections on close(): create_app's, or cli_emulator's."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
@@ -226,7 +226,7 @@ class InProcessServer(uvicorn.Server):
         for connection in list(self.server_state.connections):
             connection.shutdown()
         # Idle keep-alive connections close at once; a request still running gets the grace period, then is ended
-        # as uvicorn ends it (emulator/protocol/runtime.py answers one waiting on a model server).
+        # as uvicorn ends it (emulator/runtime/rest_json.py answers one waiting on a model server).
         deadline = time.monotonic() + grace_seconds(self.config)
         while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
@@ -270,5 +270,5 @@ def serving(app: ClosableApp, settings: Settings, *, start_timeout: float = 10) 
 @contextmanager
 def running_emulator(settings: Settings, *, start_timeout: float = 10) -> Iterator[str]:
     """The CLI's app for `settings` served on settings.host and a free port until the block ends; yields the endpoint URL."""
-    with serving(served_app(settings), settings, start_timeout=start_timeout) as url:
+    with serving(cli_emulator(settings), settings, start_timeout=start_timeout) as url:
         yield url

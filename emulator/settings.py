@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
-from emulator.faults import FaultConfig, load_faults_file
-from emulator.model_servers import checked_urls
+from emulator.faults.rules import FaultConfig, load_faults_file
+from emulator.runtime.model_servers import checked_urls
 from emulator.timeouts import DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT
 
 DEFAULT_DATABASE_FILE = "sagemaker-emulator.db"
@@ -181,13 +181,13 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=10, ge=0, description="seconds a stop waits for requests in flight before ending them"
     )
-    # Fault injection (emulator/faults.py), off unless rules are given: a file, and/or JSON in the env var.
+    # Fault injection (emulator/faults/rules.py), off unless rules are given: a file, and/or JSON in the env var.
     faults_file: Path | None = Field(default=None, description="TOML or JSON file with fault-injection rules")
     faults: Annotated[FaultConfig | None, NoDecode] = Field(
         default=None, description='fault-injection rules as JSON, {"seed": 7, "rules": [...]}'
     )
     fault_seed: int | None = Field(default=None, description="seed for probability rules (repeatable faults)")
-    # SageMaker Runtime (emulator/model_servers.py): the model server answering for each image; none: the echo.
+    # SageMaker Runtime (emulator/runtime/model_servers.py): the model server answering for each image; none: the echo.
     model_servers: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description='JSON object of container image to model server URL, "*" for every other image,'

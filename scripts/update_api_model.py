@@ -204,8 +204,8 @@ def main() -> int:
     runtime_changed = any(line.startswith("sagemaker-runtime ") for line in lines)
     if runtime_changed:
         print(
-            "\nThe runtime's checked-in shapes (emulator/shapes/runtime.py) are copied by hand: bring them to the new"
-            " model (tests/test_runtime_shapes.py says where they differ), and the headers in emulator/protocol/runtime.py."
+            "\nThe runtime's checked-in shapes (emulator/runtime/runtime_shapes.py) are copied by hand: bring them to the new"
+            " model (tests/test_runtime_shapes.py says where they differ), and the headers in emulator/runtime/rest_json.py."
         )
     if args.dry_run:
         return 0

@@ -88,7 +88,7 @@ def test_settings_in_force(make_settings: Any, database_url: str, tmp_path: Path
 
 def test_settings_never_show_a_database_password() -> None:
     settings = Settings(database_url="postgresql+psycopg://emulator:s3cret@db:5432/emulator")
-    shown = settings_in_force(settings, Deps(store=None, limits=Limits()), admin_mode="off")  # type: ignore[arg-type]
+    shown = settings_in_force(settings, Deps(store=None, shared=None, limits=Limits()), admin_mode="off")  # type: ignore[arg-type]
     assert shown["database_url"] == "postgresql+psycopg://emulator:***@db:5432/emulator"
     assert "s3cret" not in str(shown)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.operations import HANDLERS
-from emulator.protocol.runtime import INVOKE, STREAM
+from emulator.runtime.rest_json import INVOKE, STREAM
 from tests.support import running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"

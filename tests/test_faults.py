@@ -12,7 +12,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.faults import FaultConfig, FaultRule
+from emulator.faults.rules import FaultConfig, FaultRule
 from emulator.shapes.generated import OPERATIONS
 from tests.support import aws_post, running_server, sagemaker_client, server_process
 
@@ -291,7 +291,7 @@ def test_rules_naming_operations_that_cannot_match_are_refused(
 
 
 def test_an_unknown_operation_in_a_faults_file_stops_the_start(tmp_path: Path) -> None:
-    from emulator.faults import FaultsFileError, load_faults_file
+    from emulator.faults.rules import FaultsFileError, load_faults_file
 
     faults_file = tmp_path / "faults.toml"
     faults_file.write_text('[[rules]]\naction = "throttle"\noperations = ["InvokeEndpoints"]\n')

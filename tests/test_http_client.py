@@ -1,4 +1,4 @@
-"""The proxy's HTTP/1.1 client (emulator/http_client.py) against real servers on 127.0.0.1 that answer byte for byte
+"""The proxy's HTTP/1.1 client (emulator/runtime/http_client.py) against real servers on 127.0.0.1 that answer byte for byte
 as the test writes them: kept-alive connections are reused, answers of every framing are read whole or piece by
 piece, a pooled connection the server dropped is replaced, and every way an answer can fail is one HttpError."""
 
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 import uvloop
 
-from emulator.http_client import Broken, ConnectFailed, HttpClient, Response, TimedOut, TooLarge, encode_request
+from emulator.runtime.http_client import Broken, ConnectFailed, HttpClient, Response, TimedOut, TooLarge, encode_request
 from tests.support import free_port
 
 T = TypeVar("T")

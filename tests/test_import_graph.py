@@ -9,9 +9,28 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "emulator"
 # A layer may import only layers after it in this list (and the modules that belong to no layer).
 LAYERS = ["protocol", "admin", "operations", "resources", "store"]
+# Feature folders hold modules of several layers: each module's layer, as if it lived in that layer's folder.
+FEATURE_LAYERS = {
+    "emulator.runtime.rest_json": "protocol",
+    "emulator.runtime.eventstream": "protocol",
+    "emulator.runtime.runtime_api": "admin",
+    "emulator.runtime.runtime_sync": "admin",
+    "emulator.runtime.invoke": "operations",
+    "emulator.runtime.health": "operations",
+    "emulator.faults.fault_api": "admin",
+    "emulator.faults.fault_sync": "admin",
+}
+# Feature folders' modules that any layer may use.
+FEATURE_BOTTOM = {
+    "emulator.runtime.model_servers",
+    "emulator.runtime.http_client",
+    "emulator.runtime.canned",
+    "emulator.runtime.runtime_shapes",
+    "emulator.faults.rules",
+}
 TOP = {
     "emulator.app",
-    "emulator.service",
+    "emulator.entry",
     "emulator.server",
     "emulator.cli",
     "emulator.pytest_plugin",
@@ -42,6 +61,8 @@ def imports() -> dict[str, set[str]]:
 
 def layer(module: str) -> int | None:
     parts = module.split(".")
+    if module in FEATURE_LAYERS:
+        return LAYERS.index(FEATURE_LAYERS[module])
     return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else None
 
 
@@ -78,3 +99,13 @@ def test_no_import_cycles() -> None:
     for module in graph:
         walk(module, [module])
     assert cycles == []
+
+
+def test_every_module_of_a_feature_folder_has_its_layer() -> None:
+    features = {m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"]) and m.count(".") == 2}
+    assert features == set(FEATURE_LAYERS) | FEATURE_BOTTOM
+
+
+def test_no_two_modules_share_a_file_name() -> None:
+    names = [path.name for path in PACKAGE.rglob("*.py") if path.name != "__init__.py"]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

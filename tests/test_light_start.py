@@ -23,11 +23,11 @@ SCRIPT = textwrap.dedent(
 
     import boto3
 
-    from emulator.server import served_app, serving
+    from emulator.server import cli_emulator, serving
     from emulator.settings import Settings
 
     settings = Settings(database_url=sys.argv[1], host="127.0.0.1", port=0)
-    app = served_app(settings)
+    app = cli_emulator(settings)
     heavy = ("sqlalchemy", "fastapi", "starlette")
     loaded = lambda: sorted(m for m in sys.modules if m.split(".")[0] in heavy)
     with serving(app, settings) as endpoint:

@@ -78,12 +78,12 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys, urllib.request
 
-    from emulator.server import served_app, serving
+    from emulator.server import cli_emulator, serving
     from emulator.settings import Settings
 
     settings = Settings(database_url=sys.argv[1], host="127.0.0.1", port=0, check_model_data=True,
                         s3_endpoint_url=sys.argv[2])
-    app = served_app(settings)
+    app = cli_emulator(settings)
 
     def create(name, container):
         body = json.dumps({"ModelName": name, "PrimaryContainer": container}).encode()
@@ -123,9 +123,9 @@ def test_boto3_is_imported_by_the_first_check_not_at_start_up(tmp_path: Path) ->
 def test_with_the_checks_off_no_model_data_module_is_loaded(tmp_path: Path) -> None:
     script = (
         "import sys\n"
-        "from emulator.server import served_app\n"
+        "from emulator.server import cli_emulator\n"
         "from emulator.settings import Settings\n"
-        f"served_app(Settings(database_url='sqlite:///{tmp_path / 'e.db'}')).close()\n"
+        f"cli_emulator(Settings(database_url='sqlite:///{tmp_path / 'e.db'}')).close()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('emulator.model_data', 'boto3', 'botocore'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

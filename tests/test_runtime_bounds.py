@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from emulator.model_servers import MAX_ANSWER_BYTES
+from emulator.runtime.model_servers import MAX_ANSWER_BYTES
 from tests.model_server import connections_to, linux_sockets, model_server
 from tests.support import http, running_server, sagemaker_client, server_process
 from tests.test_runtime import IMAGE, deploy, runtime_client

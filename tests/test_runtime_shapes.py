@@ -8,8 +8,8 @@ import botocore.session
 import pytest
 
 from emulator.errors import InternalFailure
-from emulator.protocol.runtime import INVOKE, STREAM
-from emulator.shapes.runtime import OUTPUT_HEADERS, SHAPES, answer_members, runtime_validator
+from emulator.runtime.rest_json import INVOKE, STREAM
+from emulator.runtime.runtime_shapes import OUTPUT_HEADERS, SHAPES, answer_members, runtime_validator
 
 
 def source_shapes() -> Any:

@@ -14,7 +14,7 @@ import pytest
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import EventStreamError
 
-from emulator.protocol.eventstream import event, exception
+from emulator.runtime.eventstream import event, exception
 from tests.model_server import connections_to, linux_sockets, model_server
 from tests.support import running_server, sagemaker_client
 from tests.test_runtime import IMAGE, deploy, error_of, runtime_client

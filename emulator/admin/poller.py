@@ -1,7 +1,7 @@
 """One background thread per process that keeps its copies of what is shared through the store up to date: every
 POLL_SECONDS it runs each kept thing's `poll` on an event loop of its own (the store's methods are coroutines), so
-no request ever reads the shared thing from the database. Fault rules (emulator/admin/fault_sync.py) and the
-runtime's canned answers and model server table (emulator/admin/runtime_sync.py) are kept this way, by one thread
+no request ever reads the shared thing from the database. Fault rules (emulator/faults/fault_sync.py) and the
+runtime's canned answers and model server table (emulator/runtime/runtime_sync.py) are kept this way, by one thread
 with one database connection. The thread also keeps this process's row among the live processes
 (emulator/admin/processes.py): registered before its first poll, written after a round that applied a new version
 (which an admin change made in another process waits for) and as a heartbeat, deleted when it stops."""

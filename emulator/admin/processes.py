@@ -2,7 +2,7 @@
 change of the shared configuration (fault rules, canned answers, the model server table) return only once every
 live process honours it.
 
-Each process has a row (emulator/store/processes.py): a heartbeat and, per configuration, the version it applied.
+Each process has a row (emulator/store/process_rows.py): a heartbeat and, per configuration, the version it applied.
 Its poller thread (emulator/admin/poller.py) writes the row after a poll that applied a new version (the
 acknowledgement) and at least every HEARTBEAT_SECONDS; a process that stops deletes it. An admin change stores the
 new version, applies it in its own process, then waits (polling the rows, asleep on the event loop in between) until
@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from emulator.store.store import Store
+from emulator.store.shared_config import SharedConfig
 
 log = logging.getLogger("emulator.processes")
 
@@ -41,7 +41,7 @@ def _ms(seconds: float) -> int:
 
 
 class Processes:
-    def __init__(self, *, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, store: SharedConfig, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock  # wall clock: heartbeats are compared across processes, and machines for replicas
         self.id = uuid.uuid4().hex

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from emulator import __version__
-from emulator.admin.fault_sync import FaultSync
-from emulator.admin.faults import faults_router
 from emulator.admin.guard import ADMIN_PREFIX
 from emulator.admin.info import info_router
-from emulator.admin.runtime import runtime_router
-from emulator.admin.runtime_sync import RuntimeSync
 from emulator.admin.state import state_router
+from emulator.faults.fault_api import faults_router
+from emulator.faults.fault_sync import FaultSync
 from emulator.operations.context import Deps
+from emulator.runtime.runtime_api import runtime_router
+from emulator.runtime.runtime_sync import RuntimeSync
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator
 

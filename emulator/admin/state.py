@@ -9,11 +9,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from emulator.admin.runtime_sync import RuntimeSync
 from emulator.admin.snapshot import from_document, to_document, unserved_message
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps
 from emulator.regions import MAX_REGION_LENGTH, REGION
+from emulator.runtime.runtime_sync import RuntimeSync
 from emulator.settings import Settings
 from emulator.shapes.validate import RequestValidator
 from emulator.store.records import UnservedKinds

@@ -7,16 +7,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from emulator.canned import CannedStore
-from emulator.faults import FaultInjector
-from emulator.model_servers import ModelServers
+from emulator.faults.rules import FaultInjector
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
+from emulator.runtime.canned import CannedStore
+from emulator.runtime.model_servers import ModelServers
 from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
-from emulator.store.store import Store
+from emulator.store.resource_store import ResourceStore
+from emulator.store.shared_config import SharedConfig
 
-if TYPE_CHECKING:  # imported by build_service only when the checks are on: start-up is measured
+if TYPE_CHECKING:  # imported by build_emulator only when the checks are on: start-up is measured
     from emulator.model_data.checks import ModelDataChecks
 
 
@@ -35,7 +36,10 @@ class RequestContext:
 
 @dataclass(frozen=True, slots=True)
 class Deps:
-    store: Store
+    # The resources (emulator/store/resource_store.py).
+    store: ResourceStore
+    # What every process applies alike: fault rules, the runtime's tables (emulator/store/shared_config.py).
+    shared: SharedConfig
     limits: Limits
     clock: Callable[[], float] = field(default=time.time)
     # create_app passes the key from settings; the default only serves Deps built by hand.
@@ -45,9 +49,9 @@ class Deps:
     kinds: Mapping[str, ResourceKind] = field(default_factory=dict)
     # How long an endpoint's Creating, Updating and Deleting last (emulator/resources/endpoint.py).
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
-    # Who answers InvokeEndpoint for each image (emulator/model_servers.py); empty: the echo.
+    # Who answers InvokeEndpoint for each image (emulator/runtime/model_servers.py); empty: the echo.
     model_servers: ModelServers = field(default_factory=ModelServers)
-    # Canned InvokeEndpoint answers set by tests (emulator/canned.py); checked before any model server.
+    # Canned InvokeEndpoint answers set by tests (emulator/runtime/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
     model_data: ModelDataChecks | None = None

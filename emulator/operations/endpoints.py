@@ -14,7 +14,6 @@ import orjson
 
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
-from emulator.operations.health import ping_failure
 from emulator.operations.resources import insert, list_page
 from emulator.resources.endpoint import (
     IN_PROGRESS,
@@ -32,6 +31,7 @@ from emulator.resources.endpoint import (
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG, first_duplicate, non_unique
 from emulator.resources.kind import ResourceKind
 from emulator.resources.model import MODEL
+from emulator.runtime.health import ping_failure
 from emulator.store.records import LifecycleChange, ListQuery, StoredResource
 
 # Compare-and-set rounds before giving up: each lost round means another call changed the endpoint meanwhile.

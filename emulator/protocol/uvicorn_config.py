@@ -34,7 +34,7 @@ def uvicorn_config(
     **options: Any,
 ) -> uvicorn.Config:
     """httptools (h11 where it is missing) with a header deadline, uvloop where installed, our keep-alive.
-    lifespan "on": the app is told when the server stops (the CLI's servers, emulator/service.py)."""
+    lifespan "on": the app is told when the server stops (the CLI's servers, emulator/entry.py)."""
     config = uvicorn.Config(
         app,
         http=fastest_protocol(),

@@ -114,7 +114,7 @@ class EndpointState:
     capture: the deployed config's DataCaptureConfig as DescribeEndpoint shows it, or None.
     extras: the deployed config's other members DescribeEndpoint shows (config_extras), or None.
     health: the change deploys containers whose ping health check is still to run, as the change ends
-    (emulator/operations/health.py): CreateEndpoint and UpdateEndpoint answer without waiting on a model server.
+    (emulator/runtime/health.py): CreateEndpoint and UpdateEndpoint answer without waiting on a model server.
     """
 
     config: str

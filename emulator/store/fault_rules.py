@@ -1,5 +1,5 @@
 """The fault-injection rules' SQL, written once for both databases: the shared rules (one versioned row) and the
-per-rule counters of the version in force. What a rule means is emulator/faults.py's business, not the store's: a
+per-rule counters of the version in force. What a rule means is emulator/faults/rules.py's business, not the store's: a
 count is handed the decision as a function of the counts."""
 
 from __future__ import annotations

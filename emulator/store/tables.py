@@ -66,7 +66,7 @@ resource_counts = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Fault-injection rules set at run time, shared by every process on the database (emulator/admin/fault_sync.py): one row
+# Fault-injection rules set at run time, shared by every process on the database (emulator/faults/fault_sync.py): one row
 # (id 1), its version raised by every change, so a process notices a change by reading one integer.
 fault_config = Table(
     "fault_config",
@@ -87,7 +87,7 @@ fault_counters = Table(
     Column("injected", BigInteger, nullable=False),
 )
 
-# SageMaker Runtime's run-time configuration, shared by every process on the database (emulator/admin/runtime_sync.py):
+# SageMaker Runtime's run-time configuration, shared by every process on the database (emulator/runtime/runtime_sync.py):
 # one row (id 1) whose version every change of the model server table or of the canned answers raises, so a process
 # notices a change by reading one integer.
 runtime_config = Table(

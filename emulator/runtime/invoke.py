@@ -1,6 +1,6 @@
 """SageMaker Runtime's InvokeEndpoint: the endpoint in the caller's account and region, deployed and serving, one of
 its production variants (by current weight, or the one TargetVariant names), and what answers for that variant:
-the model server configured for its image (emulator/model_servers.py), else the echo (the request's body, content
+the model server configured for its image (emulator/runtime/model_servers.py), else the echo (the request's body, content
 type and custom attributes come back, as from a model that returns its input).
 
 The endpoint is read as a describe that counts nothing would read it: an invocation never moves a lifecycle.
@@ -15,9 +15,13 @@ from typing import Any
 
 import orjson
 
-from emulator.canned import CannedAnswer
 from emulator.errors import ModelError, ValidationError, ValidationException
-from emulator.model_servers import (
+from emulator.operations.context import Deps, RequestContext
+from emulator.operations.endpoints import current
+from emulator.resources.endpoint_config import ENDPOINT_CONFIG
+from emulator.resources.model import MODEL
+from emulator.runtime.canned import CannedAnswer
+from emulator.runtime.model_servers import (
     MAX_ANSWER_BYTES,
     ModelStream,
     ModelStreamBroken,
@@ -25,10 +29,6 @@ from emulator.model_servers import (
     ModelTooLarge,
     ModelUnreachable,
 )
-from emulator.operations.context import Deps, RequestContext
-from emulator.operations.endpoints import current
-from emulator.resources.endpoint_config import ENDPOINT_CONFIG
-from emulator.resources.model import MODEL
 
 # What an endpoint serves while in these statuses: an update keeps the deployed variants serving until it ends, and
 # one that failed leaves them serving (AWS rolls a failed update back); a create that failed deployed nothing.
@@ -296,7 +296,7 @@ async def route(
         keys = deps.canned.candidates(
             account_id=ctx.account_id, region=ctx.region, endpoint_name=request.endpoint_name, variant=name
         )
-        taken = await deps.store.take_canned(keys) if keys else None
+        taken = await deps.shared.take_canned(keys) if keys else None
         if taken is not None:
             canned = CannedAnswer.model_validate_json(taken)
             if not 200 <= canned.status < 300:

@@ -1,5 +1,5 @@
 """/_emulator/answers and /_emulator/modelservers: what answers InvokeEndpoint, changed on a running server. Both are
-kept in the store, so every worker and replica on the database serves the same (emulator/admin/runtime_sync.py)."""
+kept in the store, so every worker and replica on the database serves the same (emulator/runtime/runtime_sync.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import RootModel, field_validator
 
-from emulator.admin.runtime_sync import RuntimeSync
-from emulator.canned import NAME_PATTERN, CannedAnswers
-from emulator.model_servers import checked_urls
+from emulator.runtime.canned import NAME_PATTERN, CannedAnswers
+from emulator.runtime.model_servers import checked_urls
+from emulator.runtime.runtime_sync import RuntimeSync
 
 
 class ModelServerTable(RootModel[dict[str, str]]):

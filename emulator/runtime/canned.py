@@ -4,7 +4,7 @@ answers is only ever what a test set.
 
 The answers live in the store (emulator/store/runtime_config.py), shared by every process on the database, and each
 is taken there: a queued answer is given once, whichever worker or replica the invocation reaches. CannedStore is
-this process's index of which endpoints have answers, kept current by emulator/admin/runtime_sync.py, so an
+this process's index of which endpoints have answers, kept current by emulator/runtime/runtime_sync.py, so an
 invocation asks the store only for an endpoint that has some, and reads `active` alone while none has.
 """
 

@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import emulator.runtime.eventstream as eventstream
 from emulator.errors import (
     AwsError,
     InternalFailure,
@@ -24,16 +25,15 @@ from emulator.errors import (
     ValidationError,
     ValidationException,
 )
-from emulator.model_servers import ModelStreamBroken
 from emulator.operations.context import Deps, RequestContext
-from emulator.operations.invoke import Answer, Invocation, StreamedAnswer, invoke_endpoint, invoke_endpoint_stream
-from emulator.protocol import eventstream
 from emulator.protocol.asgi import Receive, Scope, Send
 from emulator.protocol.auth import CallerResolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.protocol.wire import RequestIds, error_body
-from emulator.shapes.runtime import answer_members, runtime_validator
+from emulator.runtime.invoke import Answer, Invocation, StreamedAnswer, invoke_endpoint, invoke_endpoint_stream
+from emulator.runtime.model_servers import ModelStreamBroken
+from emulator.runtime.runtime_shapes import answer_members, runtime_validator
 
 # The app routes every path under this prefix here (emulator/app.py): one startswith on the awsJson path's cost.
 RUNTIME_PREFIX = "/endpoints/"

@@ -1,4 +1,4 @@
-"""A pooled HTTP/1.1 client on asyncio, for the runtime's proxy to model servers (emulator/model_servers.py).
+"""A pooled HTTP/1.1 client on asyncio, for the runtime's proxy to model servers (emulator/runtime/model_servers.py).
 
 Why not httpx: measured on the project's machine, httpx spent 1.6-1.8 ms of CPU per proxied request (httpcore's
 anyio locks and cancel scopes, a poll of every pooled connection per request, and on Python 3.11 a getpid in each

@@ -8,7 +8,7 @@ Rules are matched in order; the first rule that fires decides. "Fires" means: th
 injections left. Every matching request counts towards every-Nth, so `every = 3` fails the 3rd, 6th, ... match.
 A seed makes the probability draws repeatable: the same requests in the same order get the same faults.
 
-Rules live in the store once a process has published or adopted them (emulator/admin/fault_sync.py): then every
+Rules live in the store once a process has published or adopted them (emulator/faults/fault_sync.py): then every
 worker and replica applies the same rules, and every-Nth and `times` count across all of them, one store write
 per matching request (only while rules are set). Probability draws stay each process's own.
 """
@@ -33,8 +33,8 @@ from emulator.errors import (
     ServiceUnavailable,
     ThrottlingException,
 )
+from emulator.runtime.runtime_shapes import OPERATIONS as RUNTIME_OPERATIONS
 from emulator.shapes.generated import OPERATIONS as SAGEMAKER_OPERATIONS
-from emulator.shapes.runtime import OPERATIONS as RUNTIME_OPERATIONS
 
 # fail-endpoint is no error of the request: the CreateEndpoint or UpdateEndpoint it matches succeeds, and the
 # endpoint it starts ends Failed (emulator/operations/endpoints.py asks for it with `endpoint_failure`).

@@ -1,10 +1,10 @@
 """Who answers an invocation: a real model server per container image, reached over HTTP as SageMaker reaches a
 container (`GET /ping`, `POST /invocations`), or nobody (the runtime's echo).
 
-One pool of kept-alive connections per process (emulator/http_client.py), made on first use on the serving loop:
+One pool of kept-alive connections per process (emulator/runtime/http_client.py), made on first use on the serving loop:
 the proxy costs a request on an open connection, not a handshake. It is closed on that loop when the loop ends, or
 by close() while it still runs. The table can be replaced at run time (the admin API, for every process:
-emulator/admin/runtime_sync.py) and takes effect at the next invocation.
+emulator/runtime/runtime_sync.py) and takes effect at the next invocation.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from emulator.http_client import HttpClient, HttpError, Response, TimedOut, TooLarge
 from emulator.running_loop import running_loop
+from emulator.runtime.http_client import HttpClient, HttpError, Response, TimedOut, TooLarge
 
 # SageMaker's container contract: a model has 60 s to answer /invocations; /ping must answer within 2 s [AWS docs].
 # Both are deadlines for the whole answer, not for each byte of it.
@@ -107,7 +107,7 @@ class ModelServers:
         return self._client
 
     def close(self) -> None:
-        """Closes the pooled connections (Service.close, emulator/service.py), from any thread: on their loop if it
+        """Closes the pooled connections (Emulator.close, emulator/entry.py), from any thread: on their loop if it
         still runs; a loop that has ended closed them as it ended."""
         closer, self._client, self._closer = self._closer, None, None
         if closer is None or closer.done():

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from emulator.admin.fault_sync import FaultSync
-from emulator.faults import FaultConfig
+from emulator.faults.fault_sync import FaultSync
+from emulator.faults.rules import FaultConfig
 
 
 def faults_router(sync: FaultSync) -> APIRouter:

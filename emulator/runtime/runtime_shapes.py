@@ -1,6 +1,6 @@
 """The constraints of InvokeEndpoint's path and header members, copied from the pinned API model (botocore's
 sagemaker-runtime 2017-05-13 service-2.json; tests/test_runtime_shapes.py holds them equal). The body is not
-here: its size is the front end's check (emulator/protocol/runtime.py).
+here: its size is the front end's check (emulator/runtime/rest_json.py).
 
 The answers' header members too, with the header each travels in, for the answer check (check_answers): a header
 the SDK would not read as a member is a member it never gets."""

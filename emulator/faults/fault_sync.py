@@ -19,8 +19,8 @@ import threading
 from typing import Any
 
 from emulator.admin.processes import Processes
-from emulator.faults import FaultConfig, FaultInjector
-from emulator.store.store import Store
+from emulator.faults.rules import FaultConfig, FaultInjector
+from emulator.store.shared_config import SharedConfig
 
 # Start-up waits this long for the first poll (the database may be away): start-up rules are then stored before the
 # first request counts them (a request counted on the process's own counters before that would be counted again on
@@ -30,11 +30,11 @@ FIRST_POLL_WAIT_SECONDS = 2.0
 
 class FaultSync:
     what = "fault rules"
-    log = logging.getLogger("emulator.faults")
+    log = logging.getLogger("emulator.faults.rules")
     column = "fault_version"
 
     def __init__(
-        self, *, store: Store, injector: FaultInjector, startup: FaultConfig, processes: Processes | None = None
+        self, *, store: SharedConfig, injector: FaultInjector, startup: FaultConfig, processes: Processes | None = None
     ) -> None:
         self.store = store
         self.processes = processes

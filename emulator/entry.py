@@ -1,5 +1,7 @@
-"""The emulator as a plain ASGI app: AWS requests (awsJson1.1 on POST /) and SageMaker Runtime's (/endpoints/...)
-answered without FastAPI, admin requests under /_emulator guarded and read, then handed to the admin API.
+"""The entry object: `Emulator`, the plain ASGI app every request reaches first, built by `build_emulator(settings)`.
+AWS requests (awsJson1.1 on POST /) and SageMaker Runtime's (/endpoints/...) are answered without FastAPI; admin
+requests under /_emulator are guarded and read, then handed to the admin API. The rest of the top: emulator/app.py
+(create_app: the FastAPI application, this object in front of its routes) and emulator/server.py (uvicorn).
 
 The admin API is FastAPI (emulator/app.py). It is loaded on the first admin request, on a worker thread: importing
 FastAPI and building its routes costs about 0.25 s, which a server's start-up and an SDK's first call need not wait
@@ -13,24 +15,24 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from emulator.admin.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
 from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
-from emulator.admin.runtime_sync import RuntimeSync
-from emulator.canned import CannedStore
 from emulator.errors import AwsError
-from emulator.faults import FaultInjector
-from emulator.model_servers import ModelServers
+from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
+from emulator.faults.rules import FaultInjector
 from emulator.operations import KINDS, handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
 from emulator.protocol.asgi import ASGIApp, Message, Receive, Scope, Send
 from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
-from emulator.protocol.runtime import RUNTIME_OPERATIONS, RUNTIME_PREFIX, RuntimeApp
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources.kind import ResourceKind
+from emulator.runtime.canned import CannedStore
+from emulator.runtime.model_servers import ModelServers
+from emulator.runtime.rest_json import RUNTIME_OPERATIONS, RUNTIME_PREFIX, RuntimeApp
+from emulator.runtime.runtime_sync import RuntimeSync
 from emulator.settings import AdminMode, Settings
 from emulator.shapes.validate import RequestValidator
 from emulator.store import open_store
@@ -40,8 +42,8 @@ if TYPE_CHECKING:
     from emulator.model_data.checks import ModelDataChecks
 
 
-class Service:
-    """Everything a server answers. `load_admin` returns the handler of admitted admin requests (ones that passed the
+class Emulator:
+    """Everything a server answers: the one object every request reaches, whichever way it is served. `load_admin` returns the handler of admitted admin requests (ones that passed the
     guard, with their body read); whoever serves the admin API sets it (emulator/app.py)."""
 
     def __init__(
@@ -207,13 +209,13 @@ def model_data_checks(settings: Settings) -> ModelDataChecks | None:
     return ModelDataChecks(S3Reader.from_environment(setting=settings.s3_endpoint_url))
 
 
-def build_service(
+def build_emulator(
     settings: Settings,
     *,
     clock: Callable[[], float] = time.time,
     kinds: Sequence[ResourceKind] = KINDS,
     validator: RequestValidator | None = None,
-) -> Service:
+) -> Emulator:
     """clock: the time source of creation times. kinds and validator: the resources served and the API model their
     requests are checked against (the generated one by default; a test may serve a kind of its own)."""
     # Configuration errors first, before anything touches the database.
@@ -241,6 +243,7 @@ def build_service(
         store.schema.try_now()
     deps = Deps(
         store=store,
+        shared=store,
         limits=limits,
         clock=clock,
         tokens=PageTokens(settings.token_key),
@@ -280,7 +283,7 @@ def build_service(
     # A change of either returns once every live process on the database applied it (emulator/admin/processes.py).
     processes = Processes(store=store)
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config, processes=processes)
-    # The runtime's model server table and canned answers too (emulator/admin/runtime_sync.py).
+    # The runtime's model server table and canned answers too (emulator/runtime/runtime_sync.py).
     runtime_sync = RuntimeSync(
         store=store,
         servers=deps.model_servers,
@@ -297,7 +300,7 @@ def build_service(
         body_timeout=settings.request_body_timeout,
         check_answers=settings.check_answers,
     )
-    return Service(
+    return Emulator(
         aws=aws,
         runtime=runtime,
         guard=AdminGuard(mode=admin_mode, token=token, prefix=ADMIN_PREFIX),

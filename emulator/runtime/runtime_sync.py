@@ -1,6 +1,6 @@
 """SageMaker Runtime's run-time configuration, the same in every process on one database: `serve --workers N` and
 replicas. The model server table and the canned answers live in the store (emulator/store/runtime_config.py), as
-fault rules do (emulator/admin/fault_sync.py), and each process keeps its copy current the same way: its poller
+fault rules do (emulator/faults/fault_sync.py), and each process keeps its copy current the same way: its poller
 thread (emulator/admin/poller.py) reads the version every POLL_SECONDS and reloads the table and the index of
 canned answers when it grew. An invocation reads only `canned.active` (and the table) while no answer is set; it
 asks the store for an answer only for an endpoint that has some. A change made through this process's admin API
@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from emulator.admin.processes import Processes
-from emulator.canned import CannedAnswers, CannedStore
-from emulator.model_servers import ModelServers
+from emulator.runtime.canned import CannedAnswers, CannedStore
+from emulator.runtime.model_servers import ModelServers
 from emulator.store.runtime_config import RuntimeView
-from emulator.store.store import Store
+from emulator.store.shared_config import SharedConfig
 
 
 class RuntimeSync:
@@ -37,7 +37,7 @@ class RuntimeSync:
     def __init__(
         self,
         *,
-        store: Store,
+        store: SharedConfig,
         servers: ModelServers,
         canned: CannedStore,
         startup: Mapping[str, str],

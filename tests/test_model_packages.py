@@ -395,3 +395,42 @@ def test_the_aws_cli(endpoint: str, tmp_path: Path) -> None:
     assert cli("delete-model-package", "--model-package-name", f"{ARN}/g/1").returncode == 0
     missing = cli("describe-model-package", "--model-package-name", "g/1")
     assert f"ModelPackage {ARN}/g/1 does not exist." in missing.stderr
+
+
+def test_an_endpoint_of_a_package_model_is_answered_by_the_packages_model_server(make_settings: Any) -> None:
+    from tests.model_server import model_server
+    from tests.support import running_server, sagemaker_client
+
+    image = SPEC["Containers"][0]["Image"]
+    with model_server() as (model, _), running_server(make_settings(model_servers={image: model})) as url:
+        sm = sagemaker_client(url)
+        runtime = sagemaker_client(url, service="sagemaker-runtime")
+        sm.create_model_package_group(ModelPackageGroupName="g")
+        arn = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
+        sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+        sm.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"ModelPackageName": arn})
+        variant = {
+            "VariantName": "AllTraffic",
+            "ModelName": "m",
+            "InitialInstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+        }
+        sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[variant])
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="e", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+        deployed = sm.describe_endpoint(EndpointName="e")["ProductionVariants"][0]["DeployedImages"]
+        # The endpoint deploys the package's image.
+        assert [d["SpecifiedImage"] for d in deployed] == [image]
+        answer = runtime.invoke_endpoint(
+            EndpointName="e", Body=b'{"instances": [1, 2.5]}', ContentType="application/json"
+        )
+        assert json.loads(answer["Body"].read()) == {"predictions": [3, 6]}
+        # A pipeline whose second container names the package runs the package's container second.
+        sm.create_model(
+            ModelName="pipe", ExecutionRoleArn=ROLE, Containers=[{"Image": "echo"}, {"ModelPackageName": "g/1"}]
+        )
+        sm.create_endpoint_config(EndpointConfigName="pc", ProductionVariants=[{**variant, "ModelName": "pipe"}])
+        sm.create_endpoint(EndpointName="pe", EndpointConfigName="pc")
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="pe", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+        answer = runtime.invoke_endpoint(EndpointName="pe", Body=b'{"instances": [1]}', ContentType="application/json")
+        assert json.loads(answer["Body"].read()) == {"predictions": [3]}

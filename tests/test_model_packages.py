@@ -434,3 +434,40 @@ def test_an_endpoint_of_a_package_model_is_answered_by_the_packages_model_server
         sm.get_waiter("endpoint_in_service").wait(EndpointName="pe", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
         answer = runtime.invoke_endpoint(EndpointName="pe", Body=b'{"instances": [1]}', ContentType="application/json")
         assert json.loads(answer["Body"].read()) == {"predictions": [3]}
+
+
+def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp_path: Path) -> None:
+    import httpx
+
+    from emulator.settings import Settings
+    from tests.support import running_server, sagemaker_client
+
+    with running_server(make_settings()) as first:
+        sm = sagemaker_client(first)
+        sm.create_model_package_group(ModelPackageGroupName="G", Tags=[{"Key": "team", "Value": "ml"}])
+        versioned = sm.create_model_package(ModelPackageGroupName="G", InferenceSpecification=SPEC)["ModelPackageArn"]
+        sm.create_model_package(ModelPackageGroupName="G")
+        sm.update_model_package(ModelPackageArn=versioned, ModelApprovalStatus="Approved", ApprovalDescription="ok")
+        sm.add_tags(ResourceArn=versioned, Tags=[{"Key": "stage", "Value": "prod"}])
+        sm.create_model_package(ModelPackageName="Solo", Tags=[{"Key": "k", "Value": "v"}])
+        originals = [sm.describe_model_package(ModelPackageName=n) for n in ("G/1", "G/2", "Solo")]
+        snapshot = httpx.get(f"{first}/_emulator/state").json()
+        assert [p["model_package_name"] for p in snapshot["model_packages"]] == ["G/1", "G/2", "Solo"]
+    with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")) as second:
+        imported = httpx.put(f"{second}/_emulator/state", content=json.dumps(snapshot).encode())
+        assert imported.status_code == 200, imported.text
+        assert (imported.json()["imported_model_packages"], imported.json()["imported_model_package_groups"]) == (3, 1)
+        sm = sagemaker_client(second)
+        restored = [sm.describe_model_package(ModelPackageName=n) for n in ("G/1", "G/2", "Solo")]
+        for original, copy in zip(originals, restored, strict=True):
+            original.pop("ResponseMetadata")
+            copy.pop("ResponseMetadata")
+            assert copy == original
+        # Approval filters and numbering go on from the imported versions.
+        assert arns(sm.list_model_packages(ModelPackageGroupName="G", ModelApprovalStatus="Approved")) == [versioned]
+        assert sm.create_model_package(ModelPackageGroupName="g")["ModelPackageArn"] == f"{ARN}/g/3"
+        assert sm.list_tags(ResourceArn=versioned)["Tags"] == [{"Key": "stage", "Value": "prod"}]
+        bad = {**snapshot, "model_packages": [{"model_package_name": "G/x"}]}
+        refused = httpx.put(f"{second}/_emulator/state", content=json.dumps(bad).encode())
+        assert refused.status_code == 400
+        assert refused.json()["message"].startswith("model_packages[0]: ")

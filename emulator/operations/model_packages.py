@@ -23,6 +23,8 @@ from emulator.resources.model_package import (
     described,
     is_versioned,
     referable,
+    stored_request,
+    stored_rules,
     summarized,
     updated,
 )
@@ -189,7 +191,7 @@ async def expanded_model(definition: dict[str, Any], *, ctx: RequestContext, dep
 
 
 def snapshot_rules(request: dict[str, Any], limits: Limits) -> None:
-    create_rules(request)
+    stored_rules(request)
 
 
 MODEL_PACKAGE = ResourceKind(
@@ -202,7 +204,9 @@ MODEL_PACKAGE = ResourceKind(
     missing_text="ModelPackage {arn} does not exist.",
     # ListModelPackages' documented defaults: CreationTime, Ascending.
     default_sort_order="Ascending",
+    # A snapshot's entries are checked as the create requests that made them.
     rules=snapshot_rules,
+    create_request=stored_request,
     limit_field="max_model_packages",
     # [inferred] AWS's quota name for model packages is not published.
     limit_name="Number of model packages",

@@ -46,6 +46,11 @@ def no_references(request: dict[str, Any]) -> Iterable[tuple[str, str]]:
     return ()
 
 
+def named_request(kind: ResourceKind, name: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    """The create request of a stored resource: its name member and its definition."""
+    return {kind.name_member: name, **definition}
+
+
 def always_referable(name: str, status: str | None, arn: str) -> str | None:
     """A kind any existing resource of which another may name."""
     return None
@@ -122,6 +127,9 @@ class ResourceKind:
     # For kinds whose status is a member of their definition (a package's ModelApprovalStatus): definition -> the
     # status stored beside it, so List filters by it on an index.
     status_from: Callable[[dict[str, Any]], str | None] | None = None
+    # The create request a stored resource (a snapshot's entry: name, definition) was made by, which import checks
+    # as the wire would: (kind, name, definition) -> request.
+    create_request: Callable[[ResourceKind, Any, dict[str, Any]], dict[str, Any]] = named_request
     # A List summary as the kind answers it: (the generic summary, the stored name) -> the summary.
     summarized: Callable[[dict[str, Any], str], dict[str, Any]] = as_summarized
     # For kinds with a lifecycle: the member List and Describe carry the stored status in (EndpointStatus); List

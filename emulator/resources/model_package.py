@@ -85,6 +85,25 @@ def group_and_version(name: str) -> tuple[str, int] | None:
     return (group, int(version)) if slash else None
 
 
+def stored_request(kind: Any, name: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    """The create request a stored package was made by: a versioned one's names its group. Raises for a name that is
+    neither a package's nor '<group>/<version>'."""
+    approval = definition.get("ApprovalDescription")
+    if approval is not None and not (isinstance(approval, str) and len(approval) <= 1024):
+        raise ValidationException("ApprovalDescription must be a string of at most 1024 characters.")
+    if isinstance(name, str) and "/" in name:
+        group, _, version = name.partition("/")
+        if not (version.isascii() and version.isdigit() and len(version) <= 9 and int(version) >= 1):
+            raise ValidationException(f"A versioned model package is named <group>/<version>, not {name!r}.")
+        return {"ModelPackageGroupName": group, **definition}
+    return {"ModelPackageName": name, **definition}
+
+
+def stored_rules(request: dict[str, Any]) -> None:
+    """create_rules for a stored package: its tags may have been added to a version after its creation."""
+    create_rules({k: v for k, v in request.items() if k != "Tags"})
+
+
 def create_rules(request: dict[str, Any]) -> None:
     """AWS's rules for CreateModelPackage beyond the API model's constraints."""
     name, group = request.get("ModelPackageName"), request.get("ModelPackageGroupName")

@@ -280,7 +280,8 @@ def test_batch_describe(sm: Any) -> None:
     sm.create_model_package_group(ModelPackageGroupName="g")
     arn = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
     solo = sm.create_model_package(ModelPackageName="solo")["ModelPackageArn"]
-    answer = sm.batch_describe_model_package(ModelPackageArnList=[arn, solo, f"{ARN}/g/9"])
+    bare = sm.create_model_package(ModelPackageGroupName="g")["ModelPackageArn"]
+    answer = sm.batch_describe_model_package(ModelPackageArnList=[arn, solo, f"{ARN}/g/9", bare])
     summary = answer["ModelPackageSummaries"][arn]
     summary.pop("CreationTime")
     assert summary == {
@@ -297,6 +298,11 @@ def test_batch_describe(sm: Any) -> None:
             "ErrorResponse": f"Model package {solo} is not a versioned model package.",
         },
         f"{ARN}/g/9": {"ErrorCode": "ValidationException", "ErrorResponse": f"ModelPackage {ARN}/g/9 does not exist."},
+        # The summary's InferenceSpecification is required: a version registered without one cannot have one.
+        bare: {
+            "ErrorCode": "ValidationException",
+            "ErrorResponse": f"Model package {bare} has no InferenceSpecification.",
+        },
     }
 
 
@@ -379,7 +385,10 @@ def test_create_model_from_a_package(sm: Any) -> None:
 def test_the_aws_cli(endpoint: str, tmp_path: Path) -> None:
     cli = aws_cli(endpoint, tmp_path)
     cli("create-model-package-group", "--model-package-group-name", "g")
-    created = json.loads(cli("create-model-package", "--model-package-group-name", "g").stdout)
+    spec = json.dumps(SPEC)
+    created = json.loads(
+        cli("create-model-package", "--model-package-group-name", "g", "--inference-specification", spec).stdout
+    )
     assert created == {"ModelPackageArn": f"{ARN}/g/1"}
     described = json.loads(cli("describe-model-package", "--model-package-name", f"{ARN}/g/1").stdout)
     assert described["ModelPackageVersion"] == 1

@@ -37,6 +37,8 @@ _ROUNDS = 20
 # [inferred] BatchDescribeModelPackage's error for an ARN it cannot describe; the API model gives only the shape.
 BATCH_ERROR_CODE = "ValidationException"
 NOT_VERSIONED_TEXT = "Model package {arn} is not a versioned model package."
+# The summary requires an InferenceSpecification, which a version registered without one does not have.
+NO_SPECIFICATION_TEXT = "Model package {arn} has no InferenceSpecification."
 
 
 def now_ms(deps: Deps) -> int:
@@ -149,10 +151,14 @@ async def batch_describe_model_package(*, request: dict[str, Any], ctx: RequestC
         elif not is_versioned(stored.name):
             errors[arn] = {"ErrorCode": BATCH_ERROR_CODE, "ErrorResponse": NOT_VERSIONED_TEXT.format(arn=arn)}
         else:
+            definition = orjson.loads(stored.definition)
+            if "InferenceSpecification" not in definition:
+                errors[arn] = {"ErrorCode": BATCH_ERROR_CODE, "ErrorResponse": NO_SPECIFICATION_TEXT.format(arn=arn)}
+                continue
             summaries[arn] = batch_summary(
                 name=stored.name,
                 arn=ctx.arn(MODEL_PACKAGE, stored.name),
-                definition=orjson.loads(stored.definition),
+                definition=definition,
                 creation_ms=stored.creation_ms,
             )
     out: dict[str, Any] = {"ModelPackageSummaries": summaries}

@@ -4,6 +4,7 @@
 --   list     <tag> <request body>
 --   mixed    <tag> <create template> <describe prefix> <count> <list body>
 --   describe_endpoint <tag> <name prefix> <count>
+--   describe_package <tag> <group> <count>  (DescribeModelPackage of <group>/1 .. <group>/<count>)
 --   deploy   <tag> <config template> <endpoint template>  (CreateEndpointConfig and CreateEndpoint in turn)
 --   invoke   <tag> <path> <content type> <body> <signed: 1 or 0>  (the same POST every time: a model server's
 --            /invocations directly, or SageMaker Runtime's /endpoints/<name>/invocations with the SigV4-shaped header)
@@ -58,6 +59,11 @@ local function describe_endpoint_request()
   return aws("DescribeEndpoint", string.format('{"EndpointName":"%s%d"}', describe_prefix, counter % describe_count))
 end
 
+local function describe_package_request()
+  counter = counter + 1
+  return aws("DescribeModelPackage", string.format('{"ModelPackageName":"%s/%d"}', describe_prefix, counter % describe_count + 1))
+end
+
 -- Odd steps create a config, even ones an endpoint (of a config made before the run): one deployment, two requests.
 local function deploy_request()
   deploy_step = deploy_step + 1
@@ -78,6 +84,8 @@ function init(args)
   elseif scenario == "list" then
     list_request = aws("ListModels", args[3])
   elseif scenario == "describe_endpoint" then
+    describe_prefix, describe_count = args[3], tonumber(args[4])
+  elseif scenario == "describe_package" then
     describe_prefix, describe_count = args[3], tonumber(args[4])
   elseif scenario == "deploy" then
     config_template, endpoint_template = args[3], args[4]
@@ -105,6 +113,8 @@ function request()
     return invoke_request
   elseif scenario == "describe_endpoint" then
     return describe_endpoint_request()
+  elseif scenario == "describe_package" then
+    return describe_package_request()
   elseif scenario == "deploy" then
     return deploy_request()
   end

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import fsync, invoke, profile
 from bench.load import WRK_MISSING, run_wrk, wrk_path
-from bench.seed import create_endpoints_over_http, create_over_http, post, seed_sqlite
+from bench.seed import create_endpoints_over_http, create_over_http, create_packages_over_http, post, seed_sqlite
 from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
 from bench.workload import (
     DESCRIBE_COUNT,
@@ -32,6 +32,8 @@ from bench.workload import (
     ENDPOINT_PREFIX,
     LIST_REQUEST,
     MIXED_LIST_REQUEST,
+    PACKAGE_COUNT,
+    PACKAGE_GROUP,
     compact,
     config_template,
     create_body,
@@ -40,8 +42,15 @@ from bench.workload import (
     seeded_name,
 )
 
-SCENARIOS = ("create", "describe", "mixed", "describe_endpoint", "deploy", "list_small", "list_big")
-FRESH = ("create", "describe", "mixed", "describe_endpoint", "deploy")  # on the servers whose start-ups are timed
+SCENARIOS = ("create", "describe", "mixed", "describe_endpoint", "deploy", "describe_package", "list_small", "list_big")
+FRESH = (
+    "create",
+    "describe",
+    "mixed",
+    "describe_endpoint",
+    "deploy",
+    "describe_package",
+)  # on the servers whose start-ups are timed
 # invoke runs on its own model server and emulator (bench/invoke.py), not on the floor or moto.
 ALL_SCENARIOS = (*SCENARIOS, "invoke")
 MB = 1024 * 1024
@@ -84,6 +93,8 @@ def wrk_args(scenario: str, tag: str) -> list[str]:
         return ["describe_endpoint", tag, ENDPOINT_PREFIX, str(ENDPOINT_COUNT)]
     if scenario == "deploy":
         return ["deploy", tag, config_template(), endpoint_template()]
+    if scenario == "describe_package":
+        return ["describe_package", tag, PACKAGE_GROUP, str(PACKAGE_COUNT)]
     return ["mixed", tag, create_template(), DESCRIBE_PREFIX, str(DESCRIBE_COUNT), compact(MIXED_LIST_REQUEST)]
 
 
@@ -101,6 +112,8 @@ def preflight(server: Server, scenario: str) -> str | None:
         checks.append(("ListModels", compact(page).encode()))
     if scenario == "describe_endpoint":
         checks.append(("DescribeEndpoint", compact({"EndpointName": f"{ENDPOINT_PREFIX}0"}).encode()))
+    if scenario == "describe_package":
+        checks.append(("DescribeModelPackage", compact({"ModelPackageName": f"{PACKAGE_GROUP}/1"}).encode()))
     if scenario == "deploy":
         name = f"bench-preflight-{scenario}"
         checks.append(("CreateEndpointConfig", config_template().replace("__NAME__", name).encode()))
@@ -185,6 +198,11 @@ def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerRep
                 create_over_http(server.url, [f"{DESCRIBE_PREFIX}{i}" for i in range(DESCRIBE_COUNT)])
             if scenario == "describe_endpoint" and kind != "floor":
                 create_endpoints_over_http(server.url, [f"{ENDPOINT_PREFIX}{i}" for i in range(ENDPOINT_COUNT)])
+            if scenario == "describe_package" and kind != "floor":
+                try:
+                    create_packages_over_http(server.url, PACKAGE_GROUP, PACKAGE_COUNT)
+                except RuntimeError as refused:  # moto_server may not serve the registry: preflight then says so
+                    report.notes.append(str(refused))
             measure(server, scenario, options, report)
             database = databases[kind]
             if scenario == "create" and database is not None:
@@ -252,7 +270,13 @@ def check_targets(
     def scen(report: ServerReport | None, scenario: str) -> dict[str, Any] | None:
         return None if report is None else report.scenarios.get(scenario)
 
-    for scenario, share in (("describe", 0.25), ("describe_endpoint", 0.25), ("create", 0.15)):
+    # DescribeModelPackage is a Describe like DescribeModel: held to the same share of the floor.
+    for scenario, share in (
+        ("describe", 0.25),
+        ("describe_endpoint", 0.25),
+        ("describe_package", 0.25),
+        ("create", 0.15),
+    ):
         if scenario not in scenarios:
             continue
         e, f = scen(emu, scenario), scen(floor, scenario)
@@ -362,6 +386,7 @@ def print_table(results: dict[str, Any]) -> None:
     servers: dict[str, dict[str, Any]] = results["servers"]
     labels = {
         "describe_endpoint": "describe_ep",
+        "describe_package": "describe_pkg",
         "list_small": f"list@{results['env']['small_store']}",
         "list_big": f"list@{results['env']['big_store']}",
     }

@@ -126,6 +126,33 @@ def create_endpoints_over_http(url: str, names: list[str]) -> None:
         conn.close()
 
 
+def create_packages_over_http(url: str, group: str, count: int) -> None:
+    """A model package group and `count` versions in it; raises on the first answer that is not a 200."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+    package = {
+        "ModelPackageGroupName": group,
+        "ModelPackageDescription": "bench",
+        "InferenceSpecification": {
+            "Containers": [
+                {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1", "ModelDataUrl": "s3://b/m"}
+            ],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        "CustomerMetadataProperties": {"team": "ml"},
+    }
+    try:
+        steps = [("CreateModelPackageGroup", json.dumps({"ModelPackageGroupName": group}).encode())]
+        steps += [("CreateModelPackage", json.dumps(package).encode())] * count
+        for operation, body in steps:
+            status, answer = post(conn, operation, body)
+            if status != 200:
+                raise RuntimeError(f"{operation} at {url} answered {status}: {answer[:300]!r}")
+    finally:
+        conn.close()
+
+
 def create_invoke_endpoint(url: str, name: str, *, polls: int = 50) -> None:
     """A model, a config and an endpoint all called `name`, described until InService (the emulator pings the model
     server when the endpoint is created); raises on an answer that is not a 200, or an endpoint that never serves."""

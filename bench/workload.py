@@ -71,6 +71,12 @@ CONFIG_REQUEST: dict[str, Any] = {
 ENDPOINT_REQUEST: dict[str, Any] = {"EndpointName": NAME_PLACEHOLDER, "EndpointConfigName": f"{ENDPOINT_PREFIX}0"}
 
 
+# DescribeModelPackage over this many versions of one group, registered over HTTP before the scenario; they are
+# described by their versioned names ('<group>/<version>'), as a deployment pipeline reads the version it deploys.
+PACKAGE_GROUP = "bench-packages"
+PACKAGE_COUNT = 100
+
+
 # InvokeEndpoint: one endpoint whose model server is the shipped example (examples/model_server/server.py), called
 # directly and through the emulator with the same body and content type. Ten instances of the toy linear model.
 INVOKE_ENDPOINT = "bench-invoke"

@@ -48,6 +48,11 @@ class ResourceLimitExceeded(AwsError):
     code = "ResourceLimitExceeded"
 
 
+class ConflictException(AwsError):
+    # SageMaker's answer to a change that conflicts with the resource's current state (the API model's 400).
+    code = "ConflictException"
+
+
 class ResourceNotFound(AwsError):
     code = "ResourceNotFound"
 

@@ -34,6 +34,12 @@ class Limits(BaseModel):
     )
     max_endpoint_configs: int | None = Field(default=None, ge=0, description="endpoint configs per account and region")
     max_endpoints: int | None = Field(default=None, ge=0, description="endpoints per account and region")
+    max_model_package_groups: int | None = Field(
+        default=None, ge=0, description="model package groups per account and region"
+    )
+    max_model_packages: int | None = Field(
+        default=None, ge=0, description="model packages (versions and unversioned) per account and region"
+    )
     # The API model allows at most 10 production variants; AWS's default quota is the same.
     max_variants_per_endpoint_config: int = Field(
         default=10, ge=1, le=10, description="production variants in one endpoint config"

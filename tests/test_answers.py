@@ -126,6 +126,40 @@ def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) 
         assert sm.describe_model_package_group(ModelPackageGroupName="g")["ModelPackageGroupStatus"] == "Completed"
         listed = sm.list_model_package_groups(NameContains="g")["ModelPackageGroupSummaryList"]
         assert [g["ModelPackageGroupDescription"] for g in listed] == ["models of g"]
+        specification = {
+            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://bucket/model.tar.gz", "Environment": {"K": "v"}}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+            "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"],
+        }
+        version = sm.create_model_package(
+            ModelPackageGroupName="g",
+            ModelPackageDescription="first",
+            InferenceSpecification=specification,
+            CustomerMetadataProperties={"a": "1"},
+            MetadataProperties={"CommitId": "abc"},
+            ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": "s3://b/s"}}},
+            Domain="MACHINE_LEARNING",
+            Task="CLASSIFICATION",
+            SamplePayloadUrl="s3://bucket/sample",
+            ModelLifeCycle={"Stage": "Development", "StageStatus": "InProgress"},
+        )["ModelPackageArn"]
+        solo = sm.create_model_package(
+            ModelPackageName="solo", InferenceSpecification=specification, CertifyForMarketplace=False, Tags=TAGS
+        )["ModelPackageArn"]
+        sm.update_model_package(ModelPackageArn=version, ModelApprovalStatus="Approved", ApprovalDescription="ok")
+        described_package = sm.describe_model_package(ModelPackageName=version)
+        assert (described_package["ModelPackageVersion"], described_package["ApprovalDescription"]) == (1, "ok")
+        assert sm.describe_model_package(ModelPackageName="solo")["ModelPackageName"] == "solo"
+        packages = sm.list_model_packages(ModelPackageType="Both")["ModelPackageSummaryList"]
+        assert [p["ModelPackageArn"] for p in packages] == [version, solo]
+        batch = sm.batch_describe_model_package(ModelPackageArnList=[version, solo])
+        assert list(batch["ModelPackageSummaries"]) == [version]
+        assert list(batch["BatchDescribeModelPackageErrorMap"]) == [solo]
+        sm.create_model(ModelName="packaged", PrimaryContainer={"ModelPackageName": version}, ExecutionRoleArn=ROLE)
+        assert sm.describe_model(ModelName="packaged")["PrimaryContainer"]["ModelPackageName"] == version
+        sm.delete_model_package(ModelPackageName=version)
+        sm.delete_model_package(ModelPackageName="solo")
         sm.delete_model_package_group(ModelPackageGroupName="g")
 
         arn = sm.describe_model(ModelName="m")["ModelArn"]

@@ -38,7 +38,7 @@ def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_s
     for kind in ("floor", "emulator"):
         report = results["servers"][kind]
         assert 0 < report["startup_median_s"] < 30
-        for scenario in ("create", "describe", "describe_endpoint", "deploy"):
+        for scenario in ("create", "describe", "describe_endpoint", "deploy", "describe_package"):
             result = report["scenarios"][scenario]
             assert result["requests"] > 0 and result["rps"] > 0
             assert result["non_2xx"] == 0 and result["socket_errors"] == 0

@@ -24,6 +24,14 @@ S3_SOURCE = {
 }
 
 
+def register_package(sm: Any) -> None:
+    """The approved version pkg/3 that container() names: CreateModel checks a package exists and is approved."""
+    sm.create_model_package_group(ModelPackageGroupName="pkg")
+    for _ in range(3):
+        arn = sm.create_model_package(ModelPackageGroupName="pkg")["ModelPackageArn"]
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+
+
 def container(hostname: str) -> dict[str, Any]:
     """A container with every member of the seeds' request syntax filled."""
     return {
@@ -61,6 +69,7 @@ TAGS = [{"Key": "team", "Value": "ml ops"}, {"Key": "ünïcode", "Value": "值"}
 
 
 def test_full_primary_container_round_trips_through_boto3(sm: Any) -> None:
+    register_package(sm)
     before = datetime.datetime.now(datetime.UTC)
     created = sm.create_model(
         ModelName="Full-Model", PrimaryContainer=container("primary"), Tags=TAGS, **FULL_DEFINITION
@@ -80,6 +89,7 @@ def test_full_primary_container_round_trips_through_boto3(sm: Any) -> None:
 
 
 def test_pipeline_of_containers_round_trips_through_boto3(sm: Any) -> None:
+    register_package(sm)
     containers = [container("first"), container("second")]
     sm.create_model(
         ModelName="pipeline",
@@ -94,6 +104,7 @@ def test_pipeline_of_containers_round_trips_through_boto3(sm: Any) -> None:
 
 
 def test_raw_http_round_trip_and_wire_details(endpoint: str) -> None:
+    register_package(sagemaker_client(endpoint))
     body = {"ModelName": "raw", "PrimaryContainer": container("raw"), "Tags": TAGS, **FULL_DEFINITION}
     created = aws_post(endpoint, "CreateModel", body)
     assert created.status_code == 200

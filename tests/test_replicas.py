@@ -132,3 +132,42 @@ def test_three_workers_on_one_sqlite_file(tmp_path: Path) -> None:
         results = create_concurrently(endpoints)
         # One port, three processes: each fresh client connection is accepted by whichever worker is free.
         check_outcome(results, endpoints * 3, url)
+
+
+VERSIONS = 50
+
+
+def register_concurrently(endpoints: list[str]) -> list[str]:
+    """50 CreateModelPackage calls into one group, all at once, spread round-robin over the endpoints."""
+    clients = [sagemaker_client(url) for url in endpoints]
+    clients[0].create_model_package_group(ModelPackageGroupName="Race")
+
+    def register(i: int) -> str:
+        arn: str = clients[i % len(clients)].create_model_package(ModelPackageGroupName="Race")["ModelPackageArn"]
+        return arn
+
+    with ThreadPoolExecutor(VERSIONS) as pool:
+        return list(pool.map(register, range(VERSIONS)))
+
+
+def check_versions(arns: list[str], endpoints: list[str]) -> None:
+    """Versions 1..50, each answered once, no gap, and every replica lists them all."""
+    prefix = "arn:aws:sagemaker:us-east-1:123456789012:model-package/race/"
+    assert sorted(int(arn.removeprefix(prefix)) for arn in arns) == list(range(1, VERSIONS + 1))
+    for url in endpoints:
+        pages = sagemaker_client(url).get_paginator("list_model_packages").paginate(ModelPackageGroupName="race")
+        listed = [s["ModelPackageVersion"] for page in pages for s in page["ModelPackageSummaryList"]]
+        assert sorted(listed) == list(range(1, VERSIONS + 1))
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="SAGEMAKER_EMULATOR_TEST_POSTGRES_URL is not set")
+def test_two_replicas_number_50_concurrent_versions_without_gap_or_duplicate() -> None:
+    with postgres_schema() as url, servers(2, "--database-url", url) as procs:
+        endpoints = [endpoint for endpoint, _ in procs]
+        check_versions(register_concurrently(endpoints), endpoints)
+
+
+def test_three_workers_number_50_concurrent_versions_without_gap_or_duplicate(tmp_path: Path) -> None:
+    with servers(1, "--database-url", sqlite_url(tmp_path), "--workers", "3") as procs:
+        endpoints = [endpoint for endpoint, _ in procs]
+        check_versions(register_concurrently(endpoints * 3), endpoints)

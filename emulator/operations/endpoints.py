@@ -14,6 +14,7 @@ import orjson
 
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
+from emulator.operations.model_packages import expanded_model
 from emulator.operations.resources import insert, list_page
 from emulator.resources.endpoint import (
     IN_PROGRESS,
@@ -78,7 +79,8 @@ async def deployment(
         model = await deps.store.get(ctx.scope(MODEL), model_name)
         if model is None:
             raise ValidationException(MODEL.missing_message(ctx.arn(MODEL, model_name)))
-        models[model_name.lower()] = orjson.loads(model.definition)
+        # A container naming a model package deploys the package's images.
+        models[model_name.lower()] = await expanded_model(orjson.loads(model.definition), ctx=ctx, deps=deps)
 
     def summaries(of: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [variant_summary(v, model=models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in of]

@@ -8,12 +8,12 @@ from typing import Any
 
 import orjson
 
-from emulator.errors import ResourceLimitExceeded, ValidationException
+from emulator.errors import ConflictException, ResourceLimitExceeded, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.tags import distinct_tags
 from emulator.operations.tokens import INVALID_TOKEN_MESSAGE
 from emulator.resources.kind import SORT_COLUMNS, ResourceKind, limit_message
-from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists
+from emulator.store.records import LimitReached, ListQuery, NewResource, ResourceExists, ResourceInUse, Scope
 
 # AWS documents no default page size for ListModels; 10 is what SageMaker documents for its other List operations.
 DEFAULT_PAGE_SIZE = 10
@@ -27,21 +27,35 @@ def target(kind: ResourceKind, *, request: dict[str, Any], operation: str, ctx: 
     value: str = request[kind.name_member]
     if not value.startswith("arn:") or operation not in kind.takes_arn:
         return value
-    prefix, _, name = value.rpartition("/")
-    if f"{prefix}/".lower() != ctx.arn(kind, ""):
+    return named_by(kind, value, ctx=ctx)
+
+
+def named_by(kind: ResourceKind, value: str, *, ctx: RequestContext) -> str:
+    """The name a name or an ARN means in the caller's account and region ('<group>/<n>' for a versioned ARN);
+    an ARN of another account, region or kind names nothing here: AWS's missing text, with it."""
+    if not value.startswith("arn:"):
+        return value
+    name = kind.name_in(value, account_id=ctx.account_id, region=ctx.region)
+    if name is None:
         raise ValidationException(kind.missing_message(value))
     return name
 
 
 async def check_references(kind: ResourceKind, request: dict[str, Any], *, ctx: RequestContext, deps: Deps) -> None:
-    """AWS's 'Could not find <label> "<arn>".' for the first resource the request names that does not exist.
+    """AWS's 'Could not find <label> "<arn>".' for the first resource the request names that does not exist, and
+    the named kind's refusal of one that exists but may not be named (a model package not approved).
 
     Checked before the insert, not with it: AWS too checks references only when a resource is created or updated,
     and lets the referenced resource be deleted afterwards."""
-    for arn_type, name in kind.references(request):
+    for arn_type, value in kind.references(request):
         other = deps.kinds[arn_type]
-        if await deps.store.get(ctx.scope(other), name) is None:
+        name = named_by(other, value, ctx=ctx)
+        stored = await deps.store.get(ctx.scope(other), name)
+        if stored is None:
             raise ValidationException(other.missing_message(ctx.arn(other, name)))
+        refusal = other.referable(stored.name, stored.status, ctx.arn(other, stored.name))
+        if refusal is not None:
+            raise ValidationException(refusal)
 
 
 async def create(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
@@ -65,6 +79,8 @@ async def insert(
     """Stores a checked create request: AWS's texts for a duplicate and for the kind's limit."""
     name = request[kind.name_member]
     definition = {k: request[k] for k in kind.definition_members if k in request}
+    if status is None and kind.status_from is not None:
+        status = kind.status_from(definition)
     tags = distinct_tags(request.get("Tags", []))
     resource = NewResource(
         scope=ctx.scope(kind),
@@ -112,7 +128,17 @@ def ms_bound(request: dict[str, Any], member: str) -> int | None:
     return None if value is None else ceil_ms(value)
 
 
-async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
+async def list_page(
+    kind: ResourceKind,
+    *,
+    request: dict[str, Any],
+    ctx: RequestContext,
+    deps: Deps,
+    filters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One page of List<plural>. `filters`: ListQuery fields of a kind's own filters (name_prefix, nested, status),
+    from its own List handler; they bind the NextToken too."""
+    filters = filters or {}
     wire = kind.list_wire
     sort = SORT_COLUMNS[request.get("SortBy", "CreationTime")]
     descending = request.get("SortOrder", kind.default_sort_order) == "Descending"
@@ -136,6 +162,8 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
     )
     if kind.status_member is not None:
         query += (sort, modified_before_ms, modified_from_ms, status)
+    if filters:
+        query += (sort, *sorted(filters.items()))
     cursor: tuple[str | int, int] | None = None
     if request.get("NextToken"):  # an empty token is no token, as SDK paginators treat it
         read = deps.tokens.read(request["NextToken"], query=query)
@@ -155,8 +183,8 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
             limit=request.get("MaxResults", DEFAULT_PAGE_SIZE),
             modified_before_ms=modified_before_ms,
             modified_from_ms=modified_from_ms,
-            status=status,
             with_definition=bool(from_definition),
+            **{"status": status, **filters},
         )
     )
     fixed = {k: v for k, v in kind.fixed_members.items() if k in wire.summary_members}
@@ -174,7 +202,7 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
             definition = orjson.loads(r.definition)
             summary.update((k, definition[k]) for k in from_definition if k in definition)
         summary.update(fixed)
-        summaries.append(summary)
+        summaries.append(kind.summarized(summary, r.name))
     out: dict[str, Any] = {wire.member: summaries}
     if more:
         last = page[-1]
@@ -185,5 +213,12 @@ async def list_page(kind: ResourceKind, *, request: dict[str, Any], ctx: Request
 
 async def delete(kind: ResourceKind, *, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> None:
     name = target(kind, request=request, operation=f"Delete{kind.noun}", ctx=ctx)
-    if not await deps.store.delete(ctx.scope(kind), name):
+    members = None
+    if kind.member_kind is not None:
+        members = Scope(kind=kind.member_kind, account_id=ctx.account_id, region=ctx.region)
+    try:
+        deleted = await deps.store.delete(ctx.scope(kind), name, unless_members=members)
+    except ResourceInUse:
+        raise ConflictException(kind.in_use_message(ctx.arn(kind, name))) from None
+    if not deleted:
         raise ValidationException(kind.missing_message(ctx.arn(kind, name)))

@@ -46,6 +46,21 @@ def no_references(request: dict[str, Any]) -> Iterable[tuple[str, str]]:
     return ()
 
 
+def named_request(kind: ResourceKind, name: Any, definition: dict[str, Any]) -> dict[str, Any]:
+    """The create request of a stored resource: its name member and its definition."""
+    return {kind.name_member: name, **definition}
+
+
+def always_referable(name: str, status: str | None, arn: str) -> str | None:
+    """A kind any existing resource of which another may name."""
+    return None
+
+
+def as_summarized(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    """A kind whose List summary is the generic one."""
+    return summary
+
+
 @dataclass(frozen=True, slots=True)
 class ApiModel:
     """The shapes and operations a kind's wire is read from: the generated API model, or a test's own."""
@@ -98,9 +113,25 @@ class ResourceKind:
     # The Limits field that caps how many a scope may hold (None: no cap), and how AWS's limit text names it.
     limit_field: str | None = None
     limit_name: str = ""
-    # The other resources a create request names, as (their kind's arn_type, name): the generic create checks each
-    # exists before it inserts, and answers that kind's missing text for the first missing one.
+    # The other resources a create request names, as (their kind's arn_type, name or ARN): the generic create checks
+    # each exists in the caller's account and region before it inserts, and answers that kind's missing text for the
+    # first missing one (with the ARN as sent, for an ARN of another account, region or kind).
     references: Callable[[dict[str, Any]], Iterable[tuple[str, str]]] = no_references
+    # Whether a resource of this kind that exists may be named by another's create: (name, stored status, ARN) -> the
+    # AWS text refusing it, or None (a model package not approved for deployment).
+    referable: Callable[[str, str | None, str], str | None] = always_referable
+    # The kind (arn_type) whose resources this one holds, named '<this one's name>/<n>' (a group's versions): Delete
+    # refuses with ConflictException and in_use_text while any is left, decided in the delete's transaction.
+    member_kind: str | None = None
+    in_use_text: str = 'Cannot delete {label} "{arn}": it still holds resources.'
+    # For kinds whose status is a member of their definition (a package's ModelApprovalStatus): definition -> the
+    # status stored beside it, so List filters by it on an index.
+    status_from: Callable[[dict[str, Any]], str | None] | None = None
+    # The create request a stored resource (a snapshot's entry: name, definition) was made by, which import checks
+    # as the wire would: (kind, name, definition) -> request.
+    create_request: Callable[[ResourceKind, Any, dict[str, Any]], dict[str, Any]] = named_request
+    # A List summary as the kind answers it: (the generic summary, the stored name) -> the summary.
+    summarized: Callable[[dict[str, Any], str], dict[str, Any]] = as_summarized
     # For kinds with a lifecycle: the member List and Describe carry the stored status in (EndpointStatus); List
     # summaries then also carry LastModifiedTime.
     status_member: str | None = None
@@ -174,6 +205,16 @@ class ResourceKind:
 
     def missing_message(self, arn: str) -> str:
         return self.missing_text.format(label=self.label, arn=arn, name=arn.rsplit("/", 1)[-1])
+
+    def in_use_message(self, arn: str) -> str:
+        return self.in_use_text.format(label=self.label, arn=arn, name=arn.rsplit("/", 1)[-1])
+
+    def name_in(self, arn: str, *, account_id: str, region: str) -> str | None:
+        """The name an ARN of this kind in this account and region names ('<group>/<n>' for a version), else None."""
+        head, slash, name = arn.partition("/")
+        if not slash or f"{head}/".lower() != self.arn(account_id=account_id, region=region, name=""):
+            return None
+        return name
 
     def limit(self, limits: Limits) -> int | None:
         return None if self.limit_field is None else getattr(limits, self.limit_field)

@@ -57,6 +57,13 @@ async def model_data_checks(*, request: dict[str, Any], ctx: Any, deps: Any) -> 
         await deps.model_data.check(request, region=ctx.region)
 
 
+def model_references(request: dict[str, Any]) -> list[tuple[str, str]]:
+    """The model packages the containers name (a name, an ARN or a versioned ARN)."""
+    containers = [request["PrimaryContainer"]] if "PrimaryContainer" in request else []
+    containers += request.get("Containers", [])
+    return [("model-package", c["ModelPackageName"]) for c in containers if "ModelPackageName" in c]
+
+
 def described_container(container: dict[str, Any]) -> dict[str, Any]:
     out = {"Mode": "SingleModel", **container}
     out.setdefault("Environment", {})
@@ -95,6 +102,7 @@ MODEL = ResourceKind(
     ),
     rules=model_rules,
     checks=model_data_checks,
+    references=model_references,
     limit_field="max_models",
     limit_name="Number of models",
     described=described_model,

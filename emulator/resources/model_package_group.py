@@ -19,4 +19,11 @@ MODEL_PACKAGE_GROUP = ResourceKind(
     # A group is usable at once: Completed from its creation. CreatedBy is required in Describe; a caller that is no
     # Studio user profile has none of its members.
     fixed_members={"ModelPackageGroupStatus": "Completed", "CreatedBy": {}},
+    limit_field="max_model_package_groups",
+    # [inferred] AWS's quota name for model package groups is not published.
+    limit_name="Number of model package groups",
+    # Its versions are model packages named '<group>/<version>': DeleteModelPackageGroup refuses while one is left
+    # (the API model's ConflictException; [inferred] text, AWS's is unknown).
+    member_kind="model-package",
+    in_use_text="ModelPackageGroup {arn} cannot be deleted because it contains model packages.",
 )

@@ -18,6 +18,7 @@ import orjson
 from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
+from emulator.operations.model_packages import expanded_model
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
 from emulator.resources.model import MODEL
 from emulator.runtime.canned import CannedAnswer
@@ -224,7 +225,7 @@ async def deployed_model(config_name: str, variant: str, *, ctx: RequestContext,
     for spec in orjson.loads(config.definition).get("ProductionVariants", []):
         if spec.get("VariantName") == variant and "ModelName" in spec:
             model = await deps.store.get(ctx.scope(MODEL), spec["ModelName"])
-            return orjson.loads(model.definition) if model is not None else None
+            return await expanded_model(orjson.loads(model.definition), ctx=ctx, deps=deps) if model else None
     return None
 
 

@@ -26,6 +26,13 @@ OPERATIONS: dict[str, dict[str, str]] = {'CreateModel': {'input': 'CreateModelIn
                                'output': 'DescribeModelPackageGroupOutput'},
  'ListModelPackageGroups': {'input': 'ListModelPackageGroupsInput', 'output': 'ListModelPackageGroupsOutput'},
  'DeleteModelPackageGroup': {'input': 'DeleteModelPackageGroupInput'},
+ 'CreateModelPackage': {'input': 'CreateModelPackageInput', 'output': 'CreateModelPackageOutput'},
+ 'DescribeModelPackage': {'input': 'DescribeModelPackageInput', 'output': 'DescribeModelPackageOutput'},
+ 'ListModelPackages': {'input': 'ListModelPackagesInput', 'output': 'ListModelPackagesOutput'},
+ 'UpdateModelPackage': {'input': 'UpdateModelPackageInput', 'output': 'UpdateModelPackageOutput'},
+ 'DeleteModelPackage': {'input': 'DeleteModelPackageInput'},
+ 'BatchDescribeModelPackage': {'input': 'BatchDescribeModelPackageInput',
+                               'output': 'BatchDescribeModelPackageOutput'},
  'AddTags': {'input': 'AddTagsInput', 'output': 'AddTagsOutput'},
  'ListTags': {'input': 'ListTagsInput', 'output': 'ListTagsOutput'},
  'DeleteTags': {'input': 'DeleteTagsInput', 'output': 'DeleteTagsOutput'}}
@@ -44,11 +51,25 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                   'min': 0,
                                   'max': 32,
                                   'member': {'shape': 'AcceleratorPartitionType'}},
+ 'Accept': {'type': 'string', 'min': 0, 'max': 256, 'pattern': '.*'},
  'AcceptEula': {'type': 'boolean'},
  'AddTagsInput': {'type': 'structure',
                   'required': ['ResourceArn', 'Tags'],
                   'members': {'ResourceArn': {'shape': 'ResourceArn'}, 'Tags': {'shape': 'TagList'}}},
  'AddTagsOutput': {'type': 'structure', 'members': {'Tags': {'shape': 'TagList'}}},
+ 'AdditionalInferenceSpecificationDefinition': {'type': 'structure',
+                                                'required': ['Name', 'Containers'],
+                                                'members': {'Name': {'shape': 'EntityName'},
+                                                            'Description': {'shape': 'EntityDescription'},
+                                                            'Containers': {'shape': 'ModelPackageContainerDefinitionList'},
+                                                            'SupportedTransformInstanceTypes': {'shape': 'TransformInstanceTypes'},
+                                                            'SupportedRealtimeInferenceInstanceTypes': {'shape': 'RealtimeInferenceInstanceTypes'},
+                                                            'SupportedContentTypes': {'shape': 'ContentTypes'},
+                                                            'SupportedResponseMIMETypes': {'shape': 'ResponseMIMETypes'}}},
+ 'AdditionalInferenceSpecifications': {'type': 'list',
+                                       'min': 1,
+                                       'max': 15,
+                                       'member': {'shape': 'AdditionalInferenceSpecificationDefinition'}},
  'AdditionalModelChannelName': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '[A-Za-z0-9\\.\\-_]+'},
  'AdditionalModelDataSource': {'type': 'structure',
                                'required': ['ChannelName', 'S3DataSource'],
@@ -58,13 +79,22 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                 'min': 0,
                                 'max': 5,
                                 'member': {'shape': 'AdditionalModelDataSource'}},
+ 'AdditionalS3DataSource': {'type': 'structure',
+                            'required': ['S3DataType', 'S3Uri'],
+                            'members': {'S3DataType': {'shape': 'AdditionalS3DataSourceDataType'},
+                                        'S3Uri': {'shape': 'S3Uri'},
+                                        'CompressionType': {'shape': 'CompressionType'},
+                                        'ETag': {'shape': 'String'}}},
+ 'AdditionalS3DataSourceDataType': {'type': 'string', 'enum': ['S3Object', 'S3Prefix']},
  'Alarm': {'type': 'structure', 'members': {'AlarmName': {'shape': 'AlarmName'}}},
  'AlarmList': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'Alarm'}},
  'AlarmName': {'type': 'string', 'min': 1, 'max': 255, 'pattern': '(?!\\s*$).+'},
+ 'ApprovalDescription': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '.*'},
  'ArnOrName': {'type': 'string',
                'min': 1,
                'max': 170,
                'pattern': '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)'},
+ 'AssemblyType': {'type': 'string', 'enum': ['None', 'Line']},
  'AsyncInferenceClientConfig': {'type': 'structure',
                                 'members': {'MaxConcurrentInvocationsPerInstance': {'shape': 'MaxConcurrentInvocationsPerInstance'}}},
  'AsyncInferenceConfig': {'type': 'structure',
@@ -87,6 +117,43 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'AsyncNotificationTopicTypes': {'type': 'string',
                                  'enum': ['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC']},
  'AutoRollbackConfig': {'type': 'structure', 'members': {'Alarms': {'shape': 'AlarmList'}}},
+ 'BaseModel': {'type': 'structure',
+               'members': {'HubContentName': {'shape': 'HubContentName'},
+                           'HubContentVersion': {'shape': 'HubContentVersion'},
+                           'RecipeName': {'shape': 'RecipeName'}}},
+ 'BatchDescribeModelPackageError': {'type': 'structure',
+                                    'required': ['ErrorCode', 'ErrorResponse'],
+                                    'members': {'ErrorCode': {'shape': 'String'},
+                                                'ErrorResponse': {'shape': 'String'}}},
+ 'BatchDescribeModelPackageErrorMap': {'type': 'map',
+                                       'key': {'shape': 'ModelPackageArn'},
+                                       'value': {'shape': 'BatchDescribeModelPackageError'}},
+ 'BatchDescribeModelPackageInput': {'type': 'structure',
+                                    'required': ['ModelPackageArnList'],
+                                    'members': {'ModelPackageArnList': {'shape': 'ModelPackageArnList'}}},
+ 'BatchDescribeModelPackageOutput': {'type': 'structure',
+                                     'members': {'ModelPackageSummaries': {'shape': 'ModelPackageSummaries'},
+                                                 'BatchDescribeModelPackageErrorMap': {'shape': 'BatchDescribeModelPackageErrorMap'}}},
+ 'BatchDescribeModelPackageSummary': {'type': 'structure',
+                                      'required': ['ModelPackageGroupName',
+                                                   'ModelPackageArn',
+                                                   'CreationTime',
+                                                   'InferenceSpecification',
+                                                   'ModelPackageStatus'],
+                                      'members': {'ModelPackageGroupName': {'shape': 'EntityName'},
+                                                  'ModelPackageVersion': {'shape': 'ModelPackageVersion'},
+                                                  'ModelPackageArn': {'shape': 'ModelPackageArn'},
+                                                  'ModelPackageDescription': {'shape': 'EntityDescription'},
+                                                  'CreationTime': {'shape': 'CreationTime'},
+                                                  'InferenceSpecification': {'shape': 'InferenceSpecification'},
+                                                  'ModelPackageStatus': {'shape': 'ModelPackageStatus'},
+                                                  'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                                  'ModelPackageRegistrationType': {'shape': 'ModelPackageRegistrationType'}}},
+ 'BatchStrategy': {'type': 'string', 'enum': ['MultiRecord', 'SingleRecord']},
+ 'Bias': {'type': 'structure',
+          'members': {'Report': {'shape': 'MetricsSource'},
+                      'PreTrainingReport': {'shape': 'MetricsSource'},
+                      'PostTrainingReport': {'shape': 'MetricsSource'}}},
  'BlueGreenUpdatePolicy': {'type': 'structure',
                            'required': ['TrafficRoutingConfiguration'],
                            'members': {'TrafficRoutingConfiguration': {'shape': 'TrafficRoutingConfig'},
@@ -109,6 +176,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                    'members': {'CaptureMode': {'shape': 'CaptureMode'}}},
  'CaptureOptionList': {'type': 'list', 'min': 1, 'max': 32, 'member': {'shape': 'CaptureOption'}},
  'CaptureStatus': {'type': 'string', 'enum': ['Started', 'Stopped']},
+ 'CertifyForMarketplace': {'type': 'boolean'},
  'ClarifyContentTemplate': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
  'ClarifyEnableExplanations': {'type': 'string', 'min': 1, 'max': 64, 'pattern': '.*'},
  'ClarifyExplainerConfig': {'type': 'structure',
@@ -225,6 +293,8 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                   'yo',
                                   'lij',
                                   'xx']},
+ 'ClientToken': {'type': 'string', 'min': 1, 'max': 36, 'pattern': '[a-zA-Z0-9-]+'},
+ 'CompressionType': {'type': 'string', 'enum': ['None', 'Gzip']},
  'ContainerDefinition': {'type': 'structure',
                          'members': {'ContainerHostname': {'shape': 'ContainerHostname'},
                                      'Image': {'shape': 'ContainerImage'},
@@ -244,6 +314,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'ContainerMetricsConfig': {'type': 'structure',
                             'members': {'MetricsEndpoints': {'shape': 'MetricsEndpointList'}}},
  'ContainerMode': {'type': 'string', 'enum': ['SingleModel', 'MultiModel']},
+ 'ContentDigest': {'type': 'string', 'min': 0, 'max': 72, 'pattern': '[Ss][Hh][Aa]256:[0-9a-fA-F]{64}'},
+ 'ContentType': {'type': 'string', 'min': 0, 'max': 256, 'pattern': '.*'},
+ 'ContentTypes': {'type': 'list', 'member': {'shape': 'ContentType'}},
  'CreateEndpointConfigInput': {'type': 'structure',
                                'required': ['EndpointConfigName', 'ProductionVariants'],
                                'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'},
@@ -294,6 +367,35 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'CreateModelPackageGroupOutput': {'type': 'structure',
                                    'required': ['ModelPackageGroupArn'],
                                    'members': {'ModelPackageGroupArn': {'shape': 'ModelPackageGroupArn'}}},
+ 'CreateModelPackageInput': {'type': 'structure',
+                             'members': {'ModelPackageName': {'shape': 'EntityName'},
+                                         'ModelPackageGroupName': {'shape': 'ArnOrName'},
+                                         'ModelPackageDescription': {'shape': 'EntityDescription'},
+                                         'ModelPackageRegistrationType': {'shape': 'ModelPackageRegistrationType'},
+                                         'InferenceSpecification': {'shape': 'InferenceSpecification'},
+                                         'ValidationSpecification': {'shape': 'ModelPackageValidationSpecification'},
+                                         'SourceAlgorithmSpecification': {'shape': 'SourceAlgorithmSpecification'},
+                                         'CertifyForMarketplace': {'shape': 'CertifyForMarketplace'},
+                                         'Tags': {'shape': 'TagList'},
+                                         'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                         'MetadataProperties': {'shape': 'MetadataProperties'},
+                                         'ModelMetrics': {'shape': 'ModelMetrics'},
+                                         'ClientToken': {'shape': 'ClientToken'},
+                                         'Domain': {'shape': 'String'},
+                                         'Task': {'shape': 'String'},
+                                         'SamplePayloadUrl': {'shape': 'S3Uri'},
+                                         'CustomerMetadataProperties': {'shape': 'CustomerMetadataMap'},
+                                         'DriftCheckBaselines': {'shape': 'DriftCheckBaselines'},
+                                         'AdditionalInferenceSpecifications': {'shape': 'AdditionalInferenceSpecifications'},
+                                         'SkipModelValidation': {'shape': 'SkipModelValidation'},
+                                         'SourceUri': {'shape': 'ModelPackageSourceUri'},
+                                         'SecurityConfig': {'shape': 'ModelPackageSecurityConfig'},
+                                         'ModelCard': {'shape': 'ModelPackageModelCard'},
+                                         'ModelLifeCycle': {'shape': 'ModelLifeCycle'},
+                                         'ManagedStorageType': {'shape': 'ManagedStorageType'}}},
+ 'CreateModelPackageOutput': {'type': 'structure',
+                              'required': ['ModelPackageArn'],
+                              'members': {'ModelPackageArn': {'shape': 'ModelPackageArn'}}},
  'CreationTime': {'type': 'timestamp'},
  'CrossAccountFilterOption': {'type': 'string', 'enum': ['SameAccount', 'CrossAccount']},
  'CrossRegionMaxInvocationsPerSecondPerInstance': {'type': 'integer', 'min': 1, 'max': 10000, 'box': True},
@@ -308,6 +410,20 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                     'max': 256,
                     'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*'},
  'CsvContentTypes': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'CsvContentType'}},
+ 'CustomerMetadataKey': {'type': 'string',
+                         'min': 1,
+                         'max': 128,
+                         'pattern': '([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,128}'},
+ 'CustomerMetadataKeyList': {'type': 'list', 'member': {'shape': 'CustomerMetadataKey'}},
+ 'CustomerMetadataMap': {'type': 'map',
+                         'min': 1,
+                         'max': 50,
+                         'key': {'shape': 'CustomerMetadataKey'},
+                         'value': {'shape': 'CustomerMetadataValue'}},
+ 'CustomerMetadataValue': {'type': 'string',
+                           'min': 1,
+                           'max': 256,
+                           'pattern': '([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,256}'},
  'DataCaptureConfig': {'type': 'structure',
                        'required': ['InitialSamplingPercentage', 'DestinationS3Uri', 'CaptureOptions'],
                        'members': {'EnableCapture': {'shape': 'EnableCapture'},
@@ -327,6 +443,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                           'CurrentSamplingPercentage': {'shape': 'SamplingPercentage'},
                                           'DestinationS3Uri': {'shape': 'DestinationS3Uri'},
                                           'KmsKeyId': {'shape': 'KmsKeyId'}}},
+ 'DataInputConfig': {'type': 'string', 'min': 1, 'max': 16384, 'pattern': '[\\S\\s]+'},
  'DeleteEndpointConfigInput': {'type': 'structure',
                                'required': ['EndpointConfigName'],
                                'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'}}},
@@ -339,6 +456,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'DeleteModelPackageGroupInput': {'type': 'structure',
                                   'required': ['ModelPackageGroupName'],
                                   'members': {'ModelPackageGroupName': {'shape': 'ArnOrName'}}},
+ 'DeleteModelPackageInput': {'type': 'structure',
+                             'required': ['ModelPackageName'],
+                             'members': {'ModelPackageName': {'shape': 'VersionedArnOrName'}}},
  'DeleteTagsInput': {'type': 'structure',
                      'required': ['ResourceArn', 'TagKeys'],
                      'members': {'ResourceArn': {'shape': 'ResourceArn'},
@@ -437,6 +557,48 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                                  'CreatedBy': {'shape': 'UserContext'},
                                                  'ModelPackageGroupStatus': {'shape': 'ModelPackageGroupStatus'},
                                                  'ManagedConfiguration': {'shape': 'ManagedConfiguration'}}},
+ 'DescribeModelPackageInput': {'type': 'structure',
+                               'required': ['ModelPackageName'],
+                               'members': {'ModelPackageName': {'shape': 'VersionedArnOrName'},
+                                           'IncludedData': {'shape': 'IncludedData'}}},
+ 'DescribeModelPackageOutput': {'type': 'structure',
+                                'required': ['ModelPackageName',
+                                             'ModelPackageArn',
+                                             'CreationTime',
+                                             'ModelPackageStatus',
+                                             'ModelPackageStatusDetails'],
+                                'members': {'ModelPackageName': {'shape': 'EntityName'},
+                                            'ModelPackageGroupName': {'shape': 'EntityName'},
+                                            'ModelPackageVersion': {'shape': 'ModelPackageVersion'},
+                                            'ModelPackageRegistrationType': {'shape': 'ModelPackageRegistrationType'},
+                                            'ModelPackageArn': {'shape': 'ModelPackageArn'},
+                                            'ModelPackageDescription': {'shape': 'EntityDescription'},
+                                            'CreationTime': {'shape': 'CreationTime'},
+                                            'InferenceSpecification': {'shape': 'InferenceSpecification'},
+                                            'SourceAlgorithmSpecification': {'shape': 'SourceAlgorithmSpecification'},
+                                            'ValidationSpecification': {'shape': 'ModelPackageValidationSpecification'},
+                                            'ModelPackageStatus': {'shape': 'ModelPackageStatus'},
+                                            'ModelPackageStatusDetails': {'shape': 'ModelPackageStatusDetails'},
+                                            'CertifyForMarketplace': {'shape': 'CertifyForMarketplace'},
+                                            'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                            'CreatedBy': {'shape': 'UserContext'},
+                                            'MetadataProperties': {'shape': 'MetadataProperties'},
+                                            'ModelMetrics': {'shape': 'ModelMetrics'},
+                                            'LastModifiedTime': {'shape': 'Timestamp'},
+                                            'LastModifiedBy': {'shape': 'UserContext'},
+                                            'ApprovalDescription': {'shape': 'ApprovalDescription'},
+                                            'Domain': {'shape': 'String'},
+                                            'Task': {'shape': 'String'},
+                                            'SamplePayloadUrl': {'shape': 'String'},
+                                            'CustomerMetadataProperties': {'shape': 'CustomerMetadataMap'},
+                                            'DriftCheckBaselines': {'shape': 'DriftCheckBaselines'},
+                                            'AdditionalInferenceSpecifications': {'shape': 'AdditionalInferenceSpecifications'},
+                                            'SkipModelValidation': {'shape': 'SkipModelValidation'},
+                                            'SourceUri': {'shape': 'ModelPackageSourceUri'},
+                                            'SecurityConfig': {'shape': 'ModelPackageSecurityConfig'},
+                                            'ModelCard': {'shape': 'ModelPackageModelCard'},
+                                            'ModelLifeCycle': {'shape': 'ModelLifeCycle'},
+                                            'ManagedStorageType': {'shape': 'ManagedStorageType'}}},
  'DesiredWeightAndCapacity': {'type': 'structure',
                               'required': ['VariantName'],
                               'members': {'VariantName': {'shape': 'VariantName'},
@@ -445,6 +607,26 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                           'ServerlessUpdateConfig': {'shape': 'ProductionVariantServerlessUpdateConfig'}}},
  'DesiredWeightAndCapacityList': {'type': 'list', 'min': 1, 'member': {'shape': 'DesiredWeightAndCapacity'}},
  'DestinationS3Uri': {'type': 'string', 'min': 0, 'max': 512, 'pattern': '(https|s3)://([^/])/?(.*)'},
+ 'DetailedModelPackageStatus': {'type': 'string',
+                                'enum': ['NotStarted', 'InProgress', 'Completed', 'Failed']},
+ 'DriftCheckBaselines': {'type': 'structure',
+                         'members': {'Bias': {'shape': 'DriftCheckBias'},
+                                     'Explainability': {'shape': 'DriftCheckExplainability'},
+                                     'ModelQuality': {'shape': 'DriftCheckModelQuality'},
+                                     'ModelDataQuality': {'shape': 'DriftCheckModelDataQuality'}}},
+ 'DriftCheckBias': {'type': 'structure',
+                    'members': {'ConfigFile': {'shape': 'FileSource'},
+                                'PreTrainingConstraints': {'shape': 'MetricsSource'},
+                                'PostTrainingConstraints': {'shape': 'MetricsSource'}}},
+ 'DriftCheckExplainability': {'type': 'structure',
+                              'members': {'Constraints': {'shape': 'MetricsSource'},
+                                          'ConfigFile': {'shape': 'FileSource'}}},
+ 'DriftCheckModelDataQuality': {'type': 'structure',
+                                'members': {'Statistics': {'shape': 'MetricsSource'},
+                                            'Constraints': {'shape': 'MetricsSource'}}},
+ 'DriftCheckModelQuality': {'type': 'structure',
+                            'members': {'Statistics': {'shape': 'MetricsSource'},
+                                        'Constraints': {'shape': 'MetricsSource'}}},
  'Ec2CapacityReservation': {'type': 'structure',
                             'members': {'Ec2CapacityReservationId': {'shape': 'Ec2CapacityReservationId'},
                                         'TotalInstanceCount': {'shape': 'TaskCount'},
@@ -510,10 +692,18 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                     'key': {'shape': 'EnvironmentKey'},
                     'value': {'shape': 'EnvironmentValue'}},
  'EnvironmentValue': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[\\S\\s]*'},
+ 'Explainability': {'type': 'structure', 'members': {'Report': {'shape': 'MetricsSource'}}},
  'ExplainerConfig': {'type': 'structure',
                      'members': {'ClarifyExplainerConfig': {'shape': 'ClarifyExplainerConfig'}}},
  'FailureReason': {'type': 'string', 'min': 0, 'max': 1024},
+ 'FileSource': {'type': 'structure',
+                'required': ['S3Uri'],
+                'members': {'ContentType': {'shape': 'ContentType'},
+                            'ContentDigest': {'shape': 'ContentDigest'},
+                            'S3Uri': {'shape': 'S3Uri'}}},
  'HubContentArn': {'type': 'string', 'min': 0, 'max': 255, 'pattern': '.*'},
+ 'HubContentName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'HubContentVersion': {'type': 'string', 'min': 5, 'max': 14, 'pattern': '\\d{1,4}.\\d{1,4}.\\d{1,4}'},
  'IamIdentity': {'type': 'structure',
                  'members': {'Arn': {'shape': 'String'},
                              'PrincipalId': {'shape': 'String'},
@@ -522,6 +712,8 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                  'required': ['RepositoryAccessMode'],
                  'members': {'RepositoryAccessMode': {'shape': 'RepositoryAccessMode'},
                              'RepositoryAuthConfig': {'shape': 'RepositoryAuthConfig'}}},
+ 'ImageDigest': {'type': 'string', 'min': 0, 'max': 72, 'pattern': '[Ss][Hh][Aa]256:[0-9a-fA-F]{64}'},
+ 'IncludedData': {'type': 'string', 'enum': ['AllData', 'MetadataOnly']},
  'InferenceExecutionConfig': {'type': 'structure',
                               'required': ['Mode'],
                               'members': {'Mode': {'shape': 'InferenceExecutionMode'}}},
@@ -529,6 +721,13 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'InferenceHubAccessConfig': {'type': 'structure',
                               'required': ['HubContentArn'],
                               'members': {'HubContentArn': {'shape': 'HubContentArn'}}},
+ 'InferenceSpecification': {'type': 'structure',
+                            'required': ['Containers'],
+                            'members': {'Containers': {'shape': 'ModelPackageContainerDefinitionList'},
+                                        'SupportedTransformInstanceTypes': {'shape': 'TransformInstanceTypes'},
+                                        'SupportedRealtimeInferenceInstanceTypes': {'shape': 'RealtimeInferenceInstanceTypes'},
+                                        'SupportedContentTypes': {'shape': 'ContentTypes'},
+                                        'SupportedResponseMIMETypes': {'shape': 'ResponseMIMETypes'}}},
  'InferenceSpecificationName': {'type': 'string',
                                 'min': 1,
                                 'max': 63,
@@ -592,6 +791,21 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                   'required': ['ModelPackageGroupSummaryList'],
                                   'members': {'ModelPackageGroupSummaryList': {'shape': 'ModelPackageGroupSummaryList'},
                                               'NextToken': {'shape': 'NextToken'}}},
+ 'ListModelPackagesInput': {'type': 'structure',
+                            'members': {'CreationTimeAfter': {'shape': 'CreationTime'},
+                                        'CreationTimeBefore': {'shape': 'CreationTime'},
+                                        'MaxResults': {'shape': 'MaxResults'},
+                                        'NameContains': {'shape': 'NameContains'},
+                                        'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                        'ModelPackageGroupName': {'shape': 'ArnOrName'},
+                                        'ModelPackageType': {'shape': 'ModelPackageType'},
+                                        'NextToken': {'shape': 'NextToken'},
+                                        'SortBy': {'shape': 'ModelPackageSortBy'},
+                                        'SortOrder': {'shape': 'SortOrder'}}},
+ 'ListModelPackagesOutput': {'type': 'structure',
+                             'required': ['ModelPackageSummaryList'],
+                             'members': {'ModelPackageSummaryList': {'shape': 'ModelPackageSummaryList'},
+                                         'NextToken': {'shape': 'NextToken'}}},
  'ListModelsInput': {'type': 'structure',
                      'members': {'SortBy': {'shape': 'ModelSortKey'},
                                  'SortOrder': {'shape': 'OrderKey'},
@@ -622,8 +836,16 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'ManagedInstanceScalingStatus': {'type': 'string', 'enum': ['ENABLED', 'DISABLED']},
  'ManagedStorageType': {'type': 'string', 'enum': ['Restricted']},
  'MaxConcurrentInvocationsPerInstance': {'type': 'integer', 'min': 1, 'max': 1000, 'box': True},
+ 'MaxConcurrentTransforms': {'type': 'integer', 'min': 0, 'box': True},
+ 'MaxPayloadInMB': {'type': 'integer', 'min': 0, 'box': True},
  'MaxResults': {'type': 'integer', 'min': 1, 'max': 100, 'box': True},
  'MaximumExecutionTimeoutInSeconds': {'type': 'integer', 'min': 600, 'max': 28800, 'box': True},
+ 'MetadataProperties': {'type': 'structure',
+                        'members': {'CommitId': {'shape': 'MetadataPropertyValue'},
+                                    'Repository': {'shape': 'MetadataPropertyValue'},
+                                    'GeneratedBy': {'shape': 'MetadataPropertyValue'},
+                                    'ProjectId': {'shape': 'MetadataPropertyValue'}}},
+ 'MetadataPropertyValue': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '.*'},
  'MetricPublishFrequencyInSeconds': {'type': 'integer', 'box': True},
  'MetricsConfig': {'type': 'structure',
                    'members': {'EnableEnhancedMetrics': {'shape': 'EnableEnhancedMetrics'},
@@ -638,6 +860,11 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                          'min': 0,
                          'max': 256,
                          'pattern': '/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+'},
+ 'MetricsSource': {'type': 'structure',
+                   'required': ['ContentType', 'S3Uri'],
+                   'members': {'ContentType': {'shape': 'ContentType'},
+                               'ContentDigest': {'shape': 'ContentDigest'},
+                               'S3Uri': {'shape': 'S3Uri'}}},
  'MlReservationArn': {'type': 'string',
                       'min': 20,
                       'max': 258,
@@ -645,15 +872,61 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'ModelAccessConfig': {'type': 'structure',
                        'required': ['AcceptEula'],
                        'members': {'AcceptEula': {'shape': 'AcceptEula'}}},
+ 'ModelApprovalStatus': {'type': 'string', 'enum': ['Approved', 'Rejected', 'PendingManualApproval']},
  'ModelArn': {'type': 'string',
               'min': 20,
               'max': 2048,
               'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:model/.*'},
  'ModelCacheSetting': {'type': 'string', 'enum': ['Enabled', 'Disabled']},
+ 'ModelCardContent': {'type': 'string', 'min': 0, 'max': 100000, 'pattern': '.*'},
+ 'ModelCardStatus': {'type': 'string', 'enum': ['Draft', 'PendingReview', 'Approved', 'Archived']},
  'ModelCompressionType': {'type': 'string', 'enum': ['None', 'Gzip']},
+ 'ModelDataQuality': {'type': 'structure',
+                      'members': {'Statistics': {'shape': 'MetricsSource'},
+                                  'Constraints': {'shape': 'MetricsSource'}}},
  'ModelDataSource': {'type': 'structure', 'members': {'S3DataSource': {'shape': 'S3ModelDataSource'}}},
+ 'ModelInput': {'type': 'structure',
+                'required': ['DataInputConfig'],
+                'members': {'DataInputConfig': {'shape': 'DataInputConfig'}}},
+ 'ModelLifeCycle': {'type': 'structure',
+                    'required': ['Stage', 'StageStatus'],
+                    'members': {'Stage': {'shape': 'EntityName'},
+                                'StageStatus': {'shape': 'EntityName'},
+                                'StageDescription': {'shape': 'StageDescription'}}},
+ 'ModelMetrics': {'type': 'structure',
+                  'members': {'ModelQuality': {'shape': 'ModelQuality'},
+                              'ModelDataQuality': {'shape': 'ModelDataQuality'},
+                              'Bias': {'shape': 'Bias'},
+                              'Explainability': {'shape': 'Explainability'}}},
  'ModelName': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?'},
  'ModelNameContains': {'type': 'string', 'min': 0, 'max': 63, 'pattern': '[a-zA-Z0-9-]+'},
+ 'ModelPackageArn': {'type': 'string',
+                     'min': 1,
+                     'max': 2048,
+                     'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package/[\\S]{1,2048}'},
+ 'ModelPackageArnList': {'type': 'list', 'min': 1, 'max': 100, 'member': {'shape': 'ModelPackageArn'}},
+ 'ModelPackageContainerDefinition': {'type': 'structure',
+                                     'members': {'ContainerHostname': {'shape': 'ContainerHostname'},
+                                                 'Image': {'shape': 'ContainerImage'},
+                                                 'ImageDigest': {'shape': 'ImageDigest'},
+                                                 'ModelDataUrl': {'shape': 'Url'},
+                                                 'ModelDataSource': {'shape': 'ModelDataSource'},
+                                                 'ProductId': {'shape': 'ProductId'},
+                                                 'Environment': {'shape': 'EnvironmentMap'},
+                                                 'ModelInput': {'shape': 'ModelInput'},
+                                                 'Framework': {'shape': 'String'},
+                                                 'FrameworkVersion': {'shape': 'ModelPackageFrameworkVersion'},
+                                                 'NearestModelName': {'shape': 'String'},
+                                                 'AdditionalModelDataSources': {'shape': 'AdditionalModelDataSources'},
+                                                 'AdditionalS3DataSource': {'shape': 'AdditionalS3DataSource'},
+                                                 'ModelDataETag': {'shape': 'String'},
+                                                 'IsCheckpoint': {'shape': 'Boolean'},
+                                                 'BaseModel': {'shape': 'BaseModel'}}},
+ 'ModelPackageContainerDefinitionList': {'type': 'list',
+                                         'min': 1,
+                                         'max': 15,
+                                         'member': {'shape': 'ModelPackageContainerDefinition'}},
+ 'ModelPackageFrameworkVersion': {'type': 'string', 'min': 3, 'max': 10, 'pattern': '[0-9]\\.[A-Za-z0-9.-]+'},
  'ModelPackageGroupArn': {'type': 'string',
                           'min': 1,
                           'max': 2048,
@@ -678,6 +951,63 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                           'ModelPackageGroupStatus': {'shape': 'ModelPackageGroupStatus'},
                                           'ManagedConfiguration': {'shape': 'ManagedConfiguration'}}},
  'ModelPackageGroupSummaryList': {'type': 'list', 'member': {'shape': 'ModelPackageGroupSummary'}},
+ 'ModelPackageModelCard': {'type': 'structure',
+                           'members': {'ModelCardContent': {'shape': 'ModelCardContent'},
+                                       'ModelCardStatus': {'shape': 'ModelCardStatus'}}},
+ 'ModelPackageRegistrationType': {'type': 'string', 'enum': ['Logged', 'Registered']},
+ 'ModelPackageSecurityConfig': {'type': 'structure',
+                                'required': ['KmsKeyId'],
+                                'members': {'KmsKeyId': {'shape': 'KmsKeyId'}}},
+ 'ModelPackageSortBy': {'type': 'string', 'enum': ['Name', 'CreationTime']},
+ 'ModelPackageSourceUri': {'type': 'string',
+                           'min': 0,
+                           'max': 1024,
+                           'pattern': '[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}'},
+ 'ModelPackageStatus': {'type': 'string',
+                        'enum': ['Pending', 'InProgress', 'Completed', 'Failed', 'Deleting']},
+ 'ModelPackageStatusDetails': {'type': 'structure',
+                               'required': ['ValidationStatuses'],
+                               'members': {'ValidationStatuses': {'shape': 'ModelPackageStatusItemList'},
+                                           'ImageScanStatuses': {'shape': 'ModelPackageStatusItemList'}}},
+ 'ModelPackageStatusItem': {'type': 'structure',
+                            'required': ['Name', 'Status'],
+                            'members': {'Name': {'shape': 'EntityName'},
+                                        'Status': {'shape': 'DetailedModelPackageStatus'},
+                                        'FailureReason': {'shape': 'String'}}},
+ 'ModelPackageStatusItemList': {'type': 'list', 'member': {'shape': 'ModelPackageStatusItem'}},
+ 'ModelPackageSummaries': {'type': 'map',
+                           'key': {'shape': 'ModelPackageArn'},
+                           'value': {'shape': 'BatchDescribeModelPackageSummary'}},
+ 'ModelPackageSummary': {'type': 'structure',
+                         'required': ['ModelPackageArn', 'CreationTime', 'ModelPackageStatus'],
+                         'members': {'ModelPackageName': {'shape': 'EntityName'},
+                                     'ModelPackageGroupName': {'shape': 'EntityName'},
+                                     'ModelPackageVersion': {'shape': 'ModelPackageVersion'},
+                                     'ModelPackageArn': {'shape': 'ModelPackageArn'},
+                                     'ModelPackageDescription': {'shape': 'EntityDescription'},
+                                     'CreationTime': {'shape': 'CreationTime'},
+                                     'ModelPackageStatus': {'shape': 'ModelPackageStatus'},
+                                     'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                     'ModelLifeCycle': {'shape': 'ModelLifeCycle'},
+                                     'ModelPackageRegistrationType': {'shape': 'ModelPackageRegistrationType'}}},
+ 'ModelPackageSummaryList': {'type': 'list', 'member': {'shape': 'ModelPackageSummary'}},
+ 'ModelPackageType': {'type': 'string', 'enum': ['Versioned', 'Unversioned', 'Both']},
+ 'ModelPackageValidationProfile': {'type': 'structure',
+                                   'required': ['ProfileName', 'TransformJobDefinition'],
+                                   'members': {'ProfileName': {'shape': 'EntityName'},
+                                               'TransformJobDefinition': {'shape': 'TransformJobDefinition'}}},
+ 'ModelPackageValidationProfiles': {'type': 'list',
+                                    'min': 0,
+                                    'max': 1,
+                                    'member': {'shape': 'ModelPackageValidationProfile'}},
+ 'ModelPackageValidationSpecification': {'type': 'structure',
+                                         'required': ['ValidationRole', 'ValidationProfiles'],
+                                         'members': {'ValidationRole': {'shape': 'RoleArn'},
+                                                     'ValidationProfiles': {'shape': 'ModelPackageValidationProfiles'}}},
+ 'ModelPackageVersion': {'type': 'integer', 'min': 1, 'box': True},
+ 'ModelQuality': {'type': 'structure',
+                  'members': {'Statistics': {'shape': 'MetricsSource'},
+                              'Constraints': {'shape': 'MetricsSource'}}},
  'ModelSortKey': {'type': 'string', 'enum': ['Name', 'CreationTime']},
  'ModelSummary': {'type': 'structure',
                   'required': ['ModelName', 'ModelArn', 'CreationTime'],
@@ -721,6 +1051,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                               'members': {'PrefixLength': {'shape': 'PrefixAwareRoutingPrefixLength'},
                                           'ConcurrencyThreshold': {'shape': 'PrefixAwareRoutingConcurrencyThreshold'}}},
  'PrefixAwareRoutingPrefixLength': {'type': 'integer', 'min': 1024, 'max': 65536, 'box': True},
+ 'ProductId': {'type': 'string', 'min': 0, 'max': 256, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*'},
  'ProductionVariant': {'type': 'structure',
                        'required': ['VariantName'],
                        'members': {'VariantName': {'shape': 'VariantName'},
@@ -1119,6 +1450,8 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                       'min': 0,
                                       'max': 3,
                                       'member': {'shape': 'RealTimeInferenceRecommendation'}},
+ 'RealtimeInferenceInstanceTypes': {'type': 'list', 'member': {'shape': 'ProductionVariantInstanceType'}},
+ 'RecipeName': {'type': 'string', 'min': 0, 'max': 255},
  'RecommendationStatus': {'type': 'string', 'enum': ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'NOT_APPLICABLE']},
  'RepositoryAccessMode': {'type': 'string', 'enum': ['Platform', 'Vpc']},
  'RepositoryAuthConfig': {'type': 'structure',
@@ -1129,6 +1462,8 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                  'min': 0,
                  'max': 256,
                  'pattern': 'arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+'},
+ 'ResponseMIMEType': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[-\\w]+\\/.+'},
+ 'ResponseMIMETypes': {'type': 'list', 'member': {'shape': 'ResponseMIMEType'}},
  'RoleArn': {'type': 'string',
              'min': 20,
              'max': 2048,
@@ -1141,6 +1476,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                      'RollbackMaximumBatchSize': {'shape': 'CapacitySize'}}},
  'RoutingStrategy': {'type': 'string',
                      'enum': ['LEAST_OUTSTANDING_REQUESTS', 'RANDOM', 'PREFIX_AWARE', 'KV_AWARE']},
+ 'S3DataType': {'type': 'string', 'enum': ['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse']},
  'S3ModelDataSource': {'type': 'structure',
                        'required': ['S3Uri', 'S3DataType', 'CompressionType'],
                        'members': {'S3Uri': {'shape': 'S3ModelUri'},
@@ -1153,16 +1489,30 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                    'ManifestEtag': {'shape': 'String'}}},
  'S3ModelDataType': {'type': 'string', 'enum': ['S3Prefix', 'S3Object']},
  'S3ModelUri': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
+ 'S3Uri': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
  'SamplingPercentage': {'type': 'integer', 'min': 0, 'max': 100, 'box': True},
  'SecurityGroupId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
  'ServerlessMaxConcurrency': {'type': 'integer', 'min': 1, 'max': 200, 'box': True},
  'ServerlessMemorySizeInMB': {'type': 'integer', 'min': 1024, 'max': 6144, 'box': True},
  'ServerlessProvisionedConcurrency': {'type': 'integer', 'min': 1, 'max': 200, 'box': True},
+ 'SkipModelValidation': {'type': 'string', 'enum': ['All', 'None']},
  'SnsTopicArn': {'type': 'string',
                  'min': 0,
                  'max': 2048,
                  'pattern': 'arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+'},
  'SortOrder': {'type': 'string', 'enum': ['Ascending', 'Descending']},
+ 'SourceAlgorithm': {'type': 'structure',
+                     'required': ['AlgorithmName'],
+                     'members': {'ModelDataUrl': {'shape': 'Url'},
+                                 'ModelDataSource': {'shape': 'ModelDataSource'},
+                                 'ModelDataETag': {'shape': 'String'},
+                                 'AlgorithmName': {'shape': 'ArnOrName'}}},
+ 'SourceAlgorithmList': {'type': 'list', 'min': 1, 'max': 1, 'member': {'shape': 'SourceAlgorithm'}},
+ 'SourceAlgorithmSpecification': {'type': 'structure',
+                                  'required': ['SourceAlgorithms'],
+                                  'members': {'SourceAlgorithms': {'shape': 'SourceAlgorithmList'}}},
+ 'SplitType': {'type': 'string', 'enum': ['None', 'Line', 'RecordIO', 'TFRecord']},
+ 'StageDescription': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '.{0,1024}'},
  'String': {'type': 'string'},
  'SubnetId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
  'Subnets': {'type': 'list', 'min': 1, 'max': 16, 'member': {'shape': 'SubnetId'}},
@@ -1189,6 +1539,169 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                       'CanarySize': {'shape': 'CapacitySize'},
                                       'LinearStepSize': {'shape': 'CapacitySize'}}},
  'TrafficRoutingConfigType': {'type': 'string', 'enum': ['ALL_AT_ONCE', 'CANARY', 'LINEAR']},
+ 'TransformAmiVersion': {'type': 'string', 'min': 1, 'max': 63, 'pattern': '[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*'},
+ 'TransformDataSource': {'type': 'structure',
+                         'required': ['S3DataSource'],
+                         'members': {'S3DataSource': {'shape': 'TransformS3DataSource'}}},
+ 'TransformEnvironmentKey': {'type': 'string',
+                             'min': 0,
+                             'max': 1024,
+                             'pattern': '[a-zA-Z_][a-zA-Z0-9_]{0,1023}'},
+ 'TransformEnvironmentMap': {'type': 'map',
+                             'min': 0,
+                             'max': 16,
+                             'key': {'shape': 'TransformEnvironmentKey'},
+                             'value': {'shape': 'TransformEnvironmentValue'}},
+ 'TransformEnvironmentValue': {'type': 'string', 'min': 0, 'max': 10240, 'pattern': '[\\S\\s]*'},
+ 'TransformInput': {'type': 'structure',
+                    'required': ['DataSource'],
+                    'members': {'DataSource': {'shape': 'TransformDataSource'},
+                                'ContentType': {'shape': 'ContentType'},
+                                'CompressionType': {'shape': 'CompressionType'},
+                                'SplitType': {'shape': 'SplitType'}}},
+ 'TransformInstanceCount': {'type': 'integer', 'min': 1, 'box': True},
+ 'TransformInstanceType': {'type': 'string',
+                           'enum': ['ml.m4.xlarge',
+                                    'ml.m4.2xlarge',
+                                    'ml.m4.4xlarge',
+                                    'ml.m4.10xlarge',
+                                    'ml.m4.16xlarge',
+                                    'ml.c4.xlarge',
+                                    'ml.c4.2xlarge',
+                                    'ml.c4.4xlarge',
+                                    'ml.c4.8xlarge',
+                                    'ml.p2.xlarge',
+                                    'ml.p2.8xlarge',
+                                    'ml.p2.16xlarge',
+                                    'ml.p3.2xlarge',
+                                    'ml.p3.8xlarge',
+                                    'ml.p3.16xlarge',
+                                    'ml.c5.xlarge',
+                                    'ml.c5.2xlarge',
+                                    'ml.c5.4xlarge',
+                                    'ml.c5.9xlarge',
+                                    'ml.c5.18xlarge',
+                                    'ml.m5.large',
+                                    'ml.m5.xlarge',
+                                    'ml.m5.2xlarge',
+                                    'ml.m5.4xlarge',
+                                    'ml.m5.12xlarge',
+                                    'ml.m5.24xlarge',
+                                    'ml.m6i.large',
+                                    'ml.m6i.xlarge',
+                                    'ml.m6i.2xlarge',
+                                    'ml.m6i.4xlarge',
+                                    'ml.m6i.8xlarge',
+                                    'ml.m6i.12xlarge',
+                                    'ml.m6i.16xlarge',
+                                    'ml.m6i.24xlarge',
+                                    'ml.m6i.32xlarge',
+                                    'ml.c6i.large',
+                                    'ml.c6i.xlarge',
+                                    'ml.c6i.2xlarge',
+                                    'ml.c6i.4xlarge',
+                                    'ml.c6i.8xlarge',
+                                    'ml.c6i.12xlarge',
+                                    'ml.c6i.16xlarge',
+                                    'ml.c6i.24xlarge',
+                                    'ml.c6i.32xlarge',
+                                    'ml.r6i.large',
+                                    'ml.r6i.xlarge',
+                                    'ml.r6i.2xlarge',
+                                    'ml.r6i.4xlarge',
+                                    'ml.r6i.8xlarge',
+                                    'ml.r6i.12xlarge',
+                                    'ml.r6i.16xlarge',
+                                    'ml.r6i.24xlarge',
+                                    'ml.r6i.32xlarge',
+                                    'ml.m7i.large',
+                                    'ml.m7i.xlarge',
+                                    'ml.m7i.2xlarge',
+                                    'ml.m7i.4xlarge',
+                                    'ml.m7i.8xlarge',
+                                    'ml.m7i.12xlarge',
+                                    'ml.m7i.16xlarge',
+                                    'ml.m7i.24xlarge',
+                                    'ml.m7i.48xlarge',
+                                    'ml.c7i.large',
+                                    'ml.c7i.xlarge',
+                                    'ml.c7i.2xlarge',
+                                    'ml.c7i.4xlarge',
+                                    'ml.c7i.8xlarge',
+                                    'ml.c7i.12xlarge',
+                                    'ml.c7i.16xlarge',
+                                    'ml.c7i.24xlarge',
+                                    'ml.c7i.48xlarge',
+                                    'ml.r7i.large',
+                                    'ml.r7i.xlarge',
+                                    'ml.r7i.2xlarge',
+                                    'ml.r7i.4xlarge',
+                                    'ml.r7i.8xlarge',
+                                    'ml.r7i.12xlarge',
+                                    'ml.r7i.16xlarge',
+                                    'ml.r7i.24xlarge',
+                                    'ml.r7i.48xlarge',
+                                    'ml.g4dn.xlarge',
+                                    'ml.g4dn.2xlarge',
+                                    'ml.g4dn.4xlarge',
+                                    'ml.g4dn.8xlarge',
+                                    'ml.g4dn.12xlarge',
+                                    'ml.g4dn.16xlarge',
+                                    'ml.g5.xlarge',
+                                    'ml.g5.2xlarge',
+                                    'ml.g5.4xlarge',
+                                    'ml.g5.8xlarge',
+                                    'ml.g5.12xlarge',
+                                    'ml.g5.16xlarge',
+                                    'ml.g5.24xlarge',
+                                    'ml.g5.48xlarge',
+                                    'ml.trn1.2xlarge',
+                                    'ml.trn1.32xlarge',
+                                    'ml.inf2.xlarge',
+                                    'ml.inf2.8xlarge',
+                                    'ml.inf2.24xlarge',
+                                    'ml.inf2.48xlarge',
+                                    'ml.g6.xlarge',
+                                    'ml.g6.2xlarge',
+                                    'ml.g6.4xlarge',
+                                    'ml.g6.8xlarge',
+                                    'ml.g6.12xlarge',
+                                    'ml.g6.16xlarge',
+                                    'ml.g6.24xlarge',
+                                    'ml.g6.48xlarge',
+                                    'ml.g6e.xlarge',
+                                    'ml.g6e.2xlarge',
+                                    'ml.g6e.4xlarge',
+                                    'ml.g6e.8xlarge',
+                                    'ml.g6e.12xlarge',
+                                    'ml.g6e.16xlarge',
+                                    'ml.g6e.24xlarge',
+                                    'ml.g6e.48xlarge']},
+ 'TransformInstanceTypes': {'type': 'list', 'min': 1, 'member': {'shape': 'TransformInstanceType'}},
+ 'TransformJobDefinition': {'type': 'structure',
+                            'required': ['TransformInput', 'TransformOutput', 'TransformResources'],
+                            'members': {'MaxConcurrentTransforms': {'shape': 'MaxConcurrentTransforms'},
+                                        'MaxPayloadInMB': {'shape': 'MaxPayloadInMB'},
+                                        'BatchStrategy': {'shape': 'BatchStrategy'},
+                                        'Environment': {'shape': 'TransformEnvironmentMap'},
+                                        'TransformInput': {'shape': 'TransformInput'},
+                                        'TransformOutput': {'shape': 'TransformOutput'},
+                                        'TransformResources': {'shape': 'TransformResources'}}},
+ 'TransformOutput': {'type': 'structure',
+                     'required': ['S3OutputPath'],
+                     'members': {'S3OutputPath': {'shape': 'S3Uri'},
+                                 'Accept': {'shape': 'Accept'},
+                                 'AssembleWith': {'shape': 'AssemblyType'},
+                                 'KmsKeyId': {'shape': 'KmsKeyId'}}},
+ 'TransformResources': {'type': 'structure',
+                        'required': ['InstanceType', 'InstanceCount'],
+                        'members': {'InstanceType': {'shape': 'TransformInstanceType'},
+                                    'InstanceCount': {'shape': 'TransformInstanceCount'},
+                                    'VolumeKmsKeyId': {'shape': 'KmsKeyId'},
+                                    'TransformAmiVersion': {'shape': 'TransformAmiVersion'}}},
+ 'TransformS3DataSource': {'type': 'structure',
+                           'required': ['S3DataType', 'S3Uri'],
+                           'members': {'S3DataType': {'shape': 'S3DataType'}, 'S3Uri': {'shape': 'S3Uri'}}},
  'UpdateEndpointInput': {'type': 'structure',
                          'required': ['EndpointName', 'EndpointConfigName'],
                          'members': {'EndpointName': {'shape': 'EndpointName'},
@@ -1207,6 +1720,23 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'UpdateEndpointWeightsAndCapacitiesOutput': {'type': 'structure',
                                               'required': ['EndpointArn'],
                                               'members': {'EndpointArn': {'shape': 'EndpointArn'}}},
+ 'UpdateModelPackageInput': {'type': 'structure',
+                             'required': ['ModelPackageArn'],
+                             'members': {'ModelPackageArn': {'shape': 'ModelPackageArn'},
+                                         'ModelApprovalStatus': {'shape': 'ModelApprovalStatus'},
+                                         'ModelPackageRegistrationType': {'shape': 'ModelPackageRegistrationType'},
+                                         'ApprovalDescription': {'shape': 'ApprovalDescription'},
+                                         'CustomerMetadataProperties': {'shape': 'CustomerMetadataMap'},
+                                         'CustomerMetadataPropertiesToRemove': {'shape': 'CustomerMetadataKeyList'},
+                                         'AdditionalInferenceSpecificationsToAdd': {'shape': 'AdditionalInferenceSpecifications'},
+                                         'InferenceSpecification': {'shape': 'InferenceSpecification'},
+                                         'SourceUri': {'shape': 'ModelPackageSourceUri'},
+                                         'ModelCard': {'shape': 'ModelPackageModelCard'},
+                                         'ModelLifeCycle': {'shape': 'ModelLifeCycle'},
+                                         'ClientToken': {'shape': 'ClientToken'}}},
+ 'UpdateModelPackageOutput': {'type': 'structure',
+                              'required': ['ModelPackageArn'],
+                              'members': {'ModelPackageArn': {'shape': 'ModelPackageArn'}}},
  'Url': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '(https|s3)://([^/]+)/?(.*)'},
  'UserContext': {'type': 'structure',
                  'members': {'UserProfileArn': {'shape': 'String'},
@@ -1240,7 +1770,13 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
 if TYPE_CHECKING:
     from typing import Literal, Required, TypedDict
 
+    AdditionalS3DataSourceDataType = Literal['S3Object', 'S3Prefix']
+
+    AssemblyType = Literal['None', 'Line']
+
     AsyncNotificationTopicTypes = Literal['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC']
+
+    BatchStrategy = Literal['MultiRecord', 'SingleRecord']
 
     CapacityReservationPreference = Literal['capacity-reservations-only']
 
@@ -1256,15 +1792,21 @@ if TYPE_CHECKING:
 
     ClarifyTextLanguage = Literal['af', 'sq', 'ar', 'hy', 'eu', 'bn', 'bg', 'ca', 'zh', 'hr', 'cs', 'da', 'nl', 'en', 'et', 'fi', 'fr', 'de', 'el', 'gu', 'he', 'hi', 'hu', 'is', 'id', 'ga', 'it', 'kn', 'ky', 'lv', 'lt', 'lb', 'mk', 'ml', 'mr', 'ne', 'nb', 'fa', 'pl', 'pt', 'ro', 'ru', 'sa', 'sr', 'tn', 'si', 'sk', 'sl', 'es', 'sv', 'tl', 'ta', 'tt', 'te', 'tr', 'uk', 'ur', 'yo', 'lij', 'xx']
 
+    CompressionType = Literal['None', 'Gzip']
+
     ContainerMode = Literal['SingleModel', 'MultiModel']
 
     CrossAccountFilterOption = Literal['SameAccount', 'CrossAccount']
+
+    DetailedModelPackageStatus = Literal['NotStarted', 'InProgress', 'Completed', 'Failed']
 
     EndpointConfigSortKey = Literal['Name', 'CreationTime']
 
     EndpointSortKey = Literal['Name', 'CreationTime', 'Status']
 
     EndpointStatus = Literal['OutOfService', 'Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService', 'Deleting', 'Failed', 'UpdateRollbackFailed']
+
+    IncludedData = Literal['AllData', 'MetadataOnly']
 
     InferenceExecutionMode = Literal['Serial', 'Direct']
 
@@ -1274,13 +1816,25 @@ if TYPE_CHECKING:
 
     ManagedStorageType = Literal['Restricted']
 
+    ModelApprovalStatus = Literal['Approved', 'Rejected', 'PendingManualApproval']
+
     ModelCacheSetting = Literal['Enabled', 'Disabled']
+
+    ModelCardStatus = Literal['Draft', 'PendingReview', 'Approved', 'Archived']
 
     ModelCompressionType = Literal['None', 'Gzip']
 
     ModelPackageGroupSortBy = Literal['Name', 'CreationTime']
 
     ModelPackageGroupStatus = Literal['Pending', 'InProgress', 'Completed', 'Failed', 'Deleting', 'DeleteFailed']
+
+    ModelPackageRegistrationType = Literal['Logged', 'Registered']
+
+    ModelPackageSortBy = Literal['Name', 'CreationTime']
+
+    ModelPackageStatus = Literal['Pending', 'InProgress', 'Completed', 'Failed', 'Deleting']
+
+    ModelPackageType = Literal['Versioned', 'Unversioned', 'Both']
 
     ModelSortKey = Literal['Name', 'CreationTime']
 
@@ -1298,11 +1852,19 @@ if TYPE_CHECKING:
 
     RoutingStrategy = Literal['LEAST_OUTSTANDING_REQUESTS', 'RANDOM', 'PREFIX_AWARE', 'KV_AWARE']
 
+    S3DataType = Literal['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse']
+
     S3ModelDataType = Literal['S3Prefix', 'S3Object']
+
+    SkipModelValidation = Literal['All', 'None']
 
     SortOrder = Literal['Ascending', 'Descending']
 
+    SplitType = Literal['None', 'Line', 'RecordIO', 'TFRecord']
+
     TrafficRoutingConfigType = Literal['ALL_AT_ONCE', 'CANARY', 'LINEAR']
+
+    TransformInstanceType = Literal['ml.m4.xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.c4.xlarge', 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.p2.xlarge', 'ml.p2.8xlarge', 'ml.p2.16xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.18xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.inf2.xlarge', 'ml.inf2.8xlarge', 'ml.inf2.24xlarge', 'ml.inf2.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge']
 
     VariantPropertyType = Literal['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig']
 
@@ -1318,9 +1880,24 @@ if TYPE_CHECKING:
     class AddTagsOutput(TypedDict, total=False):
         Tags: list[Tag]
 
+    class AdditionalInferenceSpecificationDefinition(TypedDict, total=False):
+        Name: Required[str]
+        Description: str
+        Containers: Required[list[ModelPackageContainerDefinition]]
+        SupportedTransformInstanceTypes: list[TransformInstanceType]
+        SupportedRealtimeInferenceInstanceTypes: list[ProductionVariantInstanceType]
+        SupportedContentTypes: list[str]
+        SupportedResponseMIMETypes: list[str]
+
     class AdditionalModelDataSource(TypedDict, total=False):
         ChannelName: Required[str]
         S3DataSource: Required[S3ModelDataSource]
+
+    class AdditionalS3DataSource(TypedDict, total=False):
+        S3DataType: Required[AdditionalS3DataSourceDataType]
+        S3Uri: Required[str]
+        CompressionType: CompressionType
+        ETag: str
 
     class Alarm(TypedDict, total=False):
         AlarmName: str
@@ -1345,6 +1922,38 @@ if TYPE_CHECKING:
 
     class AutoRollbackConfig(TypedDict, total=False):
         Alarms: list[Alarm]
+
+    class BaseModel(TypedDict, total=False):
+        HubContentName: str
+        HubContentVersion: str
+        RecipeName: str
+
+    class BatchDescribeModelPackageError(TypedDict, total=False):
+        ErrorCode: Required[str]
+        ErrorResponse: Required[str]
+
+    class BatchDescribeModelPackageInput(TypedDict, total=False):
+        ModelPackageArnList: Required[list[str]]
+
+    class BatchDescribeModelPackageOutput(TypedDict, total=False):
+        ModelPackageSummaries: dict[str, BatchDescribeModelPackageSummary]
+        BatchDescribeModelPackageErrorMap: dict[str, BatchDescribeModelPackageError]
+
+    class BatchDescribeModelPackageSummary(TypedDict, total=False):
+        ModelPackageGroupName: Required[str]
+        ModelPackageVersion: int
+        ModelPackageArn: Required[str]
+        ModelPackageDescription: str
+        CreationTime: Required[float]
+        InferenceSpecification: Required[InferenceSpecification]
+        ModelPackageStatus: Required[ModelPackageStatus]
+        ModelApprovalStatus: ModelApprovalStatus
+        ModelPackageRegistrationType: ModelPackageRegistrationType
+
+    class Bias(TypedDict, total=False):
+        Report: MetricsSource
+        PreTrainingReport: MetricsSource
+        PostTrainingReport: MetricsSource
 
     class BlueGreenUpdatePolicy(TypedDict, total=False):
         TrafficRoutingConfiguration: Required[TrafficRoutingConfig]
@@ -1463,6 +2072,36 @@ if TYPE_CHECKING:
     class CreateModelPackageGroupOutput(TypedDict, total=False):
         ModelPackageGroupArn: Required[str]
 
+    class CreateModelPackageInput(TypedDict, total=False):
+        ModelPackageName: str
+        ModelPackageGroupName: str
+        ModelPackageDescription: str
+        ModelPackageRegistrationType: ModelPackageRegistrationType
+        InferenceSpecification: InferenceSpecification
+        ValidationSpecification: ModelPackageValidationSpecification
+        SourceAlgorithmSpecification: SourceAlgorithmSpecification
+        CertifyForMarketplace: bool
+        Tags: list[Tag]
+        ModelApprovalStatus: ModelApprovalStatus
+        MetadataProperties: MetadataProperties
+        ModelMetrics: ModelMetrics
+        ClientToken: str
+        Domain: str
+        Task: str
+        SamplePayloadUrl: str
+        CustomerMetadataProperties: dict[str, str]
+        DriftCheckBaselines: DriftCheckBaselines
+        AdditionalInferenceSpecifications: list[AdditionalInferenceSpecificationDefinition]
+        SkipModelValidation: SkipModelValidation
+        SourceUri: str
+        SecurityConfig: ModelPackageSecurityConfig
+        ModelCard: ModelPackageModelCard
+        ModelLifeCycle: ModelLifeCycle
+        ManagedStorageType: ManagedStorageType
+
+    class CreateModelPackageOutput(TypedDict, total=False):
+        ModelPackageArn: Required[str]
+
     class CrossRegionTrafficConfig(TypedDict, total=False):
         MaxInvocationsPerSecondPerInstance: Required[int]
         MaxCrossRegionPercentPerEndpoint: Required[int]
@@ -1493,6 +2132,9 @@ if TYPE_CHECKING:
 
     class DeleteModelPackageGroupInput(TypedDict, total=False):
         ModelPackageGroupName: Required[str]
+
+    class DeleteModelPackageInput(TypedDict, total=False):
+        ModelPackageName: Required[str]
 
     class DeleteTagsInput(TypedDict, total=False):
         ResourceArn: Required[str]
@@ -1584,11 +2226,72 @@ if TYPE_CHECKING:
         ModelPackageGroupStatus: Required[ModelPackageGroupStatus]
         ManagedConfiguration: ManagedConfiguration
 
+    class DescribeModelPackageInput(TypedDict, total=False):
+        ModelPackageName: Required[str]
+        IncludedData: IncludedData
+
+    class DescribeModelPackageOutput(TypedDict, total=False):
+        ModelPackageName: Required[str]
+        ModelPackageGroupName: str
+        ModelPackageVersion: int
+        ModelPackageRegistrationType: ModelPackageRegistrationType
+        ModelPackageArn: Required[str]
+        ModelPackageDescription: str
+        CreationTime: Required[float]
+        InferenceSpecification: InferenceSpecification
+        SourceAlgorithmSpecification: SourceAlgorithmSpecification
+        ValidationSpecification: ModelPackageValidationSpecification
+        ModelPackageStatus: Required[ModelPackageStatus]
+        ModelPackageStatusDetails: Required[ModelPackageStatusDetails]
+        CertifyForMarketplace: bool
+        ModelApprovalStatus: ModelApprovalStatus
+        CreatedBy: UserContext
+        MetadataProperties: MetadataProperties
+        ModelMetrics: ModelMetrics
+        LastModifiedTime: float
+        LastModifiedBy: UserContext
+        ApprovalDescription: str
+        Domain: str
+        Task: str
+        SamplePayloadUrl: str
+        CustomerMetadataProperties: dict[str, str]
+        DriftCheckBaselines: DriftCheckBaselines
+        AdditionalInferenceSpecifications: list[AdditionalInferenceSpecificationDefinition]
+        SkipModelValidation: SkipModelValidation
+        SourceUri: str
+        SecurityConfig: ModelPackageSecurityConfig
+        ModelCard: ModelPackageModelCard
+        ModelLifeCycle: ModelLifeCycle
+        ManagedStorageType: ManagedStorageType
+
     class DesiredWeightAndCapacity(TypedDict, total=False):
         VariantName: Required[str]
         DesiredWeight: float
         DesiredInstanceCount: int
         ServerlessUpdateConfig: ProductionVariantServerlessUpdateConfig
+
+    class DriftCheckBaselines(TypedDict, total=False):
+        Bias: DriftCheckBias
+        Explainability: DriftCheckExplainability
+        ModelQuality: DriftCheckModelQuality
+        ModelDataQuality: DriftCheckModelDataQuality
+
+    class DriftCheckBias(TypedDict, total=False):
+        ConfigFile: FileSource
+        PreTrainingConstraints: MetricsSource
+        PostTrainingConstraints: MetricsSource
+
+    class DriftCheckExplainability(TypedDict, total=False):
+        Constraints: MetricsSource
+        ConfigFile: FileSource
+
+    class DriftCheckModelDataQuality(TypedDict, total=False):
+        Statistics: MetricsSource
+        Constraints: MetricsSource
+
+    class DriftCheckModelQuality(TypedDict, total=False):
+        Statistics: MetricsSource
+        Constraints: MetricsSource
 
     class Ec2CapacityReservation(TypedDict, total=False):
         Ec2CapacityReservationId: str
@@ -1608,8 +2311,16 @@ if TYPE_CHECKING:
         LastModifiedTime: Required[float]
         EndpointStatus: Required[EndpointStatus]
 
+    class Explainability(TypedDict, total=False):
+        Report: MetricsSource
+
     class ExplainerConfig(TypedDict, total=False):
         ClarifyExplainerConfig: ClarifyExplainerConfig
+
+    class FileSource(TypedDict, total=False):
+        ContentType: str
+        ContentDigest: str
+        S3Uri: Required[str]
 
     class IamIdentity(TypedDict, total=False):
         Arn: str
@@ -1625,6 +2336,13 @@ if TYPE_CHECKING:
 
     class InferenceHubAccessConfig(TypedDict, total=False):
         HubContentArn: Required[str]
+
+    class InferenceSpecification(TypedDict, total=False):
+        Containers: Required[list[ModelPackageContainerDefinition]]
+        SupportedTransformInstanceTypes: list[TransformInstanceType]
+        SupportedRealtimeInferenceInstanceTypes: list[ProductionVariantInstanceType]
+        SupportedContentTypes: list[str]
+        SupportedResponseMIMETypes: list[str]
 
     class InstancePool(TypedDict, total=False):
         InstanceType: Required[ProductionVariantInstanceType]
@@ -1678,6 +2396,22 @@ if TYPE_CHECKING:
         ModelPackageGroupSummaryList: Required[list[ModelPackageGroupSummary]]
         NextToken: str
 
+    class ListModelPackagesInput(TypedDict, total=False):
+        CreationTimeAfter: float
+        CreationTimeBefore: float
+        MaxResults: int
+        NameContains: str
+        ModelApprovalStatus: ModelApprovalStatus
+        ModelPackageGroupName: str
+        ModelPackageType: ModelPackageType
+        NextToken: str
+        SortBy: ModelPackageSortBy
+        SortOrder: SortOrder
+
+    class ListModelPackagesOutput(TypedDict, total=False):
+        ModelPackageSummaryList: Required[list[ModelPackageSummary]]
+        NextToken: str
+
     class ListModelsInput(TypedDict, total=False):
         SortBy: ModelSortKey
         SortOrder: OrderKey
@@ -1703,6 +2437,12 @@ if TYPE_CHECKING:
     class ManagedConfiguration(TypedDict, total=False):
         ManagedStorageType: ManagedStorageType
 
+    class MetadataProperties(TypedDict, total=False):
+        CommitId: str
+        Repository: str
+        GeneratedBy: str
+        ProjectId: str
+
     class MetricsConfig(TypedDict, total=False):
         EnableEnhancedMetrics: bool
         EnableDetailedObservability: bool
@@ -1712,11 +2452,52 @@ if TYPE_CHECKING:
         MetricsEndpointPath: Required[str]
         MetricPublishFrequencyInSeconds: int
 
+    class MetricsSource(TypedDict, total=False):
+        ContentType: Required[str]
+        ContentDigest: str
+        S3Uri: Required[str]
+
     class ModelAccessConfig(TypedDict, total=False):
         AcceptEula: Required[bool]
 
+    class ModelDataQuality(TypedDict, total=False):
+        Statistics: MetricsSource
+        Constraints: MetricsSource
+
     class ModelDataSource(TypedDict, total=False):
         S3DataSource: S3ModelDataSource
+
+    class ModelInput(TypedDict, total=False):
+        DataInputConfig: Required[str]
+
+    class ModelLifeCycle(TypedDict, total=False):
+        Stage: Required[str]
+        StageStatus: Required[str]
+        StageDescription: str
+
+    class ModelMetrics(TypedDict, total=False):
+        ModelQuality: ModelQuality
+        ModelDataQuality: ModelDataQuality
+        Bias: Bias
+        Explainability: Explainability
+
+    class ModelPackageContainerDefinition(TypedDict, total=False):
+        ContainerHostname: str
+        Image: str
+        ImageDigest: str
+        ModelDataUrl: str
+        ModelDataSource: ModelDataSource
+        ProductId: str
+        Environment: dict[str, str]
+        ModelInput: ModelInput
+        Framework: str
+        FrameworkVersion: str
+        NearestModelName: str
+        AdditionalModelDataSources: list[AdditionalModelDataSource]
+        AdditionalS3DataSource: AdditionalS3DataSource
+        ModelDataETag: str
+        IsCheckpoint: bool
+        BaseModel: BaseModel
 
     class ModelPackageGroupSummary(TypedDict, total=False):
         ModelPackageGroupName: Required[str]
@@ -1725,6 +2506,46 @@ if TYPE_CHECKING:
         CreationTime: Required[float]
         ModelPackageGroupStatus: Required[ModelPackageGroupStatus]
         ManagedConfiguration: ManagedConfiguration
+
+    class ModelPackageModelCard(TypedDict, total=False):
+        ModelCardContent: str
+        ModelCardStatus: ModelCardStatus
+
+    class ModelPackageSecurityConfig(TypedDict, total=False):
+        KmsKeyId: Required[str]
+
+    class ModelPackageStatusDetails(TypedDict, total=False):
+        ValidationStatuses: Required[list[ModelPackageStatusItem]]
+        ImageScanStatuses: list[ModelPackageStatusItem]
+
+    class ModelPackageStatusItem(TypedDict, total=False):
+        Name: Required[str]
+        Status: Required[DetailedModelPackageStatus]
+        FailureReason: str
+
+    class ModelPackageSummary(TypedDict, total=False):
+        ModelPackageName: str
+        ModelPackageGroupName: str
+        ModelPackageVersion: int
+        ModelPackageArn: Required[str]
+        ModelPackageDescription: str
+        CreationTime: Required[float]
+        ModelPackageStatus: Required[ModelPackageStatus]
+        ModelApprovalStatus: ModelApprovalStatus
+        ModelLifeCycle: ModelLifeCycle
+        ModelPackageRegistrationType: ModelPackageRegistrationType
+
+    class ModelPackageValidationProfile(TypedDict, total=False):
+        ProfileName: Required[str]
+        TransformJobDefinition: Required[TransformJobDefinition]
+
+    class ModelPackageValidationSpecification(TypedDict, total=False):
+        ValidationRole: Required[str]
+        ValidationProfiles: Required[list[ModelPackageValidationProfile]]
+
+    class ModelQuality(TypedDict, total=False):
+        Statistics: MetricsSource
+        Constraints: MetricsSource
 
     class ModelSummary(TypedDict, total=False):
         ModelName: Required[str]
@@ -1867,6 +2688,15 @@ if TYPE_CHECKING:
         ETag: str
         ManifestEtag: str
 
+    class SourceAlgorithm(TypedDict, total=False):
+        ModelDataUrl: str
+        ModelDataSource: ModelDataSource
+        ModelDataETag: str
+        AlgorithmName: Required[str]
+
+    class SourceAlgorithmSpecification(TypedDict, total=False):
+        SourceAlgorithms: Required[list[SourceAlgorithm]]
+
     class Tag(TypedDict, total=False):
         Key: Required[str]
         Value: Required[str]
@@ -1882,6 +2712,40 @@ if TYPE_CHECKING:
         WaitIntervalInSeconds: Required[int]
         CanarySize: CapacitySize
         LinearStepSize: CapacitySize
+
+    class TransformDataSource(TypedDict, total=False):
+        S3DataSource: Required[TransformS3DataSource]
+
+    class TransformInput(TypedDict, total=False):
+        DataSource: Required[TransformDataSource]
+        ContentType: str
+        CompressionType: CompressionType
+        SplitType: SplitType
+
+    class TransformJobDefinition(TypedDict, total=False):
+        MaxConcurrentTransforms: int
+        MaxPayloadInMB: int
+        BatchStrategy: BatchStrategy
+        Environment: dict[str, str]
+        TransformInput: Required[TransformInput]
+        TransformOutput: Required[TransformOutput]
+        TransformResources: Required[TransformResources]
+
+    class TransformOutput(TypedDict, total=False):
+        S3OutputPath: Required[str]
+        Accept: str
+        AssembleWith: AssemblyType
+        KmsKeyId: str
+
+    class TransformResources(TypedDict, total=False):
+        InstanceType: Required[TransformInstanceType]
+        InstanceCount: Required[int]
+        VolumeKmsKeyId: str
+        TransformAmiVersion: str
+
+    class TransformS3DataSource(TypedDict, total=False):
+        S3DataType: Required[S3DataType]
+        S3Uri: Required[str]
 
     class UpdateEndpointInput(TypedDict, total=False):
         EndpointName: Required[str]
@@ -1900,6 +2764,23 @@ if TYPE_CHECKING:
 
     class UpdateEndpointWeightsAndCapacitiesOutput(TypedDict, total=False):
         EndpointArn: Required[str]
+
+    class UpdateModelPackageInput(TypedDict, total=False):
+        ModelPackageArn: Required[str]
+        ModelApprovalStatus: ModelApprovalStatus
+        ModelPackageRegistrationType: ModelPackageRegistrationType
+        ApprovalDescription: str
+        CustomerMetadataProperties: dict[str, str]
+        CustomerMetadataPropertiesToRemove: list[str]
+        AdditionalInferenceSpecificationsToAdd: list[AdditionalInferenceSpecificationDefinition]
+        InferenceSpecification: InferenceSpecification
+        SourceUri: str
+        ModelCard: ModelPackageModelCard
+        ModelLifeCycle: ModelLifeCycle
+        ClientToken: str
+
+    class UpdateModelPackageOutput(TypedDict, total=False):
+        ModelPackageArn: Required[str]
 
     class UserContext(TypedDict, total=False):
         UserProfileArn: str

@@ -68,6 +68,13 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
         # Name patterns ([a-zA-Z0-9-]+) hold no LIKE wildcards, so no escaping is needed.
         where.append("name_lower LIKE :contains")
         params["contains"] = f"%{query.name_contains.lower()}%"
+    if query.name_prefix:
+        # Prefixes are names of the API model's patterns and a '/', no LIKE wildcards either.
+        where.append("name_lower LIKE :prefix")
+        params["prefix"] = f"{query.name_prefix.lower()}%"
+    if query.nested is not None:
+        where.append("name_lower LIKE :nested" if query.nested else "name_lower NOT LIKE :nested")
+        params["nested"] = "%/%"
     for condition, value in (
         ("creation_ms < :before_ms", query.before_ms),
         ("creation_ms >= :from_ms", query.from_ms),

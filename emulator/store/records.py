@@ -80,6 +80,10 @@ class ListQuery:
     status: str | None = None
     # Read each row's definition too, for summaries that carry members of it (in the same read).
     with_definition: bool = False
+    # Only names that start with this (case-insensitively): a group's versions, '<group>/'.
+    name_prefix: str | None = None
+    # Only names with a '/' (True: versions in a group), only names without (False), or both (None).
+    nested: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,23 @@ class ResourceExists(CleanFailure):
 
 class ResourceMissing(CleanFailure):
     pass
+
+
+class ResourceInUse(CleanFailure):
+    """A delete refused because the resource still holds others (a group its versions)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionChange:
+    """A compare-and-set of a resource's definition (and the status kept beside it): applies only if the definition
+    is still the one the caller read, so of racing updates the database lets exactly one through."""
+
+    scope: Scope
+    name: str
+    expect_definition: str
+    definition: str
+    status: str | None
+    modified_ms: int
 
 
 class LimitReached(CleanFailure):

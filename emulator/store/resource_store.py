@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import emulator.store.reads as reads
 import emulator.store.writes as writes
 from emulator.store.records import (
+    DefinitionChange,
     LifecycleChange,
     ListedResource,
     ListQuery,
@@ -27,6 +28,18 @@ class ResourceStore(StoreBase):
         """Raises ResourceExists or LimitReached (at most `limit` of the kind per scope; None: no limit)."""
         await self._write(functools.partial(writes.insert, resource=resource, limit=limit))
 
+    async def create_member(self, resource: NewResource, *, parent: Scope, parent_name: str, limit: int | None) -> str:
+        """Inserts the next member of a parent ('<parent>/<n>', numbered by the database); the name stored. Raises
+        ResourceMissing (no such parent) or LimitReached."""
+        work = functools.partial(
+            writes.insert_member, resource=resource, parent=parent, parent_name=parent_name, limit=limit
+        )
+        return await self._write(work)
+
+    async def change_definition(self, change: DefinitionChange) -> bool:
+        """Sets definition, status and modified time if the definition is still the expected one; False if not."""
+        return await self._write(functools.partial(writes.change_definition, change=change))
+
     async def get(self, scope: Scope, name: str) -> StoredResource | None:
         return reads.stored(await self._rows(reads.GET_SQL, reads.named(scope, name)))
 
@@ -35,10 +48,18 @@ class ResourceStore(StoreBase):
         sql, params = reads.list_sql(query)
         return reads.list_page(await self._rows(sql, params), query.limit)
 
-    async def delete(self, scope: Scope, name: str, *, expect: tuple[str, str] | None = None) -> bool:
+    async def delete(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        expect: tuple[str, str] | None = None,
+        unless_members: Scope | None = None,
+    ) -> bool:
         """Removes the resource and its tags; False if there was none, or if `expect` (status, state) no longer
-        holds (a lifecycle that ends in deletion)."""
-        return await self._write(functools.partial(writes.delete, scope=scope, name=name, expect=expect))
+        holds (a lifecycle that ends in deletion). Raises ResourceInUse while `unless_members` holds members of it."""
+        work = functools.partial(writes.delete, scope=scope, name=name, expect=expect, unless_members=unless_members)
+        return await self._write(work)
 
     async def change_lifecycle(self, change: LifecycleChange) -> bool:
         """Sets status, state and modified time if status and state are still the expected ones; False if not."""

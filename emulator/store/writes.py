@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
 from emulator.store.records import (
+    DefinitionChange,
     LifecycleChange,
     LimitReached,
     NewResource,
     ResourceExists,
+    ResourceInUse,
     ResourceMissing,
     Scope,
     TagLimitReached,
@@ -30,6 +32,27 @@ INSERT_SQL = (
     " VALUES (:kind, :account_id, :region, :name, :name_lower, :creation_ms, :status, :modified_ms, :definition, :state)"
     " ON CONFLICT DO NOTHING"
 )
+# A member of a parent (a group's version): named '<parent>/<n>', n one more than the highest of the parent's
+# members, computed in the statement. Of two inserts that computed the same n the unique constraint keeps one out;
+# the other runs again and sees it. (WHERE TRUE: SQLite's parser needs a WHERE before ON CONFLICT after a SELECT.)
+INSERT_MEMBER_SQL = (
+    "INSERT INTO resources"
+    " (kind, account_id, region, name, name_lower, creation_ms, status, modified_ms, definition, state)"
+    " SELECT :kind, :account_id, :region, :prefix || CAST(n AS TEXT), :prefix_lower || CAST(n AS TEXT),"
+    " :creation_ms, :status, :modified_ms, :definition, :state"
+    " FROM (SELECT COALESCE(MAX(CAST(SUBSTR(name_lower, :skip) AS INTEGER)), 0) + 1 AS n FROM resources"
+    f" WHERE {IN_SCOPE} AND name_lower LIKE :members) AS next WHERE TRUE"
+    " ON CONFLICT DO NOTHING"
+)
+NAME_OF_SQL = "SELECT name FROM resources WHERE id = :id"
+PARENT_SQL = f"SELECT name FROM resources WHERE {BY_NAME}"
+ANY_MEMBER_SQL = f"SELECT id FROM resources WHERE {IN_SCOPE} AND name_lower LIKE :members LIMIT 1"
+CHANGE_DEFINITION_SQL = (
+    "UPDATE resources SET definition = :definition, status = :status, modified_ms = :modified_ms"
+    f" WHERE {BY_NAME} AND definition = :expect_definition"
+)
+# The rounds a member's insert may lose to concurrent inserts of the same parent's next number.
+_MEMBER_ROUNDS = 1000
 INSERT_TAG_SQL = 'INSERT INTO tags (resource_id, "key", value, position) VALUES (:id, :k, :v, :p)'
 # A conditional increment (a limit of -1 is none): concurrent creates queue on the row's lock, so none passes the
 # last slot twice.
@@ -80,6 +103,12 @@ def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
     rid = db.insert(INSERT_SQL, params)
     if rid is None:
         raise ResourceExists(resource.name)
+    counted(db, rid, params, resource)
+
+
+def counted(db: Statements, rid: int, params: Params, resource: NewResource) -> None:
+    """A just-inserted resource counted against its scope's limit (removed again if that is reached), with its
+    tags."""
     try:
         count_one_more(db, params)
     except LimitReached:
@@ -87,6 +116,54 @@ def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
         raise
     if resource.tags:  # distinct keys of a new resource: nothing here can conflict
         db.run_many(INSERT_TAG_SQL, [{"id": rid, "k": k, "v": v, "p": i} for i, (k, v) in enumerate(resource.tags)])
+
+
+def insert_member(db: Statements, resource: NewResource, *, parent: Scope, parent_name: str, limit: int | None) -> str:
+    """Inserts `resource` as the next member of a parent (its name is ignored): '<parent's stored name>/<n>', n one
+    more than the parent's highest. The parent's row is locked first (where the database locks rows), so a
+    concurrent delete of the parent waits and then sees this member. Raises ResourceMissing (no parent) or
+    LimitReached; returns the name stored."""
+    if db.locks_rows:
+        db.rows(LOCK_COUNT_SQL, scope_params(resource.scope))  # the count row first (LOCK_COUNT_SQL)
+    found = db.rows(PARENT_SQL + (" FOR UPDATE" if db.locks_rows else ""), named(parent, parent_name))
+    if not found:
+        raise ResourceMissing(parent_name)
+    prefix = f"{found[0][0]}/"
+    scope = resource.scope
+    params = {
+        "kind": scope.kind,
+        "account_id": scope.account_id,
+        "region": scope.region,
+        "prefix": prefix,
+        "prefix_lower": prefix.lower(),
+        "skip": len(prefix) + 1,
+        "members": f"{prefix.lower()}%",
+        "creation_ms": resource.creation_ms,
+        "status": resource.status,
+        "modified_ms": resource.creation_ms if resource.modified_ms is None else resource.modified_ms,
+        "definition": resource.definition,
+        "state": resource.state,
+        "limit": -1 if limit is None else limit,
+    }
+    for _ in range(_MEMBER_ROUNDS):
+        rid = db.insert(INSERT_MEMBER_SQL, params)
+        if rid is not None:
+            counted(db, rid, params, resource)
+            return str(db.rows(NAME_OF_SQL, {"id": rid})[0][0])
+        # Another writer took this number and committed (each statement sees a new snapshot at READ COMMITTED).
+    raise RuntimeError("the parent's next number kept being taken under this insert")
+
+
+def change_definition(db: Statements, change: DefinitionChange) -> bool:
+    """False if the definition is no longer the expected one (or the resource is gone)."""
+    params = {
+        **named(change.scope, change.name),
+        "expect_definition": change.expect_definition,
+        "definition": change.definition,
+        "status": change.status,
+        "modified_ms": change.modified_ms,
+    }
+    return db.run(CHANGE_DEFINITION_SQL, params) == 1
 
 
 def count_one_more(db: Statements, params: Params) -> None:
@@ -127,15 +204,27 @@ def change_lifecycle(db: Statements, change: LifecycleChange) -> bool:
     return db.run(CHANGE_LIFECYCLE_SQL, params) == 1
 
 
-def delete(db: Statements, scope: Scope, name: str, *, expect: tuple[str, str] | None = None) -> bool:
+def delete(
+    db: Statements,
+    scope: Scope,
+    name: str,
+    *,
+    expect: tuple[str, str] | None = None,
+    unless_members: Scope | None = None,
+) -> bool:
     """Removes the resource, its tags and one from the scope's count, together; False if there was none, or if
-    `expect` (status, state) no longer holds."""
+    `expect` (status, state) no longer holds. Raises ResourceInUse while `unless_members` (a kind in the scope)
+    holds members of it, named '<name>/...': its row is locked first, so a member being inserted is seen."""
     if db.locks_rows:
         db.rows(LOCK_COUNT_SQL, scope_params(scope))  # the count row first (LOCK_COUNT_SQL)
     try:
         rid = resource_id(db, scope, name)
     except ResourceMissing:
         return False
+    if unless_members is not None:
+        members = {**scope_params(unless_members), "members": f"{name.lower()}/%"}
+        if db.rows(ANY_MEMBER_SQL, members):
+            raise ResourceInUse(name)
     if expect is not None:
         held = db.rows(
             f"SELECT id FROM resources WHERE id = :id AND {SAME_LIFECYCLE}",

@@ -10,14 +10,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.model_server import model_server
 from tests.profiles import FULL, PROFILE_ENV
+from tests.support import running_server
 
 # The SDK's v2 API (Model, Predictor); v3 restructured the package.
 SAGEMAKER_SDK = "sagemaker==2.232.0"
 SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "deploy.py"
+REGISTRY_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "registry.py"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry:1.0"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
 pytestmark = pytest.mark.skipif(not FULL, reason=f"installs from the package registry: {PROFILE_ENV}=full runs it")
@@ -39,11 +44,20 @@ def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def test_model_deploy_then_delete_endpoint(endpoint: str, sdk_python: Path, tmp_path: Path) -> None:
+def sdk_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEMAKER_EMULATOR_", "VIRTUAL_ENV"))}
     env.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    return env
+
+
+def test_model_deploy_then_delete_endpoint(endpoint: str, sdk_python: Path, tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(sdk_python), str(SCRIPT), endpoint], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+        [str(sdk_python), str(SCRIPT), endpoint],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=sdk_env(),
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1].lstrip("!"))
@@ -61,3 +75,31 @@ def test_model_deploy_then_delete_endpoint(endpoint: str, sdk_python: Path, tmp_
     assert out["listed_after_delete"] == [["sdk-endpoint", "Deleting"]]
     assert out["described_after_delete"] == f'Could not find endpoint "{ARN}:endpoint/sdk-endpoint".'
     assert (out["endpoints_after_delete"], out["configs_after_delete"]) == ([], [])
+
+
+def test_register_approve_deploy_predict_then_delete_endpoint(
+    make_settings: Any, sdk_python: Path, tmp_path: Path
+) -> None:
+    """Model.register() into a group, update_approval_status(), ModelPackage(role, arn).deploy(), predict() answered
+    by the model server configured for the package's image, delete_endpoint()."""
+    with model_server() as (model, _), running_server(make_settings(model_servers={IMAGE: model})) as endpoint:
+        done = subprocess.run(
+            [str(sdk_python), str(REGISTRY_SCRIPT), endpoint, IMAGE],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=sdk_env(),
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1].lstrip("!"))
+    package = f"{ARN}:model-package/sdk-registry"
+    assert (out["arn"], out["second"]) == (f"{package}/1", f"{package}/2")
+    assert (out["before"], out["after"]) == ("PendingManualApproval", ["Approved", "checked"])
+    assert out["containers"] == [
+        {"Image": IMAGE, "ModelDataUrl": "s3://emulator-bucket/model.tar.gz", "Environment": {}}
+    ]
+    assert (out["status"], out["deployed"]) == ("InService", [IMAGE])
+    assert out["model"] == [{"Mode": "SingleModel", "Environment": {}, "ModelPackageName": f"{package}/1"}]
+    assert json.loads(out["predicted"]) == {"predictions": [3, 6]}  # the model server's answer, not the echo
+    assert out["endpoints_after_delete"] == [["sdk-registry", "Deleting"]]

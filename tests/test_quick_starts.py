@@ -126,10 +126,11 @@ def test_the_first_command_installs_what_the_python_quick_starts_import() -> Non
     """The server's command is the one a reader has run; the boto3 quick starts need boto3 in the same venv."""
     first = code_blocks(section("The two commands"), "sh")[0]
     assert first.rstrip().endswith("sagemaker-emulator serve")
-    installed = re.search(r"pip install -e '\.\[([a-z0-9,]+)\]'", first)
-    assert installed is not None, f"the first command installs no extra: {first}"
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    requirements = [r for extra in installed.group(1).split(",") for r in extras[extra]]
+    installed = re.search(r"pip install -e (?:\.|'\.\[([a-z0-9,]+)\]')(?: |$)", first)
+    assert installed is not None, f"the first command does not install the package: {first}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = installed.group(1).split(",") if installed.group(1) else []
+    requirements = project["dependencies"] + [r for extra in extras for r in project["optional-dependencies"][extra]]
     names = {re.split(r"[<>=\[; ]", r, maxsplit=1)[0] for r in requirements}
     assert "boto3" in names, requirements
     for snippet in (BOTO3, RUNTIME_BOTO3):

@@ -230,6 +230,30 @@ def test_list_filters_sorts_and_pages(sm: Any) -> None:
     )
 
 
+def test_name_contains_matches_a_versions_group_name_never_its_version(sm: Any) -> None:
+    """NameContains matches a package's name, for a version its group's (as DescribeModelPackage names it); the
+    version number is no part of a name, so an all-digit filter does not find every version 1."""
+    sm.create_model_package_group(ModelPackageGroupName="churn")
+    sm.create_model_package_group(ModelPackageGroupName="model2")
+    sm.create_model_package(ModelPackageGroupName="churn")
+    sm.create_model_package(ModelPackageGroupName="churn")
+    sm.create_model_package(ModelPackageGroupName="model2")
+    sm.create_model_package(ModelPackageName="solo2")
+    assert sm.describe_model_package(ModelPackageName=f"{ARN}/churn/2")["ModelPackageName"] == "churn"
+    assert arns(sm.list_model_packages(ModelPackageType="Both", NameContains="1")) == []
+    assert arns(sm.list_model_packages(ModelPackageType="Both", NameContains="2")) == [
+        f"{ARN}/model2/1",
+        f"{ARN}/solo2",
+    ]
+    assert arns(sm.list_model_packages(ModelPackageType="Versioned", NameContains="2")) == [f"{ARN}/model2/1"]
+    assert arns(sm.list_model_packages(ModelPackageGroupName="churn", NameContains="2")) == []
+    assert arns(sm.list_model_packages(ModelPackageGroupName="churn", NameContains="HUR")) == [
+        f"{ARN}/churn/1",
+        f"{ARN}/churn/2",
+    ]
+    assert arns(sm.list_model_packages(ModelPackageType="Unversioned", NameContains="2")) == [f"{ARN}/solo2"]
+
+
 def test_update_approval_and_customer_metadata(sm: Any) -> None:
     sm.create_model_package_group(ModelPackageGroupName="g")
     arn = sm.create_model_package(ModelPackageGroupName="g", CustomerMetadataProperties={"keep": "1", "drop": "2"})[

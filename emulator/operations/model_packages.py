@@ -97,7 +97,7 @@ async def describe_model_package(*, request: dict[str, Any], ctx: RequestContext
 async def list_model_packages(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     """ModelPackageType is Unversioned when absent (the API model's doc), and Versioned when a group is given (as moto
     has it: a group holds versions only)."""
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = {"contains_before_slash": True}  # NameContains: a version's name is its group's
     group = request.get("ModelPackageGroupName")
     package_type = request.get("ModelPackageType", "Versioned" if group is not None else "Unversioned")
     if package_type != "Both":

@@ -22,6 +22,12 @@ SPEC = {
     "SupportedContentTypes": ["text/csv"],
     "SupportedResponseMIMETypes": ["text/csv"],
 }
+# An unversioned package's specification names its instance types (the API model: "required for unversioned models").
+UNVERSIONED_SPEC = {
+    **SPEC,
+    "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"],
+    "SupportedTransformInstanceTypes": ["ml.c5.xlarge"],
+}
 
 
 def error_of(call: Any, **request: Any) -> tuple[str, str]:
@@ -135,6 +141,23 @@ def test_unversioned_packages_and_the_rule_for_both_or_neither(sm: Any) -> None:
     )
     # Nothing was stored by the refused requests.
     assert arns(sm.list_model_packages(ModelPackageType="Both")) == [f"{ARN}/market-pkg"]
+
+
+def test_only_an_unversioned_package_must_name_its_instance_types(sm: Any) -> None:
+    """The API model: both instance type lists are "required for unversioned models, and optional for versioned
+    models". Creating is in the validation table; an update that replaces the InferenceSpecification is held to the
+    same rule, and a version to neither."""
+    arn = sm.create_model_package(ModelPackageName="solo", InferenceSpecification=UNVERSIONED_SPEC)["ModelPackageArn"]
+    assert error_of(sm.update_model_package, ModelPackageArn=arn, InferenceSpecification=SPEC) == (
+        "ValidationException",
+        "SupportedRealtimeInferenceInstanceTypes is required in InferenceSpecification for an unversioned model package.",
+    )
+    assert sm.describe_model_package(ModelPackageName="solo")["InferenceSpecification"] == UNVERSIONED_SPEC
+    sm.create_model_package_group(ModelPackageGroupName="g")
+    version = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
+    sm.update_model_package(ModelPackageArn=version, InferenceSpecification={**SPEC, "SupportedContentTypes": ["a/b"]})
+    described = sm.describe_model_package(ModelPackageName=version)["InferenceSpecification"]
+    assert described == {**SPEC, "SupportedContentTypes": ["a/b"]}
 
 
 @pytest.mark.parametrize(
@@ -373,7 +396,7 @@ def test_limits(make_settings: Any) -> None:
 def test_create_model_from_a_package(sm: Any) -> None:
     sm.create_model_package_group(ModelPackageGroupName="g")
     arn = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
-    sm.create_model_package(ModelPackageName="solo", InferenceSpecification=SPEC)
+    sm.create_model_package(ModelPackageName="solo", InferenceSpecification=UNVERSIONED_SPEC)
     refused = (
         f"Model package {arn} cannot be deployed: its ModelApprovalStatus is PendingManualApproval, and a versioned"
         " model package must be Approved to deploy the model."

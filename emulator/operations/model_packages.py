@@ -26,6 +26,7 @@ from emulator.resources.model_package import (
     stored_request,
     stored_rules,
     summarized,
+    unversioned_specification_rules,
     updated,
 )
 from emulator.resources.model_package_group import MODEL_PACKAGE_GROUP
@@ -122,6 +123,8 @@ async def update_model_package(*, request: dict[str, Any], ctx: RequestContext, 
         stored = await deps.store.get(scope, name)
         if stored is None:
             raise ValidationException(MODEL_PACKAGE.missing_message(ctx.arn(MODEL_PACKAGE, name)))
+        if "InferenceSpecification" in request and not is_versioned(stored.name):
+            unversioned_specification_rules(request["InferenceSpecification"])
         definition = updated(orjson.loads(stored.definition), request)
         change = DefinitionChange(
             scope=scope,

@@ -509,6 +509,9 @@ def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp
         originals = [sm.describe_model_package(ModelPackageName=n) for n in ("G/1", "G/2", "Solo")]
         snapshot = httpx.get(f"{first}/_emulator/state").json()
         assert [p["model_package_name"] for p in snapshot["model_packages"]] == ["G/1", "G/2", "Solo"]
+        # An unversioned package exported before its instance types were required still imports.
+        snapshot["model_packages"][2]["definition"]["InferenceSpecification"] = SPEC
+        originals[2]["InferenceSpecification"] = SPEC
     with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")) as second:
         imported = httpx.put(f"{second}/_emulator/state", content=json.dumps(snapshot).encode())
         assert imported.status_code == 200, imported.text

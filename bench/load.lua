@@ -6,15 +6,22 @@
 --   describe_endpoint <tag> <name prefix> <count>
 --   describe_package <tag> <group> <count>  (DescribeModelPackage of <group>/1 .. <group>/<count>)
 --   deploy   <tag> <config template> <endpoint template>  (CreateEndpointConfig and CreateEndpoint in turn)
+--   register_deploy <tag> <package> <update> <model> <config> <endpoint> <describe>  (one flow after another:
+--            CreateModelPackage, UpdateModelPackage Approved, CreateModel from the package's ARN, CreateEndpointConfig,
+--            CreateEndpoint, DescribeEndpoint until InService; templates carry __NAME__ and __ARN__)
+--   image_deploy <tag> - - <model> <config> <endpoint> <describe>  (the same flow from CreateModel with an image)
+--            Flows need one connection per wrk thread (-t = -c): a thread's Lua state follows one connection.
 --   invoke   <tag> <path> <content type> <body> <signed: 1 or 0>  (the same POST every time: a model server's
 --            /invocations directly, or SageMaker Runtime's /endpoints/<name>/invocations with the SigV4-shaped header)
 -- Names are unique per run: tag + thread id + a per-thread counter. done() prints one JSON line for the harness.
 
 local next_thread_id = 0
+local threads = {}
 
 function setup(thread)
   next_thread_id = next_thread_id + 1
   thread:set("tid", next_thread_id)
+  threads[#threads + 1] = thread
 end
 
 local AUTHORIZATION = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/sagemaker/aws4_request, "
@@ -42,6 +49,55 @@ local scenario, tag, counter = nil, nil, 0
 local create_template, describe_prefix, describe_count, list_request
 local config_template, endpoint_template, deploy_step = nil, nil, 0
 local invoke_request = nil  -- built once: every invocation is the same request
+
+-- Flows (register_deploy, image_deploy): the step to send next, the flow's name and package ARN. request() only reads
+-- them (wrk calls it once more to verify the script); response() moves the flow on. Globals, read by done().
+flows, flows_broken = 0, 0
+local flow_templates, flow_first, flow_step, flow_name, flow_arn = nil, 1, 1, nil, nil
+local FLOW_OPERATIONS = {
+  "CreateModelPackage", "UpdateModelPackage", "CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DescribeEndpoint",
+}
+
+local function flow_start()
+  counter = counter + 1
+  flow_name = string.format("bench-%s-%d-%d", tag, tid, counter)
+  flow_step, flow_arn = flow_first, nil
+end
+
+local function flow_request()
+  local body = flow_templates[flow_step]:gsub("__NAME__", flow_name)
+  if flow_arn then
+    body = body:gsub("__ARN__", flow_arn)
+  end
+  return aws(FLOW_OPERATIONS[flow_step], body)
+end
+
+local function flow_broken()
+  flows_broken = flows_broken + 1
+  flow_start()
+end
+
+local function flow_response(status, headers, body)
+  if status ~= 200 then
+    return flow_broken()
+  end
+  if flow_step == 1 then
+    flow_arn = body:match('"ModelPackageArn"%s*:%s*"([^"]+)"')
+    if not flow_arn then
+      return flow_broken()
+    end
+  elseif flow_step == 6 then
+    local endpoint_status = body:match('"EndpointStatus"%s*:%s*"([^"]+)"')
+    if endpoint_status == "InService" then
+      flows = flows + 1
+      flow_start()
+    elseif endpoint_status ~= "Creating" then
+      flow_broken()
+    end
+    return
+  end
+  flow_step = flow_step + 1
+end
 
 local function create_request()
   counter = counter + 1
@@ -91,6 +147,11 @@ function init(args)
     config_template, endpoint_template = args[3], args[4]
   elseif scenario == "invoke" then
     invoke_request = invocation(args[3], args[4], args[5], args[6])
+  elseif scenario == "register_deploy" or scenario == "image_deploy" then
+    flow_templates = { args[3], args[4], args[5], args[6], args[7], args[8] }
+    flow_first = scenario == "register_deploy" and 1 or 3
+    flow_start()
+    response = flow_response  -- defined only here: wrk keeps answers' bodies only for a script with response()
   elseif scenario == "mixed" then
     create_template, describe_prefix, describe_count = args[3], args[4], tonumber(args[5])
     list_request = aws("ListModels", args[6])
@@ -117,6 +178,8 @@ function request()
     return describe_package_request()
   elseif scenario == "deploy" then
     return deploy_request()
+  elseif flow_templates then
+    return flow_request()
   end
   mixed_slot = (mixed_slot + 1) % 20
   if mixed_slot < 12 then
@@ -129,9 +192,15 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local completed, broken = 0, 0
+  for _, thread in ipairs(threads) do
+    completed = completed + thread:get("flows")
+    broken = broken + thread:get("flows_broken")
+  end
   io.write(string.format(
     '\nBENCH-RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
-      .. '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d}}\n',
+      .. '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d},"flows":%d,"flows_broken":%d}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    completed, broken))
 end

@@ -36,6 +36,10 @@ class LoadResult:
     server_cpu_us_per_request: float  # the figure least disturbed by other load on the machine
     server_cpu_util: float  # server CPU / wall time: near 1.0 means the server, not wrk, is the limit
     wrk_cpu_s: float
+    flows: int = 0  # register_deploy, image_deploy: flows completed (DescribeEndpoint answered InService)
+    flows_broken: int = 0  # flows given up at an answer that was not a 200, or an endpoint that did not serve
+    flows_per_s: float = 0.0
+    flow_mean_ms: float = 0.0  # one flow's wall time on a connection: connections / flows_per_s (Little's law)
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -96,6 +100,7 @@ def run_wrk(
     errors, latency = raw["errors"], raw["latency_us"]
     seconds = raw["duration_us"] / 1e6
     requests = int(raw["requests"])
+    flows = int(raw.get("flows", 0))
     return LoadResult(
         requests=requests,
         duration_s=round(seconds, 3),
@@ -111,4 +116,8 @@ def run_wrk(
         server_cpu_us_per_request=round(server_cpu / requests * 1e6, 1) if requests else 0.0,
         server_cpu_util=round(server_cpu / seconds, 2) if seconds else 0.0,
         wrk_cpu_s=round(wrk_cpu, 3),
+        flows=flows,
+        flows_broken=int(raw.get("flows_broken", 0)),
+        flows_per_s=round(flows / seconds, 2) if seconds else 0.0,
+        flow_mean_ms=round(connections / (flows / seconds) * 1000, 3) if flows and seconds else 0.0,
     )

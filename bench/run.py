@@ -6,6 +6,7 @@ See bench/README.md for what is measured and how to read the table.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -26,12 +27,16 @@ from bench.load import WRK_MISSING, run_wrk, wrk_path
 from bench.seed import create_endpoints_over_http, create_over_http, create_packages_over_http, post, seed_sqlite
 from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
 from bench.workload import (
+    ARN_PLACEHOLDER,
     DESCRIBE_COUNT,
     DESCRIBE_PREFIX,
     ENDPOINT_COUNT,
     ENDPOINT_PREFIX,
+    FLOW_GROUP,
+    FLOWS,
     LIST_REQUEST,
     MIXED_LIST_REQUEST,
+    NAME_PLACEHOLDER,
     PACKAGE_COUNT,
     PACKAGE_GROUP,
     compact,
@@ -39,10 +44,22 @@ from bench.workload import (
     create_body,
     create_template,
     endpoint_template,
+    flow_templates,
     seeded_name,
 )
 
-SCENARIOS = ("create", "describe", "mixed", "describe_endpoint", "deploy", "describe_package", "list_small", "list_big")
+SCENARIOS = (
+    "create",
+    "describe",
+    "mixed",
+    "describe_endpoint",
+    "deploy",
+    "describe_package",
+    "image_deploy",
+    "register_deploy",
+    "list_small",
+    "list_big",
+)
 FRESH = (
     "create",
     "describe",
@@ -50,10 +67,22 @@ FRESH = (
     "describe_endpoint",
     "deploy",
     "describe_package",
-)  # on the servers whose start-ups are timed
+    "image_deploy",
+    "register_deploy",
+)  # on the servers whose start-ups are timed; the flows (FLOWS) not on the floor, whose fixed answer cannot lead one
 # invoke runs on its own model server and emulator (bench/invoke.py), not on the floor or moto.
 ALL_SCENARIOS = (*SCENARIOS, "invoke")
 MB = 1024 * 1024
+# The operations of a flow in load.lua's order; image_deploy starts at CreateModel.
+FLOW_OPERATIONS = (
+    "CreateModelPackage",
+    "UpdateModelPackage",
+    "CreateModel",
+    "CreateEndpointConfig",
+    "CreateEndpoint",
+    "DescribeEndpoint",
+)
+PREFLIGHT_POLLS = 50
 
 
 @dataclass
@@ -95,12 +124,39 @@ def wrk_args(scenario: str, tag: str) -> list[str]:
         return ["deploy", tag, config_template(), endpoint_template()]
     if scenario == "describe_package":
         return ["describe_package", tag, PACKAGE_GROUP, str(PACKAGE_COUNT)]
+    if scenario in FLOWS:
+        return [scenario, tag, *flow_templates(scenario)]
     return ["mixed", tag, create_template(), DESCRIBE_PREFIX, str(DESCRIBE_COUNT), compact(MIXED_LIST_REQUEST)]
+
+
+def preflight_flow(conn: http.client.HTTPConnection, scenario: str) -> str | None:
+    """One flow by hand, as load.lua runs it: None if every step answered 200 and the endpoint came InService."""
+    name = f"bench-preflight-{scenario.replace('_', '-')}"  # names allow no underscore
+    bodies = dict(zip(FLOW_OPERATIONS, flow_templates(scenario), strict=True))
+    arn = ""
+    for operation in FLOW_OPERATIONS[0 if scenario == "register_deploy" else 2 :]:
+        for _ in range(PREFLIGHT_POLLS):
+            body = bodies[operation].replace(NAME_PLACEHOLDER, name).replace(ARN_PLACEHOLDER, arn)
+            status, answer = post(conn, operation, body.encode())
+            if status != 200:
+                return f"{operation} answered {status}: {answer[:200].decode(errors='replace')}"
+            parsed = json.loads(answer)
+            arn = parsed.get("ModelPackageArn", arn)
+            if operation != "DescribeEndpoint" or parsed.get("EndpointStatus") == "InService":
+                break
+        else:
+            return f"endpoint {name} not InService after {PREFLIGHT_POLLS} DescribeEndpoint calls"
+    return None
 
 
 def preflight(server: Server, scenario: str) -> str | None:
     """One request of each kind the scenario sends, checked by hand: None if all answer 200, else why not."""
-    import http.client
+    if scenario in FLOWS:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            return preflight_flow(conn, scenario)
+        finally:
+            conn.close()
 
     checks: list[tuple[str, bytes]] = []
     if scenario in ("create", "mixed"):
@@ -136,7 +192,9 @@ def measure(server: Server, scenario: str, options: Options, report: ServerRepor
             report.scenarios[scenario] = {"error": problem}
             print(f"  {server.kind:8} {scenario:10} skipped: {problem}", flush=True)
             return
-    common = {"server_pid": server.pid, "connections": options.connections, "threads": options.threads}
+    # A flow's steps follow one another on one connection, so each wrk thread (one Lua state) drives one connection.
+    threads = options.connections if scenario in FLOWS else options.threads
+    common = {"server_pid": server.pid, "connections": options.connections, "threads": threads}
     if options.warmup:
         warm = run_wrk(server.url, wrk_args(scenario, f"{scenario[0]}w"), duration=options.warmup, **common)
         report.extra[f"{scenario}_warmup_requests"] = warm.requests
@@ -145,9 +203,10 @@ def measure(server: Server, scenario: str, options: Options, report: ServerRepor
     rss = rss_bytes(server.pid)
     if rss is not None:
         report.rss_mb[f"after_{scenario}"] = round(rss / MB, 1)
+    flows = f"  {result.flows_per_s:.1f} flows/s, {result.flows_broken} broken" if scenario in FLOWS else ""
     print(
         f"  {server.kind:8} {scenario:10} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
-        f"  {result.non_2xx} non-2xx",
+        f"  {result.non_2xx} non-2xx{flows}",
         flush=True,
     )
 
@@ -194,6 +253,13 @@ def bench_fresh(kinds: list[str], options: Options, reports: dict[str, ServerRep
     for scenario in (s for s in FRESH if s in options.scenarios):
         for kind, server in servers.items():
             report = reports[kind]
+            if scenario in FLOWS and kind == "floor":
+                continue
+            if scenario == "register_deploy":
+                try:
+                    create_packages_over_http(server.url, FLOW_GROUP, 0)  # the group the flow registers into
+                except RuntimeError as refused:
+                    report.notes.append(str(refused))
             if scenario == "describe":
                 create_over_http(server.url, [f"{DESCRIBE_PREFIX}{i}" for i in range(DESCRIBE_COUNT)])
             if scenario == "describe_endpoint" and kind != "floor":
@@ -248,7 +314,18 @@ def valid(result: dict[str, Any] | None) -> str | None:
         return str(result["error"])
     if result["non_2xx"] or result["socket_errors"]:
         return f"{result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors"
+    if result.get("flows_broken"):
+        return f"{result['flows_broken']} flows broken"
     return None
+
+
+def flow_ratio(report: ServerReport) -> float | None:
+    """register_deploy's flows per second over image_deploy's on the same server, measured seconds apart: the share of
+    an image deployment's rate the registry's part (register, approve, CreateModel reading the package) leaves."""
+    registered, image = report.scenarios.get("register_deploy"), report.scenarios.get("image_deploy")
+    if valid(registered) or valid(image) or not registered or not image or not image["flows_per_s"]:
+        return None
+    return round(float(registered["flows_per_s"]) / float(image["flows_per_s"]), 4)
 
 
 def check_targets(
@@ -387,6 +464,8 @@ def print_table(results: dict[str, Any]) -> None:
     labels = {
         "describe_endpoint": "describe_ep",
         "describe_package": "describe_pkg",
+        "image_deploy": "image_flow",
+        "register_deploy": "register_flow",
         "list_small": f"list@{results['env']['small_store']}",
         "list_big": f"list@{results['env']['big_store']}",
     }
@@ -425,6 +504,15 @@ def print_table(results: dict[str, Any]) -> None:
     elif invoked:
         print(f"{'invoke':14}{'emulator':10}  skipped: {invoked['error'][:70]}")
     print()
+    for kind, share in results.get("flow_ratio", {}).items():
+        flows = {s: servers[kind]["scenarios"].get(s) or {} for s in FLOWS}
+        if all("flows_per_s" in flows[s] for s in FLOWS):
+            image, registered = flows["image_deploy"], flows["register_deploy"]
+            print(
+                f"{kind:10} register-approve-deploy {registered['flows_per_s']:.1f} flows/s"
+                f" ({registered['flow_mean_ms']:.2f} ms each), image deploy {image['flows_per_s']:.1f} flows/s"
+                f" ({image['flow_mean_ms']:.2f} ms): {fmt(share, '.3f')} of the image flows' rate"
+            )
     for kind, report in servers.items():
         startup = report["startup_median_s"]
         rss = report["rss_mb"].get("after_mixed")
@@ -564,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
                 "emulator/floor": ratio(emu, reports["floor"].scenarios.get(scenario)) if "floor" in reports else None,
                 "emulator/moto": ratio(emu, reports["moto"].scenarios.get(scenario)) if "moto" in reports else None,
             }
+        results["flow_ratio"] = {kind: flow_ratio(report) for kind, report in reports.items() if kind != "floor"}
         for kind, report in reports.items():
             results["servers"][kind] = {
                 "startup_s": report.startup_s,

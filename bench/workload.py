@@ -77,6 +77,58 @@ PACKAGE_GROUP = "bench-packages"
 PACKAGE_COUNT = 100
 
 
+# The register-approve-deploy flow (register_deploy), one after another on each connection: a version registered into
+# this group, approved, a model made from its ARN, a config and an endpoint of that model, described until InService;
+# what a registry-driven pipeline does per model version. Its baseline (image_deploy) is the same deployment of a model
+# made from an image: the two differ by the registry's part (two more requests, the package read by CreateModel).
+FLOW_GROUP = "bench-register"
+ARN_PLACEHOLDER = "__ARN__"
+FLOW_PACKAGE_REQUEST: dict[str, Any] = {
+    "ModelPackageGroupName": FLOW_GROUP,
+    "ModelPackageDescription": "churn model trained 2024-05-01",
+    "InferenceSpecification": {
+        "Containers": [
+            {
+                "Image": CREATE_REQUEST["PrimaryContainer"]["Image"],
+                "ModelDataUrl": CREATE_REQUEST["PrimaryContainer"]["ModelDataUrl"],
+            }
+        ],
+        "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"],
+    },
+    "CustomerMetadataProperties": {"team": "ml"},
+}
+FLOW_UPDATE_REQUEST: dict[str, Any] = {"ModelPackageArn": ARN_PLACEHOLDER, "ModelApprovalStatus": "Approved"}
+FLOW_PACKAGE_MODEL_REQUEST: dict[str, Any] = {
+    "ModelName": NAME_PLACEHOLDER,
+    "PrimaryContainer": {"ModelPackageName": ARN_PLACEHOLDER},
+    "ExecutionRoleArn": CREATE_REQUEST["ExecutionRoleArn"],
+}
+FLOW_IMAGE_MODEL_REQUEST: dict[str, Any] = {
+    "ModelName": NAME_PLACEHOLDER,
+    "PrimaryContainer": {k: CREATE_REQUEST["PrimaryContainer"][k] for k in ("Image", "ModelDataUrl")},
+    "ExecutionRoleArn": CREATE_REQUEST["ExecutionRoleArn"],
+}
+FLOW_CONFIG_REQUEST: dict[str, Any] = {
+    **CONFIG_REQUEST,
+    "ProductionVariants": [{**CONFIG_REQUEST["ProductionVariants"][0], "ModelName": NAME_PLACEHOLDER}],
+}
+FLOW_ENDPOINT_REQUEST: dict[str, Any] = {"EndpointName": NAME_PLACEHOLDER, "EndpointConfigName": NAME_PLACEHOLDER}
+FLOW_DESCRIBE_REQUEST: dict[str, Any] = {"EndpointName": NAME_PLACEHOLDER}
+FLOWS = ("image_deploy", "register_deploy")
+
+
+def flow_templates(scenario: str) -> list[str]:
+    """The six request bodies of a flow, in order (load.lua's register_deploy and image_deploy); '-' for the steps
+    image_deploy skips."""
+    if scenario == "register_deploy":
+        head = [compact(FLOW_PACKAGE_REQUEST), compact(FLOW_UPDATE_REQUEST), compact(FLOW_PACKAGE_MODEL_REQUEST)]
+    else:
+        head = ["-", "-", compact(FLOW_IMAGE_MODEL_REQUEST)]
+    tail = [FLOW_CONFIG_REQUEST, FLOW_ENDPOINT_REQUEST, FLOW_DESCRIBE_REQUEST]
+    return head + [compact(each) for each in tail]
+
+
 # InvokeEndpoint: one endpoint whose model server is the shipped example (examples/model_server/server.py), called
 # directly and through the emulator with the same body and content type. Ten instances of the toy linear model.
 INVOKE_ENDPOINT = "bench-invoke"

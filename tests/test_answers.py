@@ -131,6 +131,7 @@ def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) 
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
             "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"],
+            "SupportedTransformInstanceTypes": ["ml.m5.large"],  # required of the unversioned package below
         }
         version = sm.create_model_package(
             ModelPackageGroupName="g",

@@ -44,6 +44,15 @@ def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_s
             assert result["non_2xx"] == 0 and result["socket_errors"] == 0
             assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
         assert report["rss_mb"]["after_describe"] > 0
+    # The register-approve-deploy flow and its baseline, the image deployment, ran on the emulator (not on the floor,
+    # whose fixed answer cannot lead a flow): six requests a flow and four, every flow reaching InService.
+    assert not results["servers"]["floor"]["scenarios"].keys() & {"image_deploy", "register_deploy"}
+    for scenario, steps in (("image_deploy", 4), ("register_deploy", 6)):
+        result = results["servers"]["emulator"]["scenarios"][scenario]
+        assert result["flows"] > 0 and result["flows_broken"] == 0 and result["non_2xx"] == 0
+        assert steps * result["flows"] <= result["requests"] <= steps * (result["flows"] + 8)
+        assert result["flow_mean_ms"] > 0 and result["flows_per_s"] > 0
+    assert results["flow_ratio"]["emulator"] > 0
     # The creates wrk saw answered 200 are rows in the database; at most one per connection was still in flight.
     durability = results["servers"]["emulator"]["extra"]["durability"]
     assert durability["creates_answered"] <= durability["models_stored"] <= durability["creates_answered"] + 8

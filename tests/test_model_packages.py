@@ -22,6 +22,12 @@ SPEC = {
     "SupportedContentTypes": ["text/csv"],
     "SupportedResponseMIMETypes": ["text/csv"],
 }
+# An unversioned package's specification names its instance types (the API model: "required for unversioned models").
+UNVERSIONED_SPEC = {
+    **SPEC,
+    "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"],
+    "SupportedTransformInstanceTypes": ["ml.c5.xlarge"],
+}
 
 
 def error_of(call: Any, **request: Any) -> tuple[str, str]:
@@ -137,6 +143,23 @@ def test_unversioned_packages_and_the_rule_for_both_or_neither(sm: Any) -> None:
     assert arns(sm.list_model_packages(ModelPackageType="Both")) == [f"{ARN}/market-pkg"]
 
 
+def test_only_an_unversioned_package_must_name_its_instance_types(sm: Any) -> None:
+    """The API model: both instance type lists are "required for unversioned models, and optional for versioned
+    models". Creating is in the validation table; an update that replaces the InferenceSpecification is held to the
+    same rule, and a version to neither."""
+    arn = sm.create_model_package(ModelPackageName="solo", InferenceSpecification=UNVERSIONED_SPEC)["ModelPackageArn"]
+    assert error_of(sm.update_model_package, ModelPackageArn=arn, InferenceSpecification=SPEC) == (
+        "ValidationException",
+        "SupportedRealtimeInferenceInstanceTypes is required in InferenceSpecification for an unversioned model package.",
+    )
+    assert sm.describe_model_package(ModelPackageName="solo")["InferenceSpecification"] == UNVERSIONED_SPEC
+    sm.create_model_package_group(ModelPackageGroupName="g")
+    version = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
+    sm.update_model_package(ModelPackageArn=version, InferenceSpecification={**SPEC, "SupportedContentTypes": ["a/b"]})
+    described = sm.describe_model_package(ModelPackageName=version)["InferenceSpecification"]
+    assert described == {**SPEC, "SupportedContentTypes": ["a/b"]}
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -228,6 +251,30 @@ def test_list_filters_sorts_and_pages(sm: Any) -> None:
         error_of(sm.list_model_packages, ModelPackageType="Versioned", MaxResults=1, NextToken=first["NextToken"])[0]
         == "ValidationException"
     )
+
+
+def test_name_contains_matches_a_versions_group_name_never_its_version(sm: Any) -> None:
+    """NameContains matches a package's name, for a version its group's (as DescribeModelPackage names it); the
+    version number is no part of a name, so an all-digit filter does not find every version 1."""
+    sm.create_model_package_group(ModelPackageGroupName="churn")
+    sm.create_model_package_group(ModelPackageGroupName="model2")
+    sm.create_model_package(ModelPackageGroupName="churn")
+    sm.create_model_package(ModelPackageGroupName="churn")
+    sm.create_model_package(ModelPackageGroupName="model2")
+    sm.create_model_package(ModelPackageName="solo2")
+    assert sm.describe_model_package(ModelPackageName=f"{ARN}/churn/2")["ModelPackageName"] == "churn"
+    assert arns(sm.list_model_packages(ModelPackageType="Both", NameContains="1")) == []
+    assert arns(sm.list_model_packages(ModelPackageType="Both", NameContains="2")) == [
+        f"{ARN}/model2/1",
+        f"{ARN}/solo2",
+    ]
+    assert arns(sm.list_model_packages(ModelPackageType="Versioned", NameContains="2")) == [f"{ARN}/model2/1"]
+    assert arns(sm.list_model_packages(ModelPackageGroupName="churn", NameContains="2")) == []
+    assert arns(sm.list_model_packages(ModelPackageGroupName="churn", NameContains="HUR")) == [
+        f"{ARN}/churn/1",
+        f"{ARN}/churn/2",
+    ]
+    assert arns(sm.list_model_packages(ModelPackageType="Unversioned", NameContains="2")) == [f"{ARN}/solo2"]
 
 
 def test_update_approval_and_customer_metadata(sm: Any) -> None:
@@ -349,7 +396,7 @@ def test_limits(make_settings: Any) -> None:
 def test_create_model_from_a_package(sm: Any) -> None:
     sm.create_model_package_group(ModelPackageGroupName="g")
     arn = sm.create_model_package(ModelPackageGroupName="g", InferenceSpecification=SPEC)["ModelPackageArn"]
-    sm.create_model_package(ModelPackageName="solo", InferenceSpecification=SPEC)
+    sm.create_model_package(ModelPackageName="solo", InferenceSpecification=UNVERSIONED_SPEC)
     refused = (
         f"Model package {arn} cannot be deployed: its ModelApprovalStatus is PendingManualApproval, and a versioned"
         " model package must be Approved to deploy the model."
@@ -462,6 +509,9 @@ def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp
         originals = [sm.describe_model_package(ModelPackageName=n) for n in ("G/1", "G/2", "Solo")]
         snapshot = httpx.get(f"{first}/_emulator/state").json()
         assert [p["model_package_name"] for p in snapshot["model_packages"]] == ["G/1", "G/2", "Solo"]
+        # An unversioned package exported before its instance types were required still imports.
+        snapshot["model_packages"][2]["definition"]["InferenceSpecification"] = SPEC
+        originals[2]["InferenceSpecification"] = SPEC
     with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")) as second:
         imported = httpx.put(f"{second}/_emulator/state", content=json.dumps(snapshot).encode())
         assert imported.status_code == 200, imported.text

@@ -59,6 +59,7 @@ def shorter(n: int) -> str:
 NOT_NULL = "Member must not be null"
 NOT_AN_INTEGER = "NUMBER_VALUE can not be converted to an Integer"
 MODEL_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/m"
+PACKAGE_SPEC = {"Containers": [{"Image": "i"}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": []}
 LONG_NAME = "a" * 64
 LONG_IMAGE = "i" * 256
 BAD_ENV_KEY_MAP = {"1BAD": "v"}
@@ -929,6 +930,35 @@ CASES: list[tuple[str, str, Any, str, str]] = [
         "ValidationException",
         "The total size of the Environment of PrimaryContainer is 33099 bytes, which exceeds the maximum of 32768 bytes for all keys and values together.",
     ),
+    # An unversioned model package's InferenceSpecification names its instance types (the API model: "required for
+    # unversioned models"); a versioned one need not. [inferred text] docs/decisions.md, CreateModelPackage.
+    (
+        "unversioned-package-without-realtime-instance-types",
+        "CreateModelPackage",
+        {
+            "ModelPackageName": "pkg",
+            "InferenceSpecification": {**PACKAGE_SPEC, "SupportedTransformInstanceTypes": ["ml.m5.large"]},
+        },
+        "ValidationException",
+        "SupportedRealtimeInferenceInstanceTypes is required in InferenceSpecification for an unversioned model package.",
+    ),
+    (
+        "unversioned-package-without-transform-instance-types",
+        "CreateModelPackage",
+        {
+            "ModelPackageName": "pkg",
+            "InferenceSpecification": {**PACKAGE_SPEC, "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large"]},
+        },
+        "ValidationException",
+        "SupportedTransformInstanceTypes is required in InferenceSpecification for an unversioned model package.",
+    ),
+    (
+        "unversioned-package-without-instance-types",
+        "CreateModelPackage",
+        {"ModelPackageName": "pkg", "InferenceSpecification": PACKAGE_SPEC},
+        "ValidationException",
+        "SupportedRealtimeInferenceInstanceTypes is required in InferenceSpecification for an unversioned model package.",
+    ),
 ]
 
 
@@ -956,6 +986,9 @@ def test_invalid_request(shared_endpoint: str, operation: str, body: Any, code: 
     name = body.get("ModelName") if isinstance(body, dict) else None
     if operation == "CreateModel" and isinstance(name, str):
         assert aws_post(shared_endpoint, "DescribeModel", {"ModelName": name}).status_code == 400
+    if operation == "CreateModelPackage":
+        described = aws_post(shared_endpoint, "DescribeModelPackage", {"ModelPackageName": body["ModelPackageName"]})
+        assert described.status_code == 400
 
 
 def unserved(what: str) -> dict[str, str]:

@@ -26,6 +26,7 @@ from emulator.resources.model_package import (
     stored_request,
     stored_rules,
     summarized,
+    unversioned_specification_rules,
     updated,
 )
 from emulator.resources.model_package_group import MODEL_PACKAGE_GROUP
@@ -97,7 +98,7 @@ async def describe_model_package(*, request: dict[str, Any], ctx: RequestContext
 async def list_model_packages(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     """ModelPackageType is Unversioned when absent (the API model's doc), and Versioned when a group is given (as moto
     has it: a group holds versions only)."""
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = {"contains_before_slash": True}  # NameContains: a version's name is its group's
     group = request.get("ModelPackageGroupName")
     package_type = request.get("ModelPackageType", "Versioned" if group is not None else "Unversioned")
     if package_type != "Both":
@@ -122,6 +123,8 @@ async def update_model_package(*, request: dict[str, Any], ctx: RequestContext, 
         stored = await deps.store.get(scope, name)
         if stored is None:
             raise ValidationException(MODEL_PACKAGE.missing_message(ctx.arn(MODEL_PACKAGE, name)))
+        if "InferenceSpecification" in request and not is_versioned(stored.name):
+            unversioned_specification_rules(request["InferenceSpecification"])
         definition = updated(orjson.loads(stored.definition), request)
         change = DefinitionChange(
             scope=scope,

@@ -74,6 +74,12 @@ TOO_MANY_SPECIFICATIONS_TEXT = (
     " {count}."
 )
 
+# [inferred] The API model's InferenceSpecification: each of these is "required for unversioned models, and optional for
+# versioned models"; the SageMaker Python SDK refuses an unversioned package without both itself (aws/sagemaker-python-sdk
+# #3228). No AWS text is known. docs/decisions.md, CreateModelPackage.
+UNVERSIONED_REQUIRED = ("SupportedRealtimeInferenceInstanceTypes", "SupportedTransformInstanceTypes")
+UNVERSIONED_REQUIRED_TEXT = "{member} is required in InferenceSpecification for an unversioned model package."
+
 
 def is_versioned(name: str) -> bool:
     return "/" in name
@@ -100,11 +106,12 @@ def stored_request(kind: Any, name: Any, definition: dict[str, Any]) -> dict[str
 
 
 def stored_rules(request: dict[str, Any]) -> None:
-    """create_rules for a stored package: its tags may have been added to a version after its creation."""
-    create_rules({k: v for k, v in request.items() if k != "Tags"})
+    """create_rules for a stored package: its tags may have been added to a version after its creation, and an
+    unversioned one exported before the instance types were required may lack them (an export must import)."""
+    create_rules({k: v for k, v in request.items() if k != "Tags"}, stored=True)
 
 
-def create_rules(request: dict[str, Any]) -> None:
+def create_rules(request: dict[str, Any], *, stored: bool = False) -> None:
     """AWS's rules for CreateModelPackage beyond the API model's constraints."""
     name, group = request.get("ModelPackageName"), request.get("ModelPackageGroupName")
     if name is not None and group is not None:
@@ -113,6 +120,15 @@ def create_rules(request: dict[str, Any]) -> None:
         raise ValidationException(NEITHER_TEXT)
     if group is not None and request.get("Tags"):
         raise ValidationException(TAGS_WITH_GROUP_TEXT)
+    if name is not None and "InferenceSpecification" in request and not stored:
+        unversioned_specification_rules(request["InferenceSpecification"])
+
+
+def unversioned_specification_rules(specification: dict[str, Any]) -> None:
+    """An unversioned package's InferenceSpecification names the instance types it serves on, both kinds."""
+    for member in UNVERSIONED_REQUIRED:
+        if member not in specification:
+            raise ValidationException(UNVERSIONED_REQUIRED_TEXT.format(member=member))
 
 
 def definition_of(request: dict[str, Any], *, versioned: bool) -> dict[str, Any]:

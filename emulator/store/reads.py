@@ -66,8 +66,15 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
     params["limit"] = query.limit + 1
     if query.name_contains:
         # Name patterns ([a-zA-Z0-9-]+) hold no LIKE wildcards, so no escaping is needed.
-        where.append("name_lower LIKE :contains")
         params["contains"] = f"%{query.name_contains.lower()}%"
+        if query.contains_before_slash:
+            # A name holds at most one '/' and a filter none: '%x%/%' finds x in a version's group name only.
+            where.append(
+                "(name_lower LIKE :contains_group OR (name_lower NOT LIKE '%/%' AND name_lower LIKE :contains))"
+            )
+            params["contains_group"] = f"%{query.name_contains.lower()}%/%"
+        else:
+            where.append("name_lower LIKE :contains")
     if query.name_prefix:
         # Prefixes are names of the API model's patterns and a '/', no LIKE wildcards either.
         where.append("name_lower LIKE :prefix")

@@ -84,6 +84,9 @@ class ListQuery:
     name_prefix: str | None = None
     # Only names with a '/' (True: versions in a group), only names without (False), or both (None).
     nested: bool | None = None
+    # Names may be '<group>/<version>', whose name is the group's: name_contains matches before the '/', never the
+    # version (AWS's NameContains matches a package's name, which for a version is its group's).
+    contains_before_slash: bool = False
 
 
 @dataclass(frozen=True, slots=True)

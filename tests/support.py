@@ -15,7 +15,9 @@ from typing import Any
 
 import boto3
 import httpx
+import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from emulator.app import create_app
 from emulator.operations import KINDS
@@ -144,6 +146,15 @@ def aws_post(
         sent["X-Amz-Target"] = f"SageMaker.{operation}"
     sent.update(headers)
     return http().post(endpoint + "/", content=content, headers=sent)
+
+
+def error_of(call: Callable[..., Any], **request: Any) -> tuple[str, str]:
+    """The (code, message) of the ClientError that `call(**request)` raises, its status checked to be 400."""
+    with pytest.raises(ClientError) as raised:
+        call(**request)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    error = raised.value.response["Error"]
+    return error["Code"], error["Message"]
 
 
 def as_described(container: dict[str, Any]) -> dict[str, Any]:

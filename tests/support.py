@@ -85,14 +85,17 @@ def stop_server(proc: subprocess.Popen[bytes], *, timeout: float = 10) -> None:
         proc.stdout.close()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20, *, path: str = "/_emulator/health"
+) -> None:
+    """Until GET `url+path` answers 200; raises with the process's output if it exits first, or after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}: {out}")
         try:
-            if httpx.get(f"{url}/_emulator/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

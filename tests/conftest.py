@@ -9,6 +9,7 @@ import pytest
 
 from emulator.settings import Settings
 from tests.databases import BACKENDS, fresh_database
+from tests.moto_s3 import moto_s3_server
 from tests.support import running_server, sagemaker_client
 
 # Every server the tests start, in this process or as a child (which inherits the environment), checks each answer
@@ -40,3 +41,10 @@ def endpoint(make_settings: Any) -> Iterator[str]:
 @pytest.fixture
 def sm(endpoint: str) -> Any:
     return sagemaker_client(endpoint)
+
+
+@pytest.fixture(scope="module")
+def s3_url() -> Iterator[str]:
+    """A moto S3 server for the module's tests (its `s3` fixture empties it for each)."""
+    with moto_s3_server() as url:
+        yield url

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import httpx
+import pytest
 
-from tests.support import free_port, stop_server
+from tests.support import free_port, stop_server, wait_ready
 
 # moto takes any key; the emulator finds these through the standard credential chain (env vars).
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -30,18 +30,7 @@ def moto_s3_server() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto server exited: {proc.stdout.read().decode() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("moto server did not start")
-            time.sleep(0.1)
+        wait_ready(url, proc, timeout=30, path="/moto-api/")
         yield url
     finally:
         stop_server(proc)
@@ -50,6 +39,17 @@ def moto_s3_server() -> Iterator[str]:
 def reset(url: str) -> None:
     """Empties moto: every bucket gone."""
     httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+
+
+def emptied(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto at `url` emptied but for bucket `models` (us-east-1), with TEST_CREDENTIALS in the env (where the
+    emulator's S3 reads find them); a client of it."""
+    reset(url)
+    for key, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    client = s3_client(url)
+    make_bucket(client, "models")
+    return client
 
 
 def s3_client(url: str, *, region: str = "us-east-1") -> Any:

@@ -15,7 +15,9 @@ from typing import Any
 
 import boto3
 import httpx
+import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from emulator.app import create_app
 from emulator.operations import KINDS
@@ -83,14 +85,17 @@ def stop_server(proc: subprocess.Popen[bytes], *, timeout: float = 10) -> None:
         proc.stdout.close()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20, *, path: str = "/_emulator/health"
+) -> None:
+    """Until GET `url+path` answers 200; raises with the process's output if it exits first, or after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}: {out}")
         try:
-            if httpx.get(f"{url}/_emulator/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -144,6 +149,15 @@ def aws_post(
         sent["X-Amz-Target"] = f"SageMaker.{operation}"
     sent.update(headers)
     return http().post(endpoint + "/", content=content, headers=sent)
+
+
+def error_of(call: Callable[..., Any], **request: Any) -> tuple[str, str]:
+    """The (code, message) of the ClientError that `call(**request)` raises, its status checked to be 400."""
+    with pytest.raises(ClientError) as raised:
+        call(**request)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    error = raised.value.response["Error"]
+    return error["Code"], error["Message"]
 
 
 def as_described(container: dict[str, Any]) -> dict[str, Any]:

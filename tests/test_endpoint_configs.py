@@ -6,22 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
-from tests.support import aws_cli, running_server, sagemaker_client
+from tests.support import aws_cli, error_of, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
 VARIANT = {"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
-
-
-def error_of(call: Any, **request: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call(**request)
-    error = raised.value.response["Error"]
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return error["Code"], error["Message"]
 
 
 def test_create_describe_list_delete(sm: Any) -> None:

@@ -20,7 +20,7 @@ from emulator.pytest_plugin import reset_emulator
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from tests.profiles import full_only
 from tests.scopes import account_map, four_scopes, secret_map
-from tests.support import aws_cli, aws_post, running_server, sagemaker_client
+from tests.support import aws_cli, aws_post, error_of, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -37,14 +37,6 @@ FAILURE = (
 
 def in_progress(name: str) -> str:
     return f'Cannot update in-progress endpoint "{ARN}:endpoint/{name}".'
-
-
-def error_of(call: Callable[..., Any], **request: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call(**request)
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def deployable(sm: Any, *, model: str = "m", config: str = "c") -> None:
@@ -120,18 +112,23 @@ def test_the_same_image_resolves_to_the_same_digest(sm: Any) -> None:
     assert images == [RESOLVED, RESOLVED]
 
 
-def test_data_capture_is_described_as_aws_describes_it(sm: Any) -> None:
+def captured(sm: Any, capture: dict[str, Any]) -> dict[str, Any]:
+    """Endpoint `e` on config `c` (model `m`) with this DataCaptureConfig; DescribeEndpoint's DataCaptureConfig."""
     sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    return sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"]  # type: ignore[no-any-return]
+
+
+def test_data_capture_is_described_as_aws_describes_it(sm: Any) -> None:
     capture = {
         "InitialSamplingPercentage": 20,
         "DestinationS3Uri": "s3://bucket/capture",
         "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
         "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
     }
-    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
-    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
     # As the SageMaker Python SDK's integration tests read it back from AWS (docs/decisions.md).
-    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {
+    assert captured(sm, capture) == {
         "EnableCapture": True,
         "CaptureStatus": "Started",
         "CurrentSamplingPercentage": 20,
@@ -149,16 +146,13 @@ def test_data_capture_is_described_as_aws_describes_it(sm: Any) -> None:
 
 
 def test_data_capture_without_a_key_still_has_its_required_key_member(sm: Any) -> None:
-    sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE})
     capture = {
         "InitialSamplingPercentage": 5,
         "DestinationS3Uri": "s3://bucket/c",
         "CaptureOptions": [{"CaptureMode": "Input"}],
     }
-    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[VARIANT], DataCaptureConfig=capture)
-    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
     # KmsKeyId is required in DataCaptureConfigSummary [M]: SDKs that check required members need it.
-    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {
+    assert captured(sm, capture) == {
         "EnableCapture": True,
         "CaptureStatus": "Started",
         "CurrentSamplingPercentage": 5,
@@ -696,13 +690,20 @@ def test_accounts_and_regions_are_apart(endpoint: str) -> None:
     assert west.list_endpoints()["Endpoints"] == []
 
 
-def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
+def live_and_new(endpoint: str) -> tuple[Any, dict[str, Any]]:
+    """Endpoint `live` (described once: InService) and `new` (still Creating) on config `c`; a client and the
+    exported state."""
     sm = sagemaker_client(endpoint)
     deployable(sm)
     sm.create_endpoint(EndpointName="live", EndpointConfigName="c")
     sm.describe_endpoint(EndpointName="live")
     sm.create_endpoint(EndpointName="new", EndpointConfigName="c")
     document = httpx.get(f"{endpoint}/_emulator/state").json()
+    return sm, document
+
+
+def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
+    sm, document = live_and_new(endpoint)
     assert [(e["endpoint_name"], e["status"]) for e in document["endpoints"]] == [
         ("live", "InService"),
         ("new", "Creating"),
@@ -757,12 +758,7 @@ def _variant(state: dict[str, Any]) -> dict[str, Any]:
 def test_snapshot_import_refuses_states_no_api_call_can_make(
     endpoint: str, break_it: Callable[[dict[str, Any]], None], status: str
 ) -> None:
-    sm = sagemaker_client(endpoint)
-    deployable(sm)
-    sm.create_endpoint(EndpointName="live", EndpointConfigName="c")
-    sm.describe_endpoint(EndpointName="live")
-    sm.create_endpoint(EndpointName="new", EndpointConfigName="c")
-    document = httpx.get(f"{endpoint}/_emulator/state").json()
+    _, document = live_and_new(endpoint)
     index = 0 if status == "InService" else 1
     assert document["endpoints"][index]["status"] == status
     break_it(document["endpoints"][index]["state"])

@@ -8,7 +8,6 @@ import asyncio
 import io
 import tarfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from emulator.model_data.cache import ModelDataCache, ModelDataDownloadFailed, download_failure_reason
 from emulator.model_data.s3 import S3Location, S3Reader
 from emulator.model_data.sources import ModelData, model_data_of
-from tests.moto_s3 import TEST_CREDENTIALS, make_bucket, moto_s3_server, reset, s3_client
+from tests.moto_s3 import emptied
 
 MAX = 1024 * 1024
 
@@ -46,20 +45,9 @@ def files_under(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def s3_url() -> Iterator[str]:
-    with moto_s3_server() as url:
-        yield url
-
-
 @pytest.fixture
 def s3(s3_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset(s3_url)
-    for key, value in TEST_CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    client = s3_client(s3_url)
-    make_bucket(client, "models")
-    return client
+    return emptied(s3_url, monkeypatch)
 
 
 @pytest.fixture

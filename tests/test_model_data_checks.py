@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.moto_s3 import TEST_CREDENTIALS, make_bucket, moto_s3_server, reset, s3_client
+from tests.moto_s3 import TEST_CREDENTIALS, emptied, make_bucket
 from tests.support import free_port, running_server, sagemaker_client
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -32,21 +32,11 @@ def source(uri: str, data_type: str, compression: str = "None") -> dict[str, Any
     }
 
 
-@pytest.fixture(scope="module")
-def s3_url() -> Iterator[str]:
-    with moto_s3_server() as url:
-        yield url
-
-
 @pytest.fixture
 def s3(s3_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """moto emptied, then: bucket `models` (us-east-1) with a model.tar.gz and a prefix of two objects, an empty
     prefix's neighbour, and bucket `west-models` in eu-west-1. The emulator reads them with the env's credentials."""
-    reset(s3_url)
-    for key, value in TEST_CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    client = s3_client(s3_url)
-    make_bucket(client, "models")
+    client = emptied(s3_url, monkeypatch)
     make_bucket(client, "west-models", region="eu-west-1")
     for key in (
         "good/model.tar.gz",

@@ -9,19 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.support import aws_cli
+from tests.support import aws_cli, error_of
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package-group"
-
-
-def error_of(call: Any, **request: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call(**request)
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def names(listed: dict[str, Any]) -> list[str]:

@@ -10,7 +10,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +17,17 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from emulator.runtime.model_servers import MAX_ANSWER_BYTES
+from tests import test_runtime_models
 from tests.model_server import connections_to, linux_sockets, model_server
 from tests.support import http, running_server, sagemaker_client, server_process
 from tests.test_runtime import IMAGE, deploy, runtime_client
 from tests.test_runtime_models import TIMED_OUT, model_error
 from tests.test_runtime_ping import REASON
 
-
-@pytest.fixture
-def model() -> Iterator[str]:
-    with model_server() as (url, _):
-        yield url
-
-
-@pytest.fixture
-def server(make_settings: Any, model: str) -> Iterator[str]:
-    with running_server(make_settings(model_servers={IMAGE: model}, model_server_timeout=1.0)) as url:
-        yield url
+# test_runtime_models's fixtures serve here too: `model` (a model server) and `server` (the emulator sending IMAGE's
+# invocations to it, with a 1 s model server timeout).
+model = test_runtime_models.model
+server = test_runtime_models.server
 
 
 def model_error_of(runtime: Any, **request: Any) -> dict[str, Any]:

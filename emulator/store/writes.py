@@ -8,6 +8,7 @@ what it changed: on SQLite other writes of the same transaction commit all the s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 from emulator.store.reads import BY_NAME, IN_SCOPE, named, scope_params
 from emulator.store.records import (
@@ -82,17 +83,15 @@ DELETE_TAGS_OF_SQL = "DELETE FROM tags WHERE resource_id = :id"
 _COUNT_ROUNDS = 100
 
 
-def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
-    """Raises ResourceExists (the unique constraint decided) or LimitReached (the count row decided); AWS reports a
-    duplicate before the limit."""
+def insert_params(resource: NewResource, *, limit: int | None, **naming: object) -> Params:
+    """An insert's parameters: the resource's scope and columns, the scope's limit (-1: none), and `naming` (its name,
+    or what its statement makes the name from)."""
     scope = resource.scope
-    # One mapping serves every statement (each reads the names it needs): this is CreateModel's hot path.
-    params = {
+    return {
         "kind": scope.kind,
         "account_id": scope.account_id,
         "region": scope.region,
-        "name": resource.name,
-        "name_lower": resource.name.lower(),
+        **naming,
         "creation_ms": resource.creation_ms,
         "status": resource.status,
         "modified_ms": resource.creation_ms if resource.modified_ms is None else resource.modified_ms,
@@ -100,6 +99,13 @@ def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
         "state": resource.state,
         "limit": -1 if limit is None else limit,
     }
+
+
+def insert(db: Statements, resource: NewResource, *, limit: int | None) -> None:
+    """Raises ResourceExists (the unique constraint decided) or LimitReached (the count row decided); AWS reports a
+    duplicate before the limit."""
+    # One mapping serves every statement (each reads the names it needs): this is CreateModel's hot path.
+    params = insert_params(resource, limit=limit, name=resource.name, name_lower=resource.name.lower())
     rid = db.insert(INSERT_SQL, params)
     if rid is None:
         raise ResourceExists(resource.name)
@@ -129,22 +135,14 @@ def insert_member(db: Statements, resource: NewResource, *, parent: Scope, paren
     if not found:
         raise ResourceMissing(parent_name)
     prefix = f"{found[0][0]}/"
-    scope = resource.scope
-    params = {
-        "kind": scope.kind,
-        "account_id": scope.account_id,
-        "region": scope.region,
-        "prefix": prefix,
-        "prefix_lower": prefix.lower(),
-        "skip": len(prefix) + 1,
-        "members": f"{prefix.lower()}%",
-        "creation_ms": resource.creation_ms,
-        "status": resource.status,
-        "modified_ms": resource.creation_ms if resource.modified_ms is None else resource.modified_ms,
-        "definition": resource.definition,
-        "state": resource.state,
-        "limit": -1 if limit is None else limit,
-    }
+    params = insert_params(
+        resource,
+        limit=limit,
+        prefix=prefix,
+        prefix_lower=prefix.lower(),
+        skip=len(prefix) + 1,
+        members=f"{prefix.lower()}%",
+    )
     for _ in range(_MEMBER_ROUNDS):
         rid = db.insert(INSERT_MEMBER_SQL, params)
         if rid is not None:
@@ -154,16 +152,17 @@ def insert_member(db: Statements, resource: NewResource, *, parent: Scope, paren
     raise RuntimeError("the parent's next number kept being taken under this insert")
 
 
+def compare_and_set(db: Statements, sql: str, change: DefinitionChange | LifecycleChange) -> bool:
+    """Runs `sql` (an UPDATE of the resource by its name, on the condition that it still holds the change's expect_*
+    values) with the change's fields as its parameters; False if no row matched."""
+    params = named(change.scope, change.name)
+    params.update((f.name, getattr(change, f.name)) for f in fields(change) if f.name not in ("scope", "name"))
+    return db.run(sql, params) == 1
+
+
 def change_definition(db: Statements, change: DefinitionChange) -> bool:
     """False if the definition is no longer the expected one (or the resource is gone)."""
-    params = {
-        **named(change.scope, change.name),
-        "expect_definition": change.expect_definition,
-        "definition": change.definition,
-        "status": change.status,
-        "modified_ms": change.modified_ms,
-    }
-    return db.run(CHANGE_DEFINITION_SQL, params) == 1
+    return compare_and_set(db, CHANGE_DEFINITION_SQL, change)
 
 
 def count_one_more(db: Statements, params: Params) -> None:
@@ -193,15 +192,7 @@ def resource_id(db: Statements, scope: Scope, name: str) -> int:
 
 def change_lifecycle(db: Statements, change: LifecycleChange) -> bool:
     """False if the status or state was no longer the expected one (or the resource is gone)."""
-    params = {
-        **named(change.scope, change.name),
-        "expect_status": change.expect_status,
-        "expect_state": change.expect_state,
-        "status": change.status,
-        "state": change.state,
-        "modified_ms": change.modified_ms,
-    }
-    return db.run(CHANGE_LIFECYCLE_SQL, params) == 1
+    return compare_and_set(db, CHANGE_LIFECYCLE_SQL, change)
 
 
 def delete(

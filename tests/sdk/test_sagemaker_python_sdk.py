@@ -44,23 +44,19 @@ def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def sdk_env() -> dict[str, str]:
+def run_script(sdk_python: Path, script: Path, *args: str, cwd: Path) -> dict[str, Any]:
+    """`script args...` in the SDK's venv, with no AWS or emulator settings of ours; what it printed last, as JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEMAKER_EMULATOR_", "VIRTUAL_ENV"))}
     env.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-    return env
+    done = subprocess.run(
+        [str(sdk_python), str(script), *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1].lstrip("!"))  # type: ignore[no-any-return]
 
 
 def test_model_deploy_then_delete_endpoint(endpoint: str, sdk_python: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(sdk_python), str(SCRIPT), endpoint],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=sdk_env(),
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1].lstrip("!"))
+    out = run_script(sdk_python, SCRIPT, endpoint, cwd=tmp_path)
     assert (out["predictor_endpoint"], out["status"], out["config"]) == ("sdk-endpoint", "InService", "sdk-endpoint")
     # One poll: the endpoint was InService at the SDK's first DescribeEndpoint (its 30 s sleep was recorded, not slept).
     assert out["sleeps"] == [30]
@@ -83,16 +79,7 @@ def test_register_approve_deploy_predict_then_delete_endpoint(
     """Model.register() into a group, update_approval_status(), ModelPackage(role, arn).deploy(), predict() answered
     by the model server configured for the package's image, delete_endpoint()."""
     with model_server() as (model, _), running_server(make_settings(model_servers={IMAGE: model})) as endpoint:
-        done = subprocess.run(
-            [str(sdk_python), str(REGISTRY_SCRIPT), endpoint, IMAGE],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env=sdk_env(),
-            cwd=tmp_path,
-        )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1].lstrip("!"))
+        out = run_script(sdk_python, REGISTRY_SCRIPT, endpoint, IMAGE, cwd=tmp_path)
     package = f"{ARN}:model-package/sdk-registry"
     assert (out["arn"], out["second"]) == (f"{package}/1", f"{package}/2")
     assert (out["before"], out["after"]) == ("PendingManualApproval", ["Approved", "checked"])

@@ -9,37 +9,14 @@ import json
 import sys
 import time
 
-import boto3
-import sagemaker
-import sagemaker.session
+from emulator_session import emulator_session, record_sleeps
 from sagemaker.model import Model
 from sagemaker.predictor import Predictor
 
-# The SDK sleeps its poll interval (30 s) before each DescribeEndpoint of its wait: record the sleeps instead of
-# taking them, so the test shows how many polls the emulator made it need without paying for them.
-sleeps = []
-
-
-class _Clock:
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    @staticmethod
-    def sleep(seconds):
-        sleeps.append(seconds)
-
-
-sagemaker.session.time = _Clock()
+# The test shows how many polls the emulator made the SDK need, by its recorded sleeps, without paying for them.
+sleeps = record_sleeps()
 url = sys.argv[1]
-boto_session = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1")
-client = boto_session.client("sagemaker", endpoint_url=url)
-runtime = boto_session.client("sagemaker-runtime", endpoint_url=url)
-session = sagemaker.Session(
-    boto_session=boto_session,
-    sagemaker_client=client,
-    sagemaker_runtime_client=runtime,
-    default_bucket="emulator-bucket",
-)
+client, session = emulator_session(url)
 model = Model(
     image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0",
     model_data="s3://emulator-bucket/model.tar.gz",

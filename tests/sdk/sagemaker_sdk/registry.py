@@ -8,38 +8,15 @@ python registry.py <endpoint URL> <image>. Prints what it saw as JSON.
 
 import json
 import sys
-import time
 
-import boto3
-import sagemaker
-import sagemaker.session
+from emulator_session import emulator_session, record_sleeps
 from sagemaker.model import Model, ModelPackage
 from sagemaker.predictor import Predictor
 
-
-class _Clock:
-    """The SDK sleeps before each poll: skip the sleeps (the emulator's resources are ready at the first poll)."""
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    @staticmethod
-    def sleep(seconds):
-        pass
-
-
-sagemaker.session.time = _Clock()
+record_sleeps()
 url, image = sys.argv[1], sys.argv[2]
 role = "arn:aws:iam::123456789012:role/service-role/SageMakerRole"
-boto_session = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1")
-client = boto_session.client("sagemaker", endpoint_url=url)
-runtime = boto_session.client("sagemaker-runtime", endpoint_url=url)
-session = sagemaker.Session(
-    boto_session=boto_session,
-    sagemaker_client=client,
-    sagemaker_runtime_client=runtime,
-    default_bucket="emulator-bucket",
-)
+client, session = emulator_session(url)
 model = Model(
     image_uri=image,
     model_data="s3://emulator-bucket/model.tar.gz",

@@ -24,10 +24,10 @@ from emulator.store.shared_config import SharedConfig
 log = logging.getLogger("emulator.processes")
 
 # A live process writes its row at least this often, even when nothing changed.
-HEARTBEAT_SECONDS = 0.5
+HEARTBEAT_SECONDS = 2.0
 # A heartbeat older than this is a process that is gone: changes stop waiting for it. Several heartbeats, so a slow
 # beat (a busy database) does not drop a live process.
-STALE_SECONDS = 3.0
+STALE_SECONDS = 7.0
 # An admin change waits at most this long for the other processes; then it answers anyway, and logs which lag.
 ACK_WAIT_SECONDS = 5.0
 # How often a waiting change reads the rows: a one-row read on a small table.

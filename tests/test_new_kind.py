@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from emulator.app import create_app
 from emulator.errors import ValidationException
 from emulator.operations import KINDS
-from emulator.resources.kind import ResourceKind
+from emulator.resources.kind import SORT_COLUMNS, ResourceKind
 from emulator.server import serving
 from emulator.settings import Limits
 from emulator.shapes.generated import OPERATIONS, SHAPES
@@ -279,3 +279,10 @@ def test_a_release_that_does_not_serve_a_kind_refuses_to_export_reset_or_replace
         }
     status, listed = call(endpoint, "ListWidgets", {"SortBy": "Name", "SortOrder": "Ascending"})
     assert (status, [w["WidgetName"] for w in listed["Widgets"]]) == (200, ["w1", "w2"])
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.arn_type)
+def test_every_sort_key_a_served_kind_accepts_has_a_column(kind: ResourceKind) -> None:
+    """A SortBy value the API model admits but the store cannot sort by would be a 500: none may exist."""
+    assert set(kind.list_wire.sort_keys) <= set(SORT_COLUMNS)
+    assert "CreationTime" in kind.list_wire.sort_keys  # the default SortBy

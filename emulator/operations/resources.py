@@ -25,9 +25,7 @@ def target(kind: ResourceKind, *, request: dict[str, Any], operation: str, ctx: 
     """The name a Describe or Delete request means. Where the API model takes a name or an ARN, an ARN of this kind in
     the caller's account and region means its name; any other ARN names nothing here: AWS's missing text, with it."""
     value: str = request[kind.name_member]
-    if not value.startswith("arn:") or operation not in kind.takes_arn:
-        return value
-    return named_by(kind, value, ctx=ctx)
+    return named_by(kind, value, ctx=ctx) if operation in kind.takes_arn else value
 
 
 def named_by(kind: ResourceKind, value: str, *, ctx: RequestContext) -> str:

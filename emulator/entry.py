@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
 from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
+from emulator.containers.commands import ModelCommands
 from emulator.errors import AwsError
 from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.faults.rules import FaultInjector
@@ -251,6 +252,7 @@ def build_emulator(
         kinds={kind.arn_type: kind for kind in kinds},
         endpoint_timing=settings.endpoint_timing(),
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
+        model_commands=ModelCommands(settings.model_commands),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
         model_data=model_data_checks(settings),
     )
@@ -283,12 +285,14 @@ def build_emulator(
     # A change of either returns once every live process on the database applied it (emulator/admin/processes.py).
     processes = Processes(store=store)
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config, processes=processes)
-    # The runtime's model server table and canned answers too (emulator/runtime/runtime_sync.py).
+    # The runtime's model server and model command tables and canned answers too (emulator/runtime/runtime_sync.py).
     runtime_sync = RuntimeSync(
         store=store,
         servers=deps.model_servers,
+        commands=deps.model_commands,
         canned=deps.canned,
         startup=settings.model_servers,
+        startup_commands=settings.model_commands,
         processes=processes,
     )
     poller = Poller([fault_sync, runtime_sync], processes=processes)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from emulator.containers.commands import ModelCommands
 from emulator.faults.rules import FaultInjector
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
@@ -51,6 +52,8 @@ class Deps:
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
     # Who answers InvokeEndpoint for each image (emulator/runtime/model_servers.py); empty: the echo.
     model_servers: ModelServers = field(default_factory=ModelServers)
+    # The command that runs a model's container, per image (emulator/containers/commands.py); empty: none is run.
+    model_commands: ModelCommands = field(default_factory=ModelCommands)
     # Canned InvokeEndpoint answers set by tests (emulator/runtime/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.

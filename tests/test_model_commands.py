@@ -384,3 +384,26 @@ def test_a_table_left_by_a_server_that_stopped_is_dropped_by_a_later_plain_serve
         " with --model-command or PUT /_emulator/modelcommands)"
     ) in logged
     assert stored_row(database_url) == (2, None, None)
+
+
+def test_a_table_dropped_from_the_store_leaves_each_process_its_settings_table(
+    make_settings: Any, database_url: str
+) -> None:
+    """Stored as none (what a start-up that found no server serving does): a process that had adopted the table goes
+    back to its settings' (none), one started with a table keeps its own; for both tables alike."""
+    with servers(database_url, "--model-command", f"*={CMD}", "--model-server", "*=http://127.0.0.1:9") as [flagged]:
+        settings = make_settings()
+        app = create_app(settings)
+        with serving(app, settings.model_copy(update={"port": 0})) as plain:
+            assert http().get(f"{plain}/_emulator/modelcommands").json() == {"*": CMD}  # adopted
+            engine = make_engine(database_url)
+            with engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE runtime_config SET version = version + 1, model_servers = NULL, model_commands = NULL")
+                )
+            engine.dispose()
+            assert http().get(f"{plain}/_emulator/modelcommands").json() == {}
+            assert http().get(f"{plain}/_emulator/modelservers").json() == {}
+            assert app.service.deps.model_commands.command_for(IMAGE) is None
+            assert http().get(f"{flagged}/_emulator/modelcommands").json() == {"*": CMD}
+            assert http().get(f"{flagged}/_emulator/modelservers").json() == {"*": "http://127.0.0.1:9"}

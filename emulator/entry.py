@@ -16,12 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
+from emulator.admin.job_runner import JobRunner
 from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
 from emulator.containers.commands import ModelCommands
 from emulator.errors import AwsError
 from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.faults.rules import FaultInjector
+from emulator.model_data.s3 import S3Reader
 from emulator.operations import KINDS, handlers_for
 from emulator.operations.context import Deps
 from emulator.operations.tokens import PageTokens
@@ -56,6 +58,7 @@ class Emulator:
         fault_sync: FaultSync,
         runtime_sync: RuntimeSync,
         poller: Poller,
+        jobs: JobRunner,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -66,6 +69,7 @@ class Emulator:
         self.fault_sync = fault_sync
         self.runtime_sync = runtime_sync
         self.poller = poller
+        self.jobs = jobs
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -112,6 +116,8 @@ class Emulator:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                # The transform jobs this process runs are released first, for another process to take at once.
+                await asyncio.to_thread(self.jobs.close)
                 await asyncio.to_thread(self.poller.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -145,6 +151,7 @@ class Emulator:
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.jobs.close()
         self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
@@ -200,14 +207,13 @@ def database_failure(exc: Exception) -> str | None:
     return None
 
 
-def model_data_checks(settings: Settings) -> ModelDataChecks | None:
+def model_data_checks(settings: Settings, s3: S3Reader) -> ModelDataChecks | None:
     """CreateModel's model data checks when asked for; their modules are loaded only then (start-up is measured)."""
     if not settings.check_model_data:
         return None
     from emulator.model_data.checks import ModelDataChecks
-    from emulator.model_data.s3 import S3Reader
 
-    return ModelDataChecks(S3Reader.from_environment(setting=settings.s3_endpoint_url))
+    return ModelDataChecks(s3)
 
 
 def build_emulator(
@@ -242,6 +248,8 @@ def build_emulator(
     else:
         # An unreachable server does not stop ours: requests answer 503 until it is back, then it migrates.
         store.schema.try_now()
+    # S3 as the user's stack has it: model data, transform jobs' input and output (boto3 loaded on first use).
+    s3 = S3Reader.from_environment(setting=settings.s3_endpoint_url)
     deps = Deps(
         store=store,
         shared=store,
@@ -254,7 +262,8 @@ def build_emulator(
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
         model_commands=ModelCommands(settings.model_commands),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
-        model_data=model_data_checks(settings),
+        model_data=model_data_checks(settings, s3),
+        s3=s3,
     )
     validator = validator or RequestValidator()
     resolve_caller = make_caller_resolver(
@@ -297,6 +306,13 @@ def build_emulator(
     )
     poller = Poller([fault_sync, runtime_sync], processes=processes)
     poller.start(wait=FIRST_POLL_WAIT_SECONDS)
+    jobs = JobRunner(
+        deps=deps,
+        s3=s3,
+        scan_seconds=settings.transform_scan_seconds,
+        lease_seconds=settings.transform_lease_seconds,
+    )
+    jobs.start()
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,
@@ -311,6 +327,7 @@ def build_emulator(
         fault_sync=fault_sync,
         runtime_sync=runtime_sync,
         poller=poller,
+        jobs=jobs,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

@@ -57,6 +57,11 @@ class ResourceNotFound(AwsError):
     code = "ResourceNotFound"
 
 
+class ResourceInUse(AwsError):
+    # The API model's answer to a duplicate job name (CreateTransformJob).
+    code = "ResourceInUse"
+
+
 class InternalFailure(AwsError):
     code = "InternalFailure"
     status = 500

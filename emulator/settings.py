@@ -229,6 +229,18 @@ class Settings(BaseSettings):
         description="CreateModel fails as AWS does when a container's model data is missing from S3, unreadable or"
         " in another region's bucket",
     )
+    # Batch transform (emulator/admin/job_runner.py): how often each process looks for jobs to run, and how long a
+    # process's hold on a job lasts unless renewed (a killed process's jobs are taken over after it).
+    transform_scan_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="seconds between a process's looks for transform jobs to run"
+    )
+    transform_lease_seconds: float = Field(
+        default=15.0,
+        ge=0.3,
+        le=3600,
+        description="seconds a process holds a transform job unless it renews the hold; another process takes the"
+        " job over after that (a process that was killed)",
+    )
     model_data_dir: Path | None = Field(
         default=None,
         description="directory caching downloaded model data (default: <database file>.model-data beside a SQLite"

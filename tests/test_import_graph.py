@@ -19,6 +19,7 @@ FEATURE_LAYERS = {
     "emulator.runtime.health": "operations",
     "emulator.faults.fault_api": "admin",
     "emulator.faults.fault_sync": "admin",
+    "emulator.transform.job_run": "operations",
 }
 # Feature folders' modules that any layer may use.
 FEATURE_BOTTOM = {
@@ -27,6 +28,10 @@ FEATURE_BOTTOM = {
     "emulator.runtime.canned",
     "emulator.runtime.runtime_shapes",
     "emulator.faults.rules",
+    "emulator.transform.batching",
+    "emulator.transform.joining",
+    "emulator.transform.jsonpath",
+    "emulator.transform.wakeup",
 }
 TOP = {
     "emulator.app",
@@ -102,7 +107,9 @@ def test_no_import_cycles() -> None:
 
 
 def test_every_module_of_a_feature_folder_has_its_layer() -> None:
-    features = {m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"]) and m.count(".") == 2}
+    features = {
+        m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"], ["transform"]) and m.count(".") == 2
+    }
     assert features == set(FEATURE_LAYERS) | FEATURE_BOTTOM
 
 

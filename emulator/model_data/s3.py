@@ -62,7 +62,8 @@ def endpoint_url(setting: str | None, environ: Mapping[str, str]) -> str | None:
 
 
 class S3Reader:
-    """Reads model data. One boto3 client per region (the request's: it signs with it), made on first use."""
+    """Reads model data and transform inputs, writes transform outputs. One boto3 client per region (the request's: it
+    signs with it), made on first use."""
 
     def __init__(self, *, endpoint_url: str | None, timeout: float = 30) -> None:
         self.endpoint_url = endpoint_url
@@ -163,3 +164,20 @@ class S3Reader:
     def download_to(self, bucket: str, key: str, path: Path, *, region: str, max_bytes: int) -> int:
         with path.open("xb") as out:
             return self.download(bucket, key, out, region=region, max_bytes=max_bytes)
+
+    def read(self, bucket: str, key: str, *, region: str) -> bytes:
+        """The whole object (a transform job's input: at most what one job reads at a time)."""
+        answer = self.call(region, "get_object", Bucket=bucket, Key=key)
+        body = answer["Body"]
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+
+    def write(self, bucket: str, key: str, data: bytes, *, region: str, kms_key_id: str | None = None) -> None:
+        """Stores an object whole (S3 never shows a part of it); with kms_key_id, encrypted with that key (SSE-KMS),
+        as a transform job's TransformOutput.KmsKeyId asks."""
+        params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data}
+        if kms_key_id:
+            params.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key_id)
+        self.call(region, "put_object", **params)

@@ -14,13 +14,21 @@ from collections.abc import Iterable
 from emulator.operations import resources, tags
 from emulator.operations.endpoints import ENDPOINT
 from emulator.operations.model_packages import MODEL_PACKAGE
+from emulator.operations.transform_jobs import TRANSFORM_JOB
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
 from emulator.resources.kind import Handler, ResourceKind
 from emulator.resources.model import MODEL
 from emulator.resources.model_package_group import MODEL_PACKAGE_GROUP
 
 # The kinds served: adding a kind here is all it takes to serve it (docs/adding-a-resource.md).
-KINDS: tuple[ResourceKind, ...] = (MODEL, ENDPOINT_CONFIG, ENDPOINT, MODEL_PACKAGE_GROUP, MODEL_PACKAGE)
+KINDS: tuple[ResourceKind, ...] = (
+    MODEL,
+    ENDPOINT_CONFIG,
+    ENDPOINT,
+    MODEL_PACKAGE_GROUP,
+    MODEL_PACKAGE,
+    TRANSFORM_JOB,
+)
 
 _GENERIC = {
     "create": resources.create,

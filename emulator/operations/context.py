@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from emulator.containers.commands import ModelCommands
 from emulator.faults.rules import FaultInjector
+from emulator.model_data.s3 import S3Reader
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
 from emulator.runtime.canned import CannedStore
@@ -17,6 +18,7 @@ from emulator.settings import EndpointTiming, Limits
 from emulator.store.records import Scope
 from emulator.store.resource_store import ResourceStore
 from emulator.store.shared_config import SharedConfig
+from emulator.transform.wakeup import Wakeup
 
 if TYPE_CHECKING:  # imported by build_emulator only when the checks are on: start-up is measured
     from emulator.model_data.checks import ModelDataChecks
@@ -58,3 +60,7 @@ class Deps:
     canned: CannedStore = field(default_factory=CannedStore)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
     model_data: ModelDataChecks | None = None
+    # S3, as transform jobs read and write it (emulator/model_data/s3.py); None: no S3 (a Deps built by hand).
+    s3: S3Reader | None = None
+    # Tells this process's transform runner to look at the store now (emulator/transform/wakeup.py).
+    job_wakeup: Wakeup = field(default_factory=Wakeup)

@@ -94,7 +94,7 @@ async def insert(
     try:
         await deps.store.create(resource, limit=limit)
     except ResourceExists:
-        raise ValidationException(kind.exists_message(ctx.arn(kind, name))) from None
+        raise kind.exists_error(kind.exists_message(ctx.arn(kind, name))) from None
     except LimitReached as exc:
         raise ResourceLimitExceeded(
             limit_message(kind.limit_name, limit=limit or 0, current=exc.current, delta=1, unit=kind.plural)
@@ -182,6 +182,7 @@ async def list_page(
             modified_before_ms=modified_before_ms,
             modified_from_ms=modified_from_ms,
             with_definition=bool(from_definition),
+            with_state=kind.state_summary is not None,
             **{"status": status, **filters},
         )
     )
@@ -199,6 +200,8 @@ async def list_page(
         if r.definition is not None:
             definition = orjson.loads(r.definition)
             summary.update((k, definition[k]) for k in from_definition if k in definition)
+        if kind.state_summary is not None:
+            summary.update(kind.state_summary(r.state))
         summary.update(fixed)
         summaries.append(kind.summarized(summary, r.name))
     out: dict[str, Any] = {wire.member: summaries}

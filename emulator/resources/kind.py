@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from emulator.errors import AwsError, ValidationException
 from emulator.settings import Limits
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.store.records import SortKey
@@ -104,6 +105,10 @@ class ResourceKind:
     # AWS's texts for a missing and a duplicate resource: templates of {arn}, {name} and {label}.
     missing_text: str = 'Could not find {label} "{arn}".'
     exists_text: str = 'Cannot create already existing {label} "{arn}".'
+    # The error a duplicate name is (a job's is ResourceInUse, as the API model has it).
+    exists_error: type[AwsError] = ValidationException
+    # Whether the API has a Delete<noun> (a transform job's metadata is kept for ever: it has none).
+    deletable: bool = True
     # List's SortOrder when the request gives none (the API model documents it, in words only).
     default_sort_order: Literal["Ascending", "Descending"] = "Descending"
     # AWS's rules beyond the API model's constraints: raise the AWS error for a request that breaks one.
@@ -132,6 +137,9 @@ class ResourceKind:
     create_request: Callable[[ResourceKind, Any, dict[str, Any]], dict[str, Any]] = named_request
     # A List summary as the kind answers it: (the generic summary, the stored name) -> the summary.
     summarized: Callable[[dict[str, Any], str], dict[str, Any]] = as_summarized
+    # For kinds with a lifecycle whose List summaries carry what the state holds (a job's end time and failure): the
+    # stored state -> those members; List then reads each row's state with the page.
+    state_summary: Callable[[str | None], dict[str, Any]] | None = None
     # For kinds with a lifecycle: the member List and Describe carry the stored status in (EndpointStatus); List
     # summaries then also carry LastModifiedTime.
     status_member: str | None = None
@@ -163,12 +171,14 @@ class ResourceKind:
 
     def operations(self) -> dict[str, str]:
         """Operation name -> what it does (create, describe, list, delete)."""
-        return {
+        served = {
             f"Create{self.noun}": "create",
             f"Describe{self.noun}": "describe",
             f"List{self.plural}": "list",
-            f"Delete{self.noun}": "delete",
         }
+        if self.deletable:
+            served[f"Delete{self.noun}"] = "delete"
+        return served
 
     @cached_property
     def list_wire(self) -> ListWire:

@@ -33,6 +33,10 @@ OPERATIONS: dict[str, dict[str, str]] = {'CreateModel': {'input': 'CreateModelIn
  'DeleteModelPackage': {'input': 'DeleteModelPackageInput'},
  'BatchDescribeModelPackage': {'input': 'BatchDescribeModelPackageInput',
                                'output': 'BatchDescribeModelPackageOutput'},
+ 'CreateTransformJob': {'input': 'CreateTransformJobRequest', 'output': 'CreateTransformJobResponse'},
+ 'DescribeTransformJob': {'input': 'DescribeTransformJobRequest', 'output': 'DescribeTransformJobResponse'},
+ 'ListTransformJobs': {'input': 'ListTransformJobsRequest', 'output': 'ListTransformJobsResponse'},
+ 'StopTransformJob': {'input': 'StopTransformJobRequest'},
  'AddTags': {'input': 'AddTagsInput', 'output': 'AddTagsOutput'},
  'ListTags': {'input': 'ListTagsInput', 'output': 'ListTagsOutput'},
  'DeleteTags': {'input': 'DeleteTagsInput', 'output': 'DeleteTagsOutput'}}
@@ -116,11 +120,20 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                     'member': {'shape': 'AsyncNotificationTopicTypes'}},
  'AsyncNotificationTopicTypes': {'type': 'string',
                                  'enum': ['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC']},
+ 'AutoMLJobArn': {'type': 'string',
+                  'min': 1,
+                  'max': 256,
+                  'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:automl-job/.*'},
  'AutoRollbackConfig': {'type': 'structure', 'members': {'Alarms': {'shape': 'AlarmList'}}},
  'BaseModel': {'type': 'structure',
                'members': {'HubContentName': {'shape': 'HubContentName'},
                            'HubContentVersion': {'shape': 'HubContentVersion'},
                            'RecipeName': {'shape': 'RecipeName'}}},
+ 'BatchDataCaptureConfig': {'type': 'structure',
+                            'required': ['DestinationS3Uri'],
+                            'members': {'DestinationS3Uri': {'shape': 'S3Uri'},
+                                        'KmsKeyId': {'shape': 'KmsKeyId'},
+                                        'GenerateInferenceId': {'shape': 'Boolean'}}},
  'BatchDescribeModelPackageError': {'type': 'structure',
                                     'required': ['ErrorCode', 'ErrorResponse'],
                                     'members': {'ErrorCode': {'shape': 'String'},
@@ -396,6 +409,29 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'CreateModelPackageOutput': {'type': 'structure',
                               'required': ['ModelPackageArn'],
                               'members': {'ModelPackageArn': {'shape': 'ModelPackageArn'}}},
+ 'CreateTransformJobRequest': {'type': 'structure',
+                               'required': ['TransformJobName',
+                                            'ModelName',
+                                            'TransformInput',
+                                            'TransformOutput',
+                                            'TransformResources'],
+                               'members': {'TransformJobName': {'shape': 'TransformJobName'},
+                                           'ModelName': {'shape': 'ModelName'},
+                                           'MaxConcurrentTransforms': {'shape': 'MaxConcurrentTransforms'},
+                                           'ModelClientConfig': {'shape': 'ModelClientConfig'},
+                                           'MaxPayloadInMB': {'shape': 'MaxPayloadInMB'},
+                                           'BatchStrategy': {'shape': 'BatchStrategy'},
+                                           'Environment': {'shape': 'TransformEnvironmentMap'},
+                                           'TransformInput': {'shape': 'TransformInput'},
+                                           'TransformOutput': {'shape': 'TransformOutput'},
+                                           'DataCaptureConfig': {'shape': 'BatchDataCaptureConfig'},
+                                           'TransformResources': {'shape': 'TransformResources'},
+                                           'DataProcessing': {'shape': 'DataProcessing'},
+                                           'Tags': {'shape': 'TagList'},
+                                           'ExperimentConfig': {'shape': 'ExperimentConfig'}}},
+ 'CreateTransformJobResponse': {'type': 'structure',
+                                'required': ['TransformJobArn'],
+                                'members': {'TransformJobArn': {'shape': 'TransformJobArn'}}},
  'CreationTime': {'type': 'timestamp'},
  'CrossAccountFilterOption': {'type': 'string', 'enum': ['SameAccount', 'CrossAccount']},
  'CrossRegionMaxInvocationsPerSecondPerInstance': {'type': 'integer', 'min': 1, 'max': 10000, 'box': True},
@@ -444,6 +480,10 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                           'DestinationS3Uri': {'shape': 'DestinationS3Uri'},
                                           'KmsKeyId': {'shape': 'KmsKeyId'}}},
  'DataInputConfig': {'type': 'string', 'min': 1, 'max': 16384, 'pattern': '[\\S\\s]+'},
+ 'DataProcessing': {'type': 'structure',
+                    'members': {'InputFilter': {'shape': 'JsonPath'},
+                                'OutputFilter': {'shape': 'JsonPath'},
+                                'JoinSource': {'shape': 'JoinSource'}}},
  'DeleteEndpointConfigInput': {'type': 'structure',
                                'required': ['EndpointConfigName'],
                                'members': {'EndpointConfigName': {'shape': 'EndpointConfigName'}}},
@@ -599,6 +639,38 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                             'ModelCard': {'shape': 'ModelPackageModelCard'},
                                             'ModelLifeCycle': {'shape': 'ModelLifeCycle'},
                                             'ManagedStorageType': {'shape': 'ManagedStorageType'}}},
+ 'DescribeTransformJobRequest': {'type': 'structure',
+                                 'required': ['TransformJobName'],
+                                 'members': {'TransformJobName': {'shape': 'TransformJobName'}}},
+ 'DescribeTransformJobResponse': {'type': 'structure',
+                                  'required': ['TransformJobName',
+                                               'TransformJobArn',
+                                               'TransformJobStatus',
+                                               'ModelName',
+                                               'TransformInput',
+                                               'TransformResources',
+                                               'CreationTime'],
+                                  'members': {'TransformJobName': {'shape': 'TransformJobName'},
+                                              'TransformJobArn': {'shape': 'TransformJobArn'},
+                                              'TransformJobStatus': {'shape': 'TransformJobStatus'},
+                                              'FailureReason': {'shape': 'FailureReason'},
+                                              'ModelName': {'shape': 'ModelName'},
+                                              'MaxConcurrentTransforms': {'shape': 'MaxConcurrentTransforms'},
+                                              'ModelClientConfig': {'shape': 'ModelClientConfig'},
+                                              'MaxPayloadInMB': {'shape': 'MaxPayloadInMB'},
+                                              'BatchStrategy': {'shape': 'BatchStrategy'},
+                                              'Environment': {'shape': 'TransformEnvironmentMap'},
+                                              'TransformInput': {'shape': 'TransformInput'},
+                                              'TransformOutput': {'shape': 'TransformOutput'},
+                                              'DataCaptureConfig': {'shape': 'BatchDataCaptureConfig'},
+                                              'TransformResources': {'shape': 'TransformResources'},
+                                              'CreationTime': {'shape': 'Timestamp'},
+                                              'TransformStartTime': {'shape': 'Timestamp'},
+                                              'TransformEndTime': {'shape': 'Timestamp'},
+                                              'LabelingJobArn': {'shape': 'LabelingJobArn'},
+                                              'AutoMLJobArn': {'shape': 'AutoMLJobArn'},
+                                              'DataProcessing': {'shape': 'DataProcessing'},
+                                              'ExperimentConfig': {'shape': 'ExperimentConfig'}}},
  'DesiredWeightAndCapacity': {'type': 'structure',
                               'required': ['VariantName'],
                               'members': {'VariantName': {'shape': 'VariantName'},
@@ -692,6 +764,15 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                     'key': {'shape': 'EnvironmentKey'},
                     'value': {'shape': 'EnvironmentValue'}},
  'EnvironmentValue': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '[\\S\\s]*'},
+ 'ExperimentConfig': {'type': 'structure',
+                      'members': {'ExperimentName': {'shape': 'ExperimentEntityName'},
+                                  'TrialName': {'shape': 'ExperimentEntityName'},
+                                  'TrialComponentDisplayName': {'shape': 'ExperimentEntityName'},
+                                  'RunName': {'shape': 'ExperimentEntityName'}}},
+ 'ExperimentEntityName': {'type': 'string',
+                          'min': 1,
+                          'max': 120,
+                          'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}'},
  'Explainability': {'type': 'structure', 'members': {'Report': {'shape': 'MetricsSource'}}},
  'ExplainerConfig': {'type': 'structure',
                      'members': {'ClarifyExplainerConfig': {'shape': 'ClarifyExplainerConfig'}}},
@@ -745,12 +826,20 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                          'members': {'InstanceType': {'shape': 'ProductionVariantInstanceType'},
                                      'CurrentInstanceCount': {'shape': 'TaskCount'}}},
  'InstancePoolSummaryList': {'type': 'list', 'min': 1, 'member': {'shape': 'InstancePoolSummary'}},
+ 'InvocationsMaxRetries': {'type': 'integer', 'min': 0, 'max': 3, 'box': True},
+ 'InvocationsTimeoutInSeconds': {'type': 'integer', 'min': 1, 'max': 3600, 'box': True},
+ 'JoinSource': {'type': 'string', 'enum': ['Input', 'None']},
  'JsonContentType': {'type': 'string',
                      'min': 1,
                      'max': 256,
                      'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*'},
  'JsonContentTypes': {'type': 'list', 'min': 1, 'max': 10, 'member': {'shape': 'JsonContentType'}},
+ 'JsonPath': {'type': 'string', 'min': 0, 'max': 63},
  'KmsKeyId': {'type': 'string', 'min': 0, 'max': 2048, 'pattern': '[a-zA-Z0-9:/_-]*'},
+ 'LabelingJobArn': {'type': 'string',
+                    'min': 0,
+                    'max': 2048,
+                    'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:labeling-job/.*'},
  'ListEndpointConfigsInput': {'type': 'structure',
                               'members': {'SortBy': {'shape': 'EndpointConfigSortKey'},
                                           'SortOrder': {'shape': 'OrderKey'},
@@ -826,6 +915,21 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'ListTagsMaxResults': {'type': 'integer', 'min': 50, 'box': True},
  'ListTagsOutput': {'type': 'structure',
                     'members': {'Tags': {'shape': 'TagList'}, 'NextToken': {'shape': 'NextToken'}}},
+ 'ListTransformJobsRequest': {'type': 'structure',
+                              'members': {'CreationTimeAfter': {'shape': 'Timestamp'},
+                                          'CreationTimeBefore': {'shape': 'Timestamp'},
+                                          'LastModifiedTimeAfter': {'shape': 'Timestamp'},
+                                          'LastModifiedTimeBefore': {'shape': 'Timestamp'},
+                                          'NameContains': {'shape': 'NameContains'},
+                                          'StatusEquals': {'shape': 'TransformJobStatus'},
+                                          'SortBy': {'shape': 'SortBy'},
+                                          'SortOrder': {'shape': 'SortOrder'},
+                                          'NextToken': {'shape': 'NextToken'},
+                                          'MaxResults': {'shape': 'MaxResults'}}},
+ 'ListTransformJobsResponse': {'type': 'structure',
+                               'required': ['TransformJobSummaries'],
+                               'members': {'TransformJobSummaries': {'shape': 'TransformJobSummaries'},
+                                           'NextToken': {'shape': 'NextToken'}}},
  'ManagedConfiguration': {'type': 'structure',
                           'members': {'ManagedStorageType': {'shape': 'ManagedStorageType'}}},
  'ManagedInstanceScalingCooldownInMinutes': {'type': 'integer', 'min': 5, 'max': 1440, 'box': True},
@@ -880,6 +984,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
  'ModelCacheSetting': {'type': 'string', 'enum': ['Enabled', 'Disabled']},
  'ModelCardContent': {'type': 'string', 'min': 0, 'max': 100000, 'pattern': '.*'},
  'ModelCardStatus': {'type': 'string', 'enum': ['Draft', 'PendingReview', 'Approved', 'Archived']},
+ 'ModelClientConfig': {'type': 'structure',
+                       'members': {'InvocationsTimeoutInSeconds': {'shape': 'InvocationsTimeoutInSeconds'},
+                                   'InvocationsMaxRetries': {'shape': 'InvocationsMaxRetries'}}},
  'ModelCompressionType': {'type': 'string', 'enum': ['None', 'Gzip']},
  'ModelDataQuality': {'type': 'structure',
                       'members': {'Statistics': {'shape': 'MetricsSource'},
@@ -1500,6 +1607,7 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                  'min': 0,
                  'max': 2048,
                  'pattern': 'arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+'},
+ 'SortBy': {'type': 'string', 'enum': ['Name', 'CreationTime', 'Status']},
  'SortOrder': {'type': 'string', 'enum': ['Ascending', 'Descending']},
  'SourceAlgorithm': {'type': 'structure',
                      'required': ['AlgorithmName'],
@@ -1513,6 +1621,9 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                   'members': {'SourceAlgorithms': {'shape': 'SourceAlgorithmList'}}},
  'SplitType': {'type': 'string', 'enum': ['None', 'Line', 'RecordIO', 'TFRecord']},
  'StageDescription': {'type': 'string', 'min': 0, 'max': 1024, 'pattern': '.{0,1024}'},
+ 'StopTransformJobRequest': {'type': 'structure',
+                             'required': ['TransformJobName'],
+                             'members': {'TransformJobName': {'shape': 'TransformJobName'}}},
  'String': {'type': 'string'},
  'SubnetId': {'type': 'string', 'min': 0, 'max': 32, 'pattern': '[-0-9a-zA-Z]+'},
  'Subnets': {'type': 'list', 'min': 1, 'max': 16, 'member': {'shape': 'SubnetId'}},
@@ -1678,6 +1789,10 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                     'ml.g6e.24xlarge',
                                     'ml.g6e.48xlarge']},
  'TransformInstanceTypes': {'type': 'list', 'min': 1, 'member': {'shape': 'TransformInstanceType'}},
+ 'TransformJobArn': {'type': 'string',
+                     'min': 0,
+                     'max': 256,
+                     'pattern': 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:transform-job/.*'},
  'TransformJobDefinition': {'type': 'structure',
                             'required': ['TransformInput', 'TransformOutput', 'TransformResources'],
                             'members': {'MaxConcurrentTransforms': {'shape': 'MaxConcurrentTransforms'},
@@ -1687,6 +1802,22 @@ SHAPES: dict[str, dict[str, Any]] = {'AcceleratorPartitionLayout': {'type': 'str
                                         'TransformInput': {'shape': 'TransformInput'},
                                         'TransformOutput': {'shape': 'TransformOutput'},
                                         'TransformResources': {'shape': 'TransformResources'}}},
+ 'TransformJobName': {'type': 'string', 'min': 1, 'max': 63, 'pattern': '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'},
+ 'TransformJobStatus': {'type': 'string',
+                        'enum': ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']},
+ 'TransformJobSummaries': {'type': 'list', 'member': {'shape': 'TransformJobSummary'}},
+ 'TransformJobSummary': {'type': 'structure',
+                         'required': ['TransformJobName',
+                                      'TransformJobArn',
+                                      'CreationTime',
+                                      'TransformJobStatus'],
+                         'members': {'TransformJobName': {'shape': 'TransformJobName'},
+                                     'TransformJobArn': {'shape': 'TransformJobArn'},
+                                     'CreationTime': {'shape': 'Timestamp'},
+                                     'TransformEndTime': {'shape': 'Timestamp'},
+                                     'LastModifiedTime': {'shape': 'Timestamp'},
+                                     'TransformJobStatus': {'shape': 'TransformJobStatus'},
+                                     'FailureReason': {'shape': 'FailureReason'}}},
  'TransformOutput': {'type': 'structure',
                      'required': ['S3OutputPath'],
                      'members': {'S3OutputPath': {'shape': 'S3Uri'},
@@ -1810,6 +1941,8 @@ if TYPE_CHECKING:
 
     InferenceExecutionMode = Literal['Serial', 'Direct']
 
+    JoinSource = Literal['Input', 'None']
+
     ManagedInstanceScalingScaleInStrategy = Literal['IDLE_RELEASE', 'CONSOLIDATION']
 
     ManagedInstanceScalingStatus = Literal['ENABLED', 'DISABLED']
@@ -1858,6 +1991,8 @@ if TYPE_CHECKING:
 
     SkipModelValidation = Literal['All', 'None']
 
+    SortBy = Literal['Name', 'CreationTime', 'Status']
+
     SortOrder = Literal['Ascending', 'Descending']
 
     SplitType = Literal['None', 'Line', 'RecordIO', 'TFRecord']
@@ -1865,6 +2000,8 @@ if TYPE_CHECKING:
     TrafficRoutingConfigType = Literal['ALL_AT_ONCE', 'CANARY', 'LINEAR']
 
     TransformInstanceType = Literal['ml.m4.xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.c4.xlarge', 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.p2.xlarge', 'ml.p2.8xlarge', 'ml.p2.16xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.18xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.inf2.xlarge', 'ml.inf2.8xlarge', 'ml.inf2.24xlarge', 'ml.inf2.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge']
+
+    TransformJobStatus = Literal['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']
 
     VariantPropertyType = Literal['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig']
 
@@ -1927,6 +2064,11 @@ if TYPE_CHECKING:
         HubContentName: str
         HubContentVersion: str
         RecipeName: str
+
+    class BatchDataCaptureConfig(TypedDict, total=False):
+        DestinationS3Uri: Required[str]
+        KmsKeyId: str
+        GenerateInferenceId: bool
 
     class BatchDescribeModelPackageError(TypedDict, total=False):
         ErrorCode: Required[str]
@@ -2102,6 +2244,25 @@ if TYPE_CHECKING:
     class CreateModelPackageOutput(TypedDict, total=False):
         ModelPackageArn: Required[str]
 
+    class CreateTransformJobRequest(TypedDict, total=False):
+        TransformJobName: Required[str]
+        ModelName: Required[str]
+        MaxConcurrentTransforms: int
+        ModelClientConfig: ModelClientConfig
+        MaxPayloadInMB: int
+        BatchStrategy: BatchStrategy
+        Environment: dict[str, str]
+        TransformInput: Required[TransformInput]
+        TransformOutput: Required[TransformOutput]
+        DataCaptureConfig: BatchDataCaptureConfig
+        TransformResources: Required[TransformResources]
+        DataProcessing: DataProcessing
+        Tags: list[Tag]
+        ExperimentConfig: ExperimentConfig
+
+    class CreateTransformJobResponse(TypedDict, total=False):
+        TransformJobArn: Required[str]
+
     class CrossRegionTrafficConfig(TypedDict, total=False):
         MaxInvocationsPerSecondPerInstance: Required[int]
         MaxCrossRegionPercentPerEndpoint: Required[int]
@@ -2120,6 +2281,11 @@ if TYPE_CHECKING:
         CurrentSamplingPercentage: Required[int]
         DestinationS3Uri: Required[str]
         KmsKeyId: Required[str]
+
+    class DataProcessing(TypedDict, total=False):
+        InputFilter: str
+        OutputFilter: str
+        JoinSource: JoinSource
 
     class DeleteEndpointConfigInput(TypedDict, total=False):
         EndpointConfigName: Required[str]
@@ -2264,6 +2430,32 @@ if TYPE_CHECKING:
         ModelLifeCycle: ModelLifeCycle
         ManagedStorageType: ManagedStorageType
 
+    class DescribeTransformJobRequest(TypedDict, total=False):
+        TransformJobName: Required[str]
+
+    class DescribeTransformJobResponse(TypedDict, total=False):
+        TransformJobName: Required[str]
+        TransformJobArn: Required[str]
+        TransformJobStatus: Required[TransformJobStatus]
+        FailureReason: str
+        ModelName: Required[str]
+        MaxConcurrentTransforms: int
+        ModelClientConfig: ModelClientConfig
+        MaxPayloadInMB: int
+        BatchStrategy: BatchStrategy
+        Environment: dict[str, str]
+        TransformInput: Required[TransformInput]
+        TransformOutput: TransformOutput
+        DataCaptureConfig: BatchDataCaptureConfig
+        TransformResources: Required[TransformResources]
+        CreationTime: Required[float]
+        TransformStartTime: float
+        TransformEndTime: float
+        LabelingJobArn: str
+        AutoMLJobArn: str
+        DataProcessing: DataProcessing
+        ExperimentConfig: ExperimentConfig
+
     class DesiredWeightAndCapacity(TypedDict, total=False):
         VariantName: Required[str]
         DesiredWeight: float
@@ -2310,6 +2502,12 @@ if TYPE_CHECKING:
         CreationTime: Required[float]
         LastModifiedTime: Required[float]
         EndpointStatus: Required[EndpointStatus]
+
+    class ExperimentConfig(TypedDict, total=False):
+        ExperimentName: str
+        TrialName: str
+        TrialComponentDisplayName: str
+        RunName: str
 
     class Explainability(TypedDict, total=False):
         Report: MetricsSource
@@ -2434,6 +2632,22 @@ if TYPE_CHECKING:
         Tags: list[Tag]
         NextToken: str
 
+    class ListTransformJobsRequest(TypedDict, total=False):
+        CreationTimeAfter: float
+        CreationTimeBefore: float
+        LastModifiedTimeAfter: float
+        LastModifiedTimeBefore: float
+        NameContains: str
+        StatusEquals: TransformJobStatus
+        SortBy: SortBy
+        SortOrder: SortOrder
+        NextToken: str
+        MaxResults: int
+
+    class ListTransformJobsResponse(TypedDict, total=False):
+        TransformJobSummaries: Required[list[TransformJobSummary]]
+        NextToken: str
+
     class ManagedConfiguration(TypedDict, total=False):
         ManagedStorageType: ManagedStorageType
 
@@ -2459,6 +2673,10 @@ if TYPE_CHECKING:
 
     class ModelAccessConfig(TypedDict, total=False):
         AcceptEula: Required[bool]
+
+    class ModelClientConfig(TypedDict, total=False):
+        InvocationsTimeoutInSeconds: int
+        InvocationsMaxRetries: int
 
     class ModelDataQuality(TypedDict, total=False):
         Statistics: MetricsSource
@@ -2697,6 +2915,9 @@ if TYPE_CHECKING:
     class SourceAlgorithmSpecification(TypedDict, total=False):
         SourceAlgorithms: Required[list[SourceAlgorithm]]
 
+    class StopTransformJobRequest(TypedDict, total=False):
+        TransformJobName: Required[str]
+
     class Tag(TypedDict, total=False):
         Key: Required[str]
         Value: Required[str]
@@ -2730,6 +2951,15 @@ if TYPE_CHECKING:
         TransformInput: Required[TransformInput]
         TransformOutput: Required[TransformOutput]
         TransformResources: Required[TransformResources]
+
+    class TransformJobSummary(TypedDict, total=False):
+        TransformJobName: Required[str]
+        TransformJobArn: Required[str]
+        CreationTime: Required[float]
+        TransformEndTime: float
+        LastModifiedTime: float
+        TransformJobStatus: Required[TransformJobStatus]
+        FailureReason: str
 
     class TransformOutput(TypedDict, total=False):
         S3OutputPath: Required[str]

@@ -96,19 +96,43 @@ def list_sql(query: ListQuery) -> tuple[str, Params]:
         where.append(f"({key}, id) {'<' if query.descending else '>'} (:after_key, :after_id)")
         params["after_key"], params["after_id"] = query.after
     order = "DESC" if query.descending else "ASC"
-    columns = "id, name, creation_ms, status, modified_ms" + (", definition" if query.with_definition else "")
+    columns = "id, name, creation_ms, status, modified_ms, " + LISTED_EXTRAS[query.with_definition, query.with_state]
     sql = f"SELECT {columns} FROM resources WHERE {' AND '.join(where)} ORDER BY {key} {order}, id {order} LIMIT :limit"
     return sql, params
+
+
+# The columns a page reads beyond the keys, by (with_definition, with_state): NULL for one not asked for, so every
+# row has the same shape.
+LISTED_EXTRAS = {
+    (False, False): "NULL, NULL",
+    (True, False): "definition, NULL",
+    (False, True): "NULL, state",
+    (True, True): "definition, state",
+}
 
 
 def list_page(rows: list[Any], limit: int) -> tuple[list[ListedResource], bool]:
     """Rows of list_sql: the page, and whether more follow."""
     return [
-        ListedResource(
-            id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4], definition=r[5] if len(r) > 5 else None
-        )
+        ListedResource(id=r[0], name=r[1], creation_ms=r[2], status=r[3], modified_ms=r[4], definition=r[5], state=r[6])
         for r in rows[:limit]
     ], len(rows) > limit
+
+
+# The resources of a kind in any of some statuses, in every scope: what a background runner has to look at (the
+# transform jobs in progress). By the scope index's leading column; a kind with none reads nothing.
+def live_sql(statuses: int) -> str:
+    marks = ", ".join(f":status{i}" for i in range(statuses))
+    return (
+        "SELECT account_id, region, name, status, state, modified_ms FROM resources"
+        f" WHERE kind = :kind AND status IN ({marks}) ORDER BY id LIMIT :limit"
+    )
+
+
+def live_params(kind: str, statuses: tuple[str, ...], limit: int) -> Params:
+    params: Params = {"kind": kind, "limit": limit}
+    params.update((f"status{i}", status) for i, status in enumerate(statuses))
+    return params
 
 
 def list_tags_params(query: TagQuery) -> Params:

@@ -80,6 +80,8 @@ class ListQuery:
     status: str | None = None
     # Read each row's definition too, for summaries that carry members of it (in the same read).
     with_definition: bool = False
+    # Read each row's state too, for summaries that carry what a lifecycle stored there (a job's end time).
+    with_state: bool = False
     # Only names that start with this (case-insensitively): a group's versions, '<group>/'.
     name_prefix: str | None = None
     # Only names with a '/' (True: versions in a group), only names without (False), or both (None).
@@ -98,6 +100,19 @@ class ListedResource:
     modified_ms: int | None = None
     # The definition JSON, when the query asked for it.
     definition: str | None = None
+    # The state JSON, when the query asked for it.
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveResource:
+    """A resource found by its status across scopes (Store.live): where it is, its status and state."""
+
+    scope: Scope
+    name: str
+    status: str
+    state: str | None
+    modified_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)

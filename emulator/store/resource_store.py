@@ -13,6 +13,7 @@ from emulator.store.records import (
     LifecycleChange,
     ListedResource,
     ListQuery,
+    LiveResource,
     NewResource,
     Scope,
     StoredResource,
@@ -47,6 +48,20 @@ class ResourceStore(StoreBase):
         """One page and whether more follow."""
         sql, params = reads.list_sql(query)
         return reads.list_page(await self._rows(sql, params), query.limit)
+
+    async def live(self, kind: str, statuses: tuple[str, ...], *, limit: int) -> list[LiveResource]:
+        """Up to `limit` resources of a kind in any of these statuses, in every account and region, oldest first."""
+        rows = await self._rows(reads.live_sql(len(statuses)), reads.live_params(kind, statuses, limit))
+        return [
+            LiveResource(
+                scope=Scope(kind=kind, account_id=r[0], region=r[1]),
+                name=r[2],
+                status=r[3],
+                state=r[4],
+                modified_ms=r[5],
+            )
+            for r in rows
+        ]
 
     async def delete(
         self,

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from emulator.operations import HANDLERS
 from emulator.runtime.rest_json import INVOKE, STREAM
+from tests.moto_s3 import emptied
 from tests.support import running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -55,9 +58,15 @@ def recording(*clients: Any) -> set[str]:
     return answered
 
 
-def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) -> None:
+def test_every_served_operation_answers_as_its_output_shape(
+    make_settings: Any, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = emptied(s3_url, monkeypatch)  # transform jobs read and write it
+    s3.put_object(Bucket="models", Key="in/x.csv", Body=b"1,2\n3,4\n")
     # One DescribeEndpoint per change: Creating, Updating (with its PendingDeploymentSummary) and Deleting are seen.
-    settings = make_settings(check_answers=True, endpoint_transition_describes=1)
+    settings = make_settings(
+        check_answers=True, endpoint_transition_describes=1, s3_endpoint_url=s3_url, transform_scan_seconds=0.2
+    )
     with running_server(settings) as url:
         sm = sagemaker_client(url, validate=True)  # the requests are valid for boto3's own model too
         runtime = sagemaker_client(url, service="sagemaker-runtime", validate=True)
@@ -167,6 +176,36 @@ def test_every_served_operation_answers_as_its_output_shape(make_settings: Any) 
         sm.add_tags(ResourceArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
         assert sm.list_tags(ResourceArn=arn)["Tags"] == [*TAGS, {"Key": "env", "Value": "prod"}]
         sm.delete_tags(ResourceArn=arn, TagKeys=["env"])
+
+        transform = {
+            "ModelName": "m",
+            "MaxConcurrentTransforms": 2,
+            "ModelClientConfig": {"InvocationsTimeoutInSeconds": 60, "InvocationsMaxRetries": 1},
+            "MaxPayloadInMB": 1,
+            "BatchStrategy": "MultiRecord",
+            "Environment": {"K": "v"},
+            "TransformInput": {
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://models/in/"}},
+                "ContentType": "text/csv",
+                "CompressionType": "None",
+                "SplitType": "Line",
+            },
+            "TransformOutput": {"S3OutputPath": "s3://models/out/", "Accept": "text/csv", "AssembleWith": "Line"},
+            "DataCaptureConfig": {"DestinationS3Uri": "s3://models/capture", "GenerateInferenceId": True},
+            "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+            "DataProcessing": {"InputFilter": "$", "OutputFilter": "$", "JoinSource": "None"},
+            "ExperimentConfig": {"ExperimentName": "e"},
+            "Tags": TAGS,
+        }
+        sm.create_transform_job(TransformJobName="t", **transform)
+        sm.get_waiter("transform_job_completed_or_stopped").wait(
+            TransformJobName="t", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+        sm.create_transform_job(TransformJobName="stopped", **transform)
+        sm.stop_transform_job(TransformJobName="stopped")
+        assert sm.describe_transform_job(TransformJobName="t")["TransformEndTime"]
+        jobs = sm.list_transform_jobs(SortBy="Name", SortOrder="Ascending")["TransformJobSummaries"]
+        assert [job["TransformJobName"] for job in jobs] == ["stopped", "t"]
 
         sm.delete_endpoint(EndpointName="e")
         assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Deleting"

@@ -16,7 +16,7 @@ from botocore.exceptions import WaiterError
 
 from tests.model_server import model_server
 from tests.moto_s3 import emptied, make_bucket
-from tests.support import error_of, running_server, sagemaker_client
+from tests.support import error_of, running_server, sagemaker_client, server_process
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
 ECHO_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/echo:1"
@@ -392,3 +392,115 @@ def test_data_processing_filters_and_joins_json_records(sm: Any, s3: Any) -> Non
     assert get(s3, "out/x.json.out") == (
         b'{"id":1,"SageMakerOutput":{"predictions":[3,5]}}\n{"id":2,"SageMakerOutput":{"predictions":[7]}}\n'
     )
+
+
+def slow_objects(s3: Any, count: int = 3, lines: int = 4) -> dict[str, bytes]:
+    """Input objects of JSON records the toy model takes 0.25 s each to answer (SingleRecord: ~1 s an object)."""
+    objects = {}
+    for i, name in enumerate("abcdefgh"[:count]):
+        body = b"".join(b'{"instances": [%d], "sleep": 0.25}\n' % (i * 10 + n) for n in range(lines))
+        put(s3, f"in/{name}.json", body)
+        objects[name] = body
+    return objects
+
+
+def expected_json(model_url: str, body: bytes) -> bytes:
+    """What a SingleRecord job with AssembleWith Line writes: each record's answer, called directly, and a newline."""
+    return b"".join(direct(model_url, line, "application/json") + b"\n" for line in body.splitlines())
+
+
+def slow_job(name: str) -> dict[str, Any]:
+    return job(
+        name,
+        BatchStrategy="SingleRecord",
+        input={"ContentType": "application/json"},
+        output={"AssembleWith": "Line"},
+    )
+
+
+def wait_for_key(s3: Any, key: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while key not in keys(s3, key):
+        assert time.monotonic() < deadline, f"{key} was never written"
+        time.sleep(0.05)
+
+
+def test_a_restarted_server_resumes_its_job_after_the_objects_written(
+    s3: Any, make_settings: Any, s3_url: str, model_url: str
+) -> None:
+    # A lease far longer than the test: the job goes on at once only because the stopping server released it.
+    settings = make_settings(
+        s3_endpoint_url=s3_url,
+        model_servers={IMAGE: model_url},
+        transform_scan_seconds=0.2,
+        transform_lease_seconds=600,
+    )
+    objects = slow_objects(s3)
+    with running_server(settings) as url:
+        first = sagemaker_client(url)
+        first.create_model(ModelName="toy", PrimaryContainer={"Image": IMAGE})
+        first.create_transform_job(**slow_job("resumed"))
+        wait_for_key(s3, "out/a.json.out")
+        started = first.describe_transform_job(TransformJobName="resumed")["TransformStartTime"]
+    # Stopped mid-job: the first object's output is written, the job is InProgress and held by nobody.
+    s3.delete_object(Bucket="data", Key="out/a.json.out")
+    with running_server(settings) as url:
+        second = sagemaker_client(url)
+        described = ended(second, "resumed")
+        assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+        assert described["TransformStartTime"] == started
+    # Resumed after the first object (not redone), each later one whole and right.
+    assert sorted(keys(s3, "out/")) == ["out/b.json.out", "out/c.json.out"]
+    for name in "bc":
+        assert get(s3, f"out/{name}.json.out") == expected_json(model_url, objects[name])
+
+
+def test_a_killed_server_s_job_is_taken_over_when_its_lease_expires(
+    s3: Any, database_url: str, s3_url: str, model_url: str
+) -> None:
+    flags = [
+        "--database-url",
+        database_url,
+        "--s3-endpoint-url",
+        s3_url,
+        "--model-server",
+        f"{IMAGE}={model_url}",
+        "--transform-scan-seconds",
+        "0.2",
+        "--transform-lease-seconds",
+        "1",
+    ]
+    objects = slow_objects(s3)
+    with server_process(*flags) as (url, proc):
+        first = sagemaker_client(url)
+        first.create_model(ModelName="toy", PrimaryContainer={"Image": IMAGE})
+        first.create_transform_job(**slow_job("taken-over"))
+        wait_for_key(s3, "out/a.json.out")
+        time.sleep(0.3)  # its progress is written just after the object
+        proc.kill()
+        proc.wait()
+    s3.delete_object(Bucket="data", Key="out/a.json.out")
+    with server_process(*flags) as (url, _):
+        second = sagemaker_client(url)
+        described = ended(second, "taken-over")
+        assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+    assert sorted(keys(s3, "out/")) == ["out/b.json.out", "out/c.json.out"]
+    for name in "bc":
+        assert get(s3, f"out/{name}.json.out") == expected_json(model_url, objects[name])
+
+
+def test_replicas_share_the_jobs_and_each_job_is_done(s3: Any, make_settings: Any, s3_url: str, model_url: str) -> None:
+    settings = make_settings(s3_endpoint_url=s3_url, model_servers={IMAGE: model_url}, transform_scan_seconds=0.1)
+    put(s3, "in/x.csv", csv_lines(50))
+    with running_server(settings) as one, running_server(settings) as two:
+        clients = [sagemaker_client(one), sagemaker_client(two)]
+        clients[0].create_model(ModelName="toy", PrimaryContainer={"Image": IMAGE})
+        names = [f"replica-{i}" for i in range(8)]
+        for i, name in enumerate(names):
+            request = job(name, out=f"s3://data/out/{name}", input={"ContentType": "text/csv"})
+            clients[i % 2].create_transform_job(**request)
+        for name in names:
+            assert ended(clients[1], name)["TransformJobStatus"] == "Completed"
+    expected = direct(model_url, csv_lines(50))
+    for name in names:
+        assert get(s3, f"out/{name}/x.csv.out") == expected

@@ -16,6 +16,7 @@ from botocore.exceptions import WaiterError
 
 from tests.model_server import model_server
 from tests.moto_s3 import emptied, make_bucket
+from tests.profiles import full_only
 from tests.support import error_of, running_server, sagemaker_client, server_process
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
@@ -99,7 +100,8 @@ def csv_lines(rows: int, start: int = 0) -> bytes:
 
 def direct(model_url: str, body: bytes, content_type: str = "text/csv") -> bytes:
     """The model server's answer, called directly."""
-    answer = httpx.post(f"{model_url}/invocations", content=body, headers={"Content-Type": content_type}, timeout=30)
+    headers = {"Content-Type": content_type}
+    answer = httpx.post(f"{model_url}/invocations", content=body, headers=headers, timeout=300)
     assert answer.status_code == 200, answer.text
     return answer.content
 
@@ -504,3 +506,29 @@ def test_replicas_share_the_jobs_and_each_job_is_done(s3: Any, make_settings: An
     expected = direct(model_url, csv_lines(50))
     for name in names:
         assert get(s3, f"out/{name}/x.csv.out") == expected
+
+
+@full_only
+def test_a_100_mb_line_split_input_gives_the_model_s_answers_byte_for_byte(sm: Any, s3: Any, model_url: str) -> None:
+    # One value a line (the toy model's cost is per value), 32 bytes: ~3.3 million records.
+    body = b"".join(b"%031d\n" % i for i in range(100 * 1024 * 1024 // 32))
+    assert len(body) >= 95 * 1024 * 1024
+    put(s3, "in/big.csv", body)
+    request = job(
+        "big",
+        BatchStrategy="MultiRecord",
+        MaxPayloadInMB=6,
+        MaxConcurrentTransforms=4,
+        input={"ContentType": "text/csv"},
+        output={"AssembleWith": "Line", "Accept": "text/csv"},
+    )
+    started = time.monotonic()
+    sm.create_transform_job(**request)
+    described = ended(sm, "big", timeout=600)
+    elapsed = time.monotonic() - started
+    assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+    # The toy model answers a line per line: the whole object in one direct request is what the job's mini-batches
+    # add up to, each ended by a newline.
+    expected = direct(model_url, body) + b"\n"
+    assert get(s3, "out/big.csv.out") == expected
+    print(f"100 MB transform: {len(body) / 1024 / 1024 / elapsed:.1f} MB/s")

@@ -116,6 +116,27 @@ def batches(records: list[Record], *, multi: bool, max_bytes: int) -> list[Batch
     return out
 
 
+def line_batches(data: bytes, *, max_bytes: int) -> list[Batch]:
+    """MultiRecord mini-batches of a Line split, cut straight from the object: each is the lines up to the last line
+    end that fits, without a record object per line (a 100 MB object holds millions). The same cut as
+    batches(split(data, "Line")): blank lines are left out, a line larger than max_bytes fails. `first` and
+    `count` are not kept (nothing joins answers to records on this path)."""
+    out: list[Batch] = []
+    start, size = 0, len(data)
+    while start < size:
+        end = size if not max_bytes or size - start <= max_bytes else data.rfind(b"\n", start, start + max_bytes) + 1
+        if end <= start:
+            line_end = data.find(b"\n", start)
+            _fits(data[start : size if line_end < 0 else line_end + 1], max_bytes)
+        chunk = data[start:end]
+        start = end
+        if b"\n\n" in chunk or b"\n\r\n" in chunk or chunk[:1] in (b"\n", b"\r") or not chunk.strip(b"\r\n"):
+            chunk = b"".join(_lines(chunk))  # blank lines are no records
+        if chunk:
+            out.append(Batch(chunk, 0, 0))
+    return out
+
+
 def _fits(payload: bytes, max_bytes: int) -> None:
     if max_bytes and len(payload) > max_bytes:
         raise RecordError(

@@ -28,7 +28,7 @@ from emulator.resources.model import MODEL
 from emulator.resources.transform_job import DEFAULT_MAX_PAYLOAD_MB, MAX_REASON_CHARS, no_objects_message
 from emulator.runtime.http_client import HttpClient, HttpError, TimedOut, TooLarge
 from emulator.store.records import Scope
-from emulator.transform.batching import MB, Batch, Record, RecordError, assembled, batches, split
+from emulator.transform.batching import MB, Batch, Record, RecordError, assembled, batches, line_batches, split
 from emulator.transform.joining import DataProcessing, answer_lines
 
 log = logging.getLogger("emulator.transform")
@@ -252,11 +252,14 @@ class Job:
         try:
             if self.gzip:
                 data = gzip.decompress(data)
-            records = split(data, self.split_type)
-            if self.processing.filters_input:
-                filtered = [self.processing.filtered(r.single) for r in records]
-                records = [Record(f, f) for f in filtered]
-            cut = batches(records, multi=settings.multi, max_bytes=settings.max_bytes)
+            if self.split_type == "Line" and settings.multi and not self.processing.active:
+                cut = line_batches(data, max_bytes=settings.max_bytes)
+            else:
+                records = split(data, self.split_type)
+                if self.processing.filters_input:
+                    filtered = [self.processing.filtered(r.single) for r in records]
+                    records = [Record(f, f) for f in filtered]
+                cut = batches(records, multi=settings.multi, max_bytes=settings.max_bytes)
         except (RecordError, OSError, EOFError, zlib.error) as exc:
             raise JobFailed(f"ClientError: {where}: {exc}") from None
         answers = await self._answers(cut, where=where, containers=containers, concurrency=settings.concurrency)

@@ -60,6 +60,10 @@ class DataProcessing:
         )
 
     @property
+    def active(self) -> bool:
+        return self.input_filter is not None or self.per_record
+
+    @property
     def filters_input(self) -> bool:
         return self.input_filter is not None
 

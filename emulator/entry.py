@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 from emulator.admin.guard import ADMIN_PREFIX, AdminGuard
 from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
+from emulator.containers.commands import ModelCommands
+from emulator.containers.directory import ContainerDirectory
+from emulator.containers.supervisor import Supervisor
 from emulator.errors import AwsError
 from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.faults.rules import FaultInjector
@@ -55,6 +58,7 @@ class Emulator:
         fault_sync: FaultSync,
         runtime_sync: RuntimeSync,
         poller: Poller,
+        supervisor: Supervisor,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -65,6 +69,7 @@ class Emulator:
         self.fault_sync = fault_sync
         self.runtime_sync = runtime_sync
         self.poller = poller
+        self.supervisor = supervisor
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -111,6 +116,7 @@ class Emulator:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.supervisor.close)
                 await asyncio.to_thread(self.poller.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -144,6 +150,7 @@ class Emulator:
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.supervisor.close()
         self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
@@ -253,6 +260,10 @@ def build_emulator(
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
         model_data=model_data_checks(settings),
+        model_commands=ModelCommands(settings.model_commands),
+        containers=ContainerDirectory(
+            startup_timeout=settings.container_startup_timeout, describe_wait=settings.container_describe_wait
+        ),
     )
     validator = validator or RequestValidator()
     resolve_caller = make_caller_resolver(
@@ -293,6 +304,17 @@ def build_emulator(
     )
     poller = Poller([fault_sync, runtime_sync], processes=processes)
     poller.start(wait=FIRST_POLL_WAIT_SECONDS)
+    # Containers run for endpoints, owned under this process's id among the live processes.
+    supervisor = Supervisor(
+        store=store,
+        directory=deps.containers,
+        owner=processes.id,
+        cache_root=settings.model_data_directory,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        max_bytes=settings.model_data_max_bytes,
+        host=settings.container_host,
+    )
+    supervisor.start()
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,
@@ -307,6 +329,7 @@ def build_emulator(
         fault_sync=fault_sync,
         runtime_sync=runtime_sync,
         poller=poller,
+        supervisor=supervisor,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

@@ -225,6 +225,27 @@ class Settings(BaseSettings):
         description="directory caching downloaded model data (default: <database file>.model-data beside a SQLite"
         " file, else sagemaker-emulator-model-data in the temporary directory)",
     )
+    # Containers run as local processes (emulator/containers/): the operator's command per image, where they answer.
+    model_commands: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON object of container image to the command that runs it, "*" for every other image',
+    )
+    container_host: str = Field(
+        default="127.0.0.1",
+        description="host at which this server's run containers answer other replicas (their URL's host)",
+    )
+    container_startup_timeout: float = Field(
+        default=600,
+        gt=0,
+        description="seconds a run container has to answer /ping with 200 when its variant sets no"
+        " ContainerStartupHealthCheckTimeoutInSeconds, then the endpoint fails",
+    )
+    container_describe_wait: float = Field(
+        default=20,
+        ge=0,
+        description="seconds a DescribeEndpoint waits for an endpoint's starting containers before it answers"
+        " Creating or Updating",
+    )
     model_data_max_bytes: int = Field(
         default=20 * 1024**3,
         ge=1,
@@ -236,7 +257,7 @@ class Settings(BaseSettings):
     def _model_servers(cls, value: dict[str, str]) -> dict[str, str]:
         return checked_urls(value)
 
-    @field_validator("access_keys", "secret_keys", "faults", "model_servers", mode="before")
+    @field_validator("access_keys", "secret_keys", "faults", "model_servers", "model_commands", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
         # Decoded here rather than by pydantic-settings, whose error for bad JSON is a traceback naming no input:

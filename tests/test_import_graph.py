@@ -19,6 +19,9 @@ FEATURE_LAYERS = {
     "emulator.runtime.health": "operations",
     "emulator.faults.fault_api": "admin",
     "emulator.faults.fault_sync": "admin",
+    "emulator.containers.supervisor": "admin",
+    "emulator.containers.readiness": "resources",
+    "emulator.containers.directory": "resources",
 }
 # Feature folders' modules that any layer may use.
 FEATURE_BOTTOM = {
@@ -27,6 +30,8 @@ FEATURE_BOTTOM = {
     "emulator.runtime.canned",
     "emulator.runtime.runtime_shapes",
     "emulator.faults.rules",
+    "emulator.containers.commands",
+    "emulator.containers.specs",
 }
 TOP = {
     "emulator.app",
@@ -102,7 +107,9 @@ def test_no_import_cycles() -> None:
 
 
 def test_every_module_of_a_feature_folder_has_its_layer() -> None:
-    features = {m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"]) and m.count(".") == 2}
+    features = {
+        m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"], ["containers"]) and m.count(".") == 2
+    }
     assert features == set(FEATURE_LAYERS) | FEATURE_BOTTOM
 
 

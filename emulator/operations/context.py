@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from emulator.containers.commands import ModelCommands
+from emulator.containers.directory import ContainerDirectory
 from emulator.faults.rules import FaultInjector
 from emulator.operations.tokens import PageTokens
 from emulator.resources.kind import ResourceKind
@@ -53,5 +55,9 @@ class Deps:
     model_servers: ModelServers = field(default_factory=ModelServers)
     # Canned InvokeEndpoint answers set by tests (emulator/runtime/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
+    # The operator's model commands (emulator/containers/commands.py): images whose containers run as processes.
+    model_commands: ModelCommands = field(default_factory=ModelCommands)
+    # Where run containers answer, as this process knows it (emulator/containers/directory.py).
+    containers: ContainerDirectory = field(default_factory=ContainerDirectory)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
     model_data: ModelDataChecks | None = None

@@ -20,6 +20,7 @@ FEATURE_LAYERS = {
     "emulator.faults.fault_api": "admin",
     "emulator.faults.fault_sync": "admin",
     "emulator.containers.supervisor": "admin",
+    "emulator.containers.containers_api": "admin",
     "emulator.containers.readiness": "resources",
     "emulator.containers.directory": "resources",
 }

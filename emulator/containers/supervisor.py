@@ -209,7 +209,9 @@ class Supervisor:
         for row in rows:
             run = self.runs.get(row.key)
             if row.status == "Retired":
-                if run is not None:
+                if run is not None and not row.served:  # it never answered: nothing to drain
+                    self._stop_run(run, delete=True)
+                elif run is not None:
                     self._retire(run)
                 elif row.owner is None or row.owner == self.owner or row.lease_ms < now:
                     await self.store.delete_container(row.key, owner=self.owner, now_ms=now)

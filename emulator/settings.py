@@ -235,7 +235,7 @@ class Settings(BaseSettings):
         description="host at which this server's run containers answer other replicas (their URL's host)",
     )
     container_startup_timeout: float = Field(
-        default=600,
+        default=480,
         gt=0,
         description="seconds a run container has to answer /ping with 200 when its variant sets no"
         " ContainerStartupHealthCheckTimeoutInSeconds, then the endpoint fails",

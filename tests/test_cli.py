@@ -106,7 +106,7 @@ def test_an_unknown_serve_flag_shows_the_usage_of_serve(tmp_path: Path) -> None:
     assert result.stderr.endswith("\nsagemaker-emulator serve: error: unrecognized arguments: --bogus\n")
 
 
-JSON_SETTINGS = ["access_keys", "secret_keys", "faults", "model_servers"]
+JSON_SETTINGS = ["access_keys", "secret_keys", "faults", "model_servers", "model_commands"]
 
 
 def test_the_json_settings_are_these() -> None:

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 from emulator.settings import Settings
 from tests.model_server import SERVER
 from tests.moto_s3 import emptied
-from tests.support import http, running_server, sagemaker_client
+from tests.profiles import full_only
+from tests.support import http, running_server, sagemaker_client, server_process
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
@@ -373,3 +374,104 @@ def test_two_replicas_serve_one_running_container(s3: Any, settings: Any) -> Non
     finally:
         for stack in stacks:
             stack.close()
+
+
+# The Docker template the README documents, run here by a stand-in `docker` (this machine has no Docker engine).
+DOCKER_TEMPLATE = (
+    "docker run --rm -p 127.0.0.1:{port}:8080 --env-file {env_file} -v {model_dir}:/opt/ml/model:ro {image} serve"
+)
+STAND_IN = f"""#!{sys.executable}
+# A stand-in for `docker run`: records its arguments, then runs the example model server as the image would, on the
+# host port that -p maps to the container's 8080, with the model directory that -v mounts and the --env-file's
+# variables.
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["DOCKER_ARGS_FILE"], "a") as record:
+    record.write(json.dumps(args) + "\\n")
+port = args[args.index("-p") + 1].split(":")[1]
+model_dir = args[args.index("-v") + 1].split(":")[0]
+with open(args[args.index("--env-file") + 1]) as env_file:
+    env = dict(line.split("=", 1) for line in env_file.read().splitlines())
+os.execve(sys.executable, [sys.executable, {str(SERVER)!r}, "serve", "--port", port, "--model-dir", model_dir], {{**os.environ, **env}})
+"""
+
+
+def test_the_docker_template_runs_the_image_with_its_model_directory_mounted(
+    s3: Any, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=weights(3, 0.5))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(STAND_IN)
+    (bin_dir / "docker").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DOCKER_ARGS_FILE", str(tmp_path / "docker-args"))
+    with running_server(settings(model_commands={"*": DOCKER_TEMPLATE})) as url:
+        sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
+        sm.create_model(
+            ModelName="m",
+            PrimaryContainer={
+                "Image": IMAGE,
+                "ModelDataUrl": "s3://models/m/model.tar.gz",
+                "Environment": {"SAGEMAKER_PROGRAM": "inference.py", "LOG_LEVEL": "debug"},
+            },
+            ExecutionRoleArn=ROLE,
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "m",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                }
+            ],
+        )
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        assert settled(sm)["EndpointStatus"] == "InService"
+        assert predict(runtime, 1, 2) == {"predictions": [3.5, 6.5]}
+        [listed] = containers(url)["containers"]
+    [args] = [json.loads(line) for line in (tmp_path / "docker-args").read_text().splitlines()]
+    port = listed["url"].rsplit(":", 1)[1]
+    env_file, model_dir = args[5], args[7].removesuffix(":/opt/ml/model:ro")
+    assert args == [
+        "run", "--rm", "-p", f"127.0.0.1:{port}:8080", "--env-file", env_file, "-v", f"{model_dir}:/opt/ml/model:ro",
+        IMAGE, "serve",
+    ]  # fmt: skip
+    # The model directory holds the artifact extracted; the env file, the container's Environment (not the port).
+    assert json.loads((Path(model_dir) / "model.json").read_text()) == {"weight": 3, "bias": 0.5}
+    assert Path(env_file).read_text() == "SAGEMAKER_PROGRAM=inference.py\nLOG_LEVEL=debug\n"
+
+
+@full_only
+def test_an_emulator_killed_with_sigkill_takes_its_containers_along_and_the_next_brings_them_back(
+    s3: Any, s3_url: str, database_url: str, tmp_path: Path
+) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=weights(3, 0.5))
+    env = {
+        **os.environ,
+        "SAGEMAKER_EMULATOR_DATABASE_URL": database_url,
+        "SAGEMAKER_EMULATOR_S3_ENDPOINT_URL": s3_url,
+        "SAGEMAKER_EMULATOR_MODEL_DATA_DIR": str(tmp_path / "model-data"),
+        "SAGEMAKER_EMULATOR_MODEL_COMMANDS": json.dumps({"*": COMMAND}),
+    }
+    with server_process(env=env) as (url, proc):
+        sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
+        deploy(sm)
+        assert settled(sm)["EndpointStatus"] == "InService"
+        first = pid_of(runtime)
+        proc.kill()
+        proc.wait()
+        assert until(lambda: gone(first), timeout=5)  # no orphan holds the port: it died with its parent
+    with server_process(env=env) as (url, _):
+        runtime = sagemaker_client(url, service="sagemaker-runtime")
+
+        def answers() -> bool:
+            try:
+                return bool(predict(runtime, 1) == {"predictions": [3.5]})
+            except ClientError:
+                return False
+
+        # The killed server's lease runs out (7 s), then the new one takes the container over.
+        assert until(answers, timeout=30)

@@ -17,7 +17,7 @@ class ContainerDirectory:
     ContainerStartupHealthCheckTimeoutInSeconds; describe_wait: seconds a DescribeEndpoint waits for starting
     containers (emulator/containers/readiness.py)."""
 
-    def __init__(self, *, startup_timeout: float = 600.0, describe_wait: float = 20.0) -> None:
+    def __init__(self, *, startup_timeout: float = 480.0, describe_wait: float = 20.0) -> None:
         self.startup_timeout = startup_timeout
         self.describe_wait = describe_wait
         self.urls: dict[str, str] = {}  # replaced whole by the supervisor's thread, read by the loop

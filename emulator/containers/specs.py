@@ -28,7 +28,7 @@ class ContainerSpec:
     environment: dict[str, str] = field(default_factory=dict)
     # ModelData's uri, data_type and compression; None: no model data in S3.
     model_data: dict[str, str] | None = None
-    startup_timeout: float = 600.0
+    startup_timeout: float = 480.0
     hostname: str | None = None
 
     def dumps(self) -> str:

@@ -323,9 +323,11 @@ class Supervisor:
         port = free_port()
         run_dir = self.cache_root / "runs" / run.row.key
         run_dir.mkdir(parents=True, exist_ok=True)
-        environment = {**spec.environment, "SAGEMAKER_BIND_TO_PORT": str(port)}
+        # The container's Environment, as SageMaker passes it; the local process also gets its port, which a
+        # container under Docker must not (it listens on 8080 inside, mapped to the port).
         env_file = run_dir / "env"
-        env_file.write_text(env_file_text(environment))
+        env_file.write_text(env_file_text(spec.environment))
+        environment = {**spec.environment, "SAGEMAKER_BIND_TO_PORT": str(port)}
         command = argv(spec.command, port=port, model_dir=str(model_dir), image=spec.image, env_file=str(env_file))
         url = f"http://{self.host}:{port}"
         log.info("containers: %s: starting %s on port %d", name, command, port)

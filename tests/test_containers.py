@@ -475,3 +475,65 @@ def test_an_emulator_killed_with_sigkill_takes_its_containers_along_and_the_next
 
         # The killed server's lease runs out (7 s), then the new one takes the container over.
         assert until(answers, timeout=30)
+
+
+def test_an_endpoint_imported_from_a_snapshot_gets_its_containers_back(s3: Any, settings: Any, tmp_path: Path) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=weights(3, 0.5))
+    with running_server(settings()) as url:
+        sm = sagemaker_client(url)
+        deploy(sm)
+        assert settled(sm)["EndpointStatus"] == "InService"
+        snapshot = http().get(f"{url}/_emulator/state").content
+    other = Settings(
+        database_url=f"sqlite:///{tmp_path / 'other.db'}",
+        s3_endpoint_url=settings().s3_endpoint_url,
+        model_data_dir=tmp_path / "other-model-data",
+    )
+    with running_server(other) as url:
+        assert http().put(f"{url}/_emulator/state", content=snapshot).status_code == 200
+        runtime = sagemaker_client(url, service="sagemaker-runtime")
+        outcomes: list[Any] = []
+
+        def answers() -> bool:
+            try:
+                outcomes.append(predict(runtime, 1))
+                return True
+            except ClientError as error:
+                outcomes.append(error.response["Error"])
+                return False
+
+        # The first invocation finds no container and starts it (the import wrote none); later ones reach it.
+        assert until(answers)
+        assert outcomes[0] == {"Code": "ModelError", "Message": UNREACHABLE}
+        assert outcomes[-1] == {"predictions": [3.5]}
+
+
+def test_each_container_of_a_serial_pipeline_runs_with_its_own_weights(s3: Any, settings: Any) -> None:
+    s3.put_object(Bucket="models", Key="a/model.tar.gz", Body=weights(2, 0))
+    s3.put_object(Bucket="models", Key="b/model.tar.gz", Body=weights(10, 1))
+    with running_server(settings()) as url:
+        sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
+        sm.create_model(
+            ModelName="pipeline",
+            Containers=[
+                {"Image": IMAGE, "ModelDataUrl": "s3://models/a/model.tar.gz", "ContainerHostname": "first"},
+                {"Image": IMAGE, "ModelDataUrl": "s3://models/b/model.tar.gz", "ContainerHostname": "second"},
+            ],
+            ExecutionRoleArn=ROLE,
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "pipeline",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                }
+            ],
+        )
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        assert settled(sm)["EndpointStatus"] == "InService"
+        # 10 * (2 * 1 + 0) + 1: the first container's answer is the second's input.
+        assert predict(runtime, 1) == {"predictions": [21]}
+        assert [c["position"] for c in containers(url)["containers"]] == [1, 2]

@@ -34,6 +34,25 @@ def row_params(
     ]
 
 
+async def restore(
+    specs: list[dict[str, Any]],
+    *,
+    shared: SharedConfig,
+    directory: ContainerDirectory,
+    account_id: str,
+    region: str,
+    endpoint: str,
+) -> None:
+    """Writes the rows of an endpoint's containers that have none (the process that deployed them died before it
+    wrote them, or the endpoint came from a snapshot), so a supervisor starts them."""
+    if specs:
+        now_ms = int(time.time() * 1000)
+        await shared.add_containers(
+            row_params(specs, account_id=account_id, region=region, endpoint=endpoint, now_ms=now_ms)
+        )
+        directory.wake()
+
+
 async def readiness(
     specs: list[dict[str, Any]],
     *,
@@ -50,11 +69,9 @@ async def readiness(
     while True:
         rows = [await shared.container_row(spec["key"]) for spec in specs]
         missing = [spec for spec, row in zip(specs, rows, strict=True) if row is None]
-        if missing:
-            now_ms = int(time.time() * 1000)
-            params = row_params(missing, account_id=account_id, region=region, endpoint=endpoint, now_ms=now_ms)
-            await shared.add_containers(params)
-            directory.wake()
+        await restore(
+            missing, shared=shared, directory=directory, account_id=account_id, region=region, endpoint=endpoint
+        )
         for row in rows:
             if row is not None and row.status == "Failed":
                 return True, row.reason

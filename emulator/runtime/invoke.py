@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from emulator.containers.readiness import restore
 from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
@@ -242,13 +243,33 @@ def is_multi_model(model: dict[str, Any] | None) -> bool:
     return any(container.get("Mode") == "MultiModel" for container in containers)
 
 
-async def answering(image: str, name: str, position: int, *, runs: dict[int, str], deps: Deps) -> Container:
+async def answering(
+    image: str,
+    name: str,
+    position: int,
+    *,
+    runs: dict[int, dict[str, Any]],
+    endpoint: str,
+    ctx: RequestContext,
+    deps: Deps,
+) -> Container:
     """What answers for the container at `position` (1-based) of a variant's model: the process run for it
     (emulator/containers/), else the model server of its image, else the echo."""
-    key = runs.get(position)
-    if key is not None:
-        return Container(image, name, await deps.containers.url(key, store=deps.shared), run=True)
-    return Container(image, name, deps.model_servers.url_for(image))
+    spec = runs.get(position)
+    if spec is None:
+        return Container(image, name, deps.model_servers.url_for(image))
+    url = await deps.containers.url(spec["key"], store=deps.shared)
+    if url is None and await deps.shared.container_row(spec["key"]) is None:
+        # Deployed without a row (an endpoint from a snapshot, or a process that died before writing it): started now.
+        await restore(
+            [spec],
+            shared=deps.shared,
+            directory=deps.containers,
+            account_id=ctx.account_id,
+            region=ctx.region,
+            endpoint=endpoint,
+        )
+    return Container(image, name, url, run=True)
 
 
 async def containers_for(
@@ -256,21 +277,32 @@ async def containers_for(
     config_name: str,
     variant: dict[str, Any],
     *,
-    runs: dict[int, str],
+    runs: dict[int, dict[str, Any]],
     ctx: RequestContext,
     deps: Deps,
 ) -> list[Container]:
     """The containers this invocation runs through, in order: the one of a single-container model; every one of a
     Serial pipeline (each output the next input); the one TargetContainerHostname names in Direct mode. runs: the
-    variant's run containers' keys by position."""
+    variant's run containers by position."""
     images = images_of(variant)
     if len(images) <= 1 and request.target_container_hostname is None:
-        return [await answering(image, "primary", 1, runs=runs, deps=deps) for image in images]
+        return [
+            await answering(image, "primary", 1, runs=runs, endpoint=request.endpoint_name, ctx=ctx, deps=deps)
+            for image in images
+        ]
     model = await deployed_model(config_name, variant["VariantName"], ctx=ctx, deps=deps)
     specs = (model or {}).get("Containers") or [{"Image": image} for image in images]
     mode = (model or {}).get("InferenceExecutionConfig", {}).get("Mode", "Serial")
     containers = [
-        await answering(spec["Image"], spec.get("ContainerHostname") or f"container-{i}", i, runs=runs, deps=deps)
+        await answering(
+            spec["Image"],
+            spec.get("ContainerHostname") or f"container-{i}",
+            i,
+            runs=runs,
+            endpoint=request.endpoint_name,
+            ctx=ctx,
+            deps=deps,
+        )
         for i, spec in enumerate(specs, 1)
         if "Image" in spec
     ]
@@ -322,7 +354,7 @@ async def route(
                 message = canned.payload().decode("utf-8", "replace")
                 raise model_error(ctx, request.endpoint_name, status=canned.status, message=message)
             return name, canned, []
-    runs = {spec["position"]: spec["key"] for spec in run if spec["variant"] == name}
+    runs = {spec["position"]: spec for spec in run if spec["variant"] == name}
     return name, None, await containers_for(request, config_name, variant, runs=runs, ctx=ctx, deps=deps)
 
 

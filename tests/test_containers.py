@@ -537,3 +537,27 @@ def test_each_container_of_a_serial_pipeline_runs_with_its_own_weights(s3: Any, 
         # 10 * (2 * 1 + 0) + 1: the first container's answer is the second's input.
         assert predict(runtime, 1) == {"predictions": [21]}
         assert [c["position"] for c in containers(url)["containers"]] == [1, 2]
+
+
+def test_an_image_that_reads_as_an_option_is_never_run(settings: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    # Were `--version` a word of this command, it would run and create the marker.
+    command = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\")' {marker} {{image}}"
+    with running_server(settings(model_commands={"*": command})) as url:
+        sm = sagemaker_client(url)
+        sm.create_model(ModelName="m", PrimaryContainer={"Image": "--version"}, ExecutionRoleArn=ROLE)
+        sm.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "m",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                }
+            ],
+        )
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        described = settled(sm)
+        assert (described["EndpointStatus"], described["FailureReason"]) == ("Failed", PING_FAILED)
+    assert not marker.exists()

@@ -320,6 +320,10 @@ class Supervisor:
         (or was stopped) before answering /ping within the startup timeout, "lost" when its row was retired or taken
         over as it became healthy."""
         spec, name = run.spec, _name(run.row)
+        if spec.image.startswith("-"):
+            # The image comes from a request: as a word of the operator's command it must never read as an option.
+            log.warning("containers: %s: the image %r starts with '-': not run", name, spec.image)
+            return "unhealthy"
         port = free_port()
         run_dir = self.cache_root / "runs" / run.row.key
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from emulator.containers.commands import ModelCommands
-from emulator.model_data.s3 import S3Location
-from emulator.model_data.sources import ModelData, containers_of, model_data_of
 from emulator.runtime.model_servers import ModelServers
+
+if TYPE_CHECKING:
+    from emulator.model_data.sources import ModelData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +42,10 @@ class ContainerSpec:
     def data(self) -> ModelData | None:
         if self.model_data is None:
             return None
+        # Loaded only where a container runs: a server that runs none never imports the model data modules.
+        from emulator.model_data.s3 import S3Location
+        from emulator.model_data.sources import ModelData
+
         location = S3Location.parse(self.model_data["uri"])
         if location is None:
             return None
@@ -65,6 +70,8 @@ def specs_for(
     variants: the config's ProductionVariants as sent; models: their models' definitions by lower-cased name."""
     if not commands.table:
         return []
+    from emulator.model_data.sources import containers_of, model_data_of  # as in data(): only where one runs
+
     specs: list[dict[str, Any]] = []
     for variant in variants:
         model = models.get(variant.get("ModelName", "").lower())

@@ -28,18 +28,19 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.containers.commands import argv
 from emulator.containers.directory import ANSWERING, ContainerDirectory
 from emulator.containers.specs import ContainerSpec
-from emulator.model_data.cache import ModelDataCache, ModelDataDownloadFailed
-from emulator.model_data.s3 import S3Reader
 from emulator.resources.endpoint import EndpointState, container_keys, failure_reason
 from emulator.runtime.model_servers import ModelServers
 from emulator.store.container_rows import ContainerRow
 from emulator.store.records import Scope
 from emulator.store.store import Store
+
+if TYPE_CHECKING:
+    from emulator.model_data.cache import ModelDataCache
 
 log = logging.getLogger("emulator.containers")
 
@@ -87,6 +88,15 @@ def env_file_text(environment: dict[str, str]) -> str:
     return "".join(f"{name}={value}\n" for name, value in environment.items() if "\n" not in value + name)
 
 
+class DownloadFailed(Exception):
+    """The container's model data cannot be downloaded: `reason` is AWS's FailureReason, `detail` for the log."""
+
+    def __init__(self, *, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
 @dataclass
 class Run:
     spec: ContainerSpec
@@ -118,7 +128,7 @@ class Supervisor:
         self.max_bytes = max_bytes
         self.host = host
         self.runs: dict[str, Run] = {}
-        self._cache: ModelDataCache | None = None
+        self._cache: ModelDataCache | None = None  # made when first needed
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -295,7 +305,7 @@ class Supervisor:
         while True:
             try:
                 model_dir = await self._model_dir(spec, region=run.row.region)
-            except ModelDataDownloadFailed as exc:
+            except DownloadFailed as exc:
                 if not served:
                     await self._report(run, status="Failed", reason=exc.reason, served=False)
                     return
@@ -382,9 +392,17 @@ class Supervisor:
             empty.mkdir(parents=True, exist_ok=True)
             return empty
         if self._cache is None:
+            from emulator.model_data.cache import ModelDataCache  # only once a container has model data to fetch
+            from emulator.model_data.s3 import S3Reader
+
             reader = S3Reader.from_environment(setting=self.s3_endpoint_url)
             self._cache = ModelDataCache(root=self.cache_root, s3=reader, max_bytes=self.max_bytes)
-        return await self._cache.model_dir(data, container=spec.position, region=region)
+        from emulator.model_data.cache import ModelDataDownloadFailed
+
+        try:
+            return await self._cache.model_dir(data, container=spec.position, region=region)
+        except ModelDataDownloadFailed as exc:
+            raise DownloadFailed(reason=exc.reason, detail=exc.detail) from exc
 
     async def _report(self, run: Run, *, status: str, reason: str | None, served: bool, url: str | None = None) -> bool:
         try:

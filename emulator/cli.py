@@ -24,6 +24,25 @@ if TYPE_CHECKING:
 NO_PYDANTIC_PLUGINS = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
+# The repeatable IMAGE=VALUE flags, each adding to a JSON setting's table: its dest, the setting, its form, its help.
+TABLE_FLAGS = {
+    "--model-server": (
+        "model_server_pairs",
+        "model_servers",
+        "IMAGE=URL",
+        "the model server answering invocations of endpoints of this image (* for every other); repeatable, added"
+        " to --model-servers",
+    ),
+    "--model-command": (
+        "model_command_pairs",
+        "model_commands",
+        "IMAGE=COMMAND",
+        "the command that runs the container of a model of this image (* for every other): an argv template with"
+        " {port}, {model_dir}, {image} and {env_file}, never run by a shell; repeatable, added to --model-commands",
+    ),
+}
+
+
 def secret_fields(settings_class: type[Settings]) -> set[str]:
     """Fields that hold a SecretStr: env only, since a command-line flag shows in `ps`."""
     from pydantic import SecretStr
@@ -73,14 +92,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     for name, field in Settings.model_fields.items():
         if name not in secrets:
             add_setting_flag(serve, name=name, field=field)
-    serve.add_argument(
-        "--model-server",
-        dest="model_server_pairs",
-        action="append",
-        metavar="IMAGE=URL",
-        help="the model server answering invocations of endpoints of this image (* for every other); repeatable,"
-        " added to --model-servers",
-    )
+    for flag, (dest, _, form, help_text) in TABLE_FLAGS.items():
+        serve.add_argument(flag, dest=dest, action="append", metavar=form, help=help_text)
     migrate = commands.add_parser(
         "migrate",
         help="create or upgrade the database schema, then exit",
@@ -106,18 +119,23 @@ class FlagError(ValueError):
 def settings_from_args(args: argparse.Namespace) -> Settings:
     from emulator.settings import Settings
 
-    pairs = vars(args).get("model_server_pairs") or []
-    overrides: dict[str, Any] = {
-        k: v for k, v in vars(args).items() if k not in ("command", "model_server_pairs") and v is not None
-    }
-    if pairs:
-        servers = dict(Settings.model_validate({"model_servers": overrides.get("model_servers", "{}")}).model_servers)
+    given = vars(args)
+    pair_dests = {dest for dest, _, _, _ in TABLE_FLAGS.values()}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if k != "command" and k not in pair_dests}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    for flag, (dest, setting, form, _) in TABLE_FLAGS.items():
+        pairs = given.get(dest) or []
+        if not pairs:
+            continue
+        # The JSON flag's table (--model-servers) if given, checked as the setting is, the pairs over it: flags
+        # replace the env var's table, as any flag does.
+        table = dict(getattr(Settings.model_validate({setting: overrides.get(setting, "{}")}), setting))
         for pair in pairs:
-            image, equals, url = pair.partition("=")
+            image, equals, value = pair.partition("=")
             if not equals or not image:
-                raise FlagError(f"--model-server takes IMAGE=URL, not {pair!r}")
-            servers[image] = url
-        overrides["model_servers"] = servers
+                raise FlagError(f"{flag} takes {form}, not {pair!r}")
+            table[image] = value
+        overrides[setting] = table
     return Settings(**overrides)
 
 

@@ -258,9 +258,9 @@ def build_emulator(
         kinds={kind.arn_type: kind for kind in kinds},
         endpoint_timing=settings.endpoint_timing(),
         model_servers=ModelServers(settings.model_servers, timeout=settings.model_server_timeout),
+        model_commands=ModelCommands(settings.model_commands),
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
         model_data=model_data_checks(settings),
-        model_commands=ModelCommands(settings.model_commands),
         containers=ContainerDirectory(
             startup_timeout=settings.container_startup_timeout, describe_wait=settings.container_describe_wait
         ),
@@ -294,12 +294,14 @@ def build_emulator(
     # A change of either returns once every live process on the database applied it (emulator/admin/processes.py).
     processes = Processes(store=store)
     fault_sync = FaultSync(store=store, injector=faults, startup=faults.config, processes=processes)
-    # The runtime's model server table and canned answers too (emulator/runtime/runtime_sync.py).
+    # The runtime's model server and model command tables and canned answers too (emulator/runtime/runtime_sync.py).
     runtime_sync = RuntimeSync(
         store=store,
         servers=deps.model_servers,
+        commands=deps.model_commands,
         canned=deps.canned,
         startup=settings.model_servers,
+        startup_commands=settings.model_commands,
         processes=processes,
     )
     poller = Poller([fault_sync, runtime_sync], processes=processes)

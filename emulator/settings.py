@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from emulator.containers.commands import checked_commands
 from emulator.credentials import Credentials, load_credentials_file, resolve_credentials
 from emulator.faults.rules import FaultConfig, load_faults_file
 from emulator.runtime.model_servers import checked_urls
@@ -199,6 +200,14 @@ class Settings(BaseSettings):
         description='JSON object of container image to model server URL, "*" for every other image,'
         ' {"IMAGE": "http://127.0.0.1:8080"}; or --model-server IMAGE=URL, repeatable',
     )
+    # Running a model's container (emulator/containers/commands.py): the command per image, an argv template that no
+    # shell runs; none: no container is run.
+    model_commands: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON object of container image to the command that runs its container, "*" for every other'
+        ' image, {"IMAGE": "python serve.py {port} {model_dir}"}; or --model-command'
+        " IMAGE='COMMAND ...', repeatable",
+    )
     # For tests (the suite turns it on for every server): an answer that breaks its output shape in the API model is
     # an InternalFailure naming the member, instead of something an SDK silently drops. Off, it costs nothing.
     check_answers: bool = Field(
@@ -225,11 +234,7 @@ class Settings(BaseSettings):
         description="directory caching downloaded model data (default: <database file>.model-data beside a SQLite"
         " file, else sagemaker-emulator-model-data in the temporary directory)",
     )
-    # Containers run as local processes (emulator/containers/): the operator's command per image, where they answer.
-    model_commands: Annotated[dict[str, str], NoDecode] = Field(
-        default_factory=dict,
-        description='JSON object of container image to the command that runs it, "*" for every other image',
-    )
+    # Containers run as local processes (emulator/containers/supervisor.py): where they answer, how long they have.
     container_host: str = Field(
         default="127.0.0.1",
         description="host at which this server's run containers answer other replicas (their URL's host)",
@@ -256,6 +261,11 @@ class Settings(BaseSettings):
     @classmethod
     def _model_servers(cls, value: dict[str, str]) -> dict[str, str]:
         return checked_urls(value)
+
+    @field_validator("model_commands")
+    @classmethod
+    def _model_commands(cls, value: dict[str, str]) -> dict[str, str]:
+        return checked_commands(value)
 
     @field_validator("access_keys", "secret_keys", "faults", "model_servers", "model_commands", mode="before")
     @classmethod

@@ -33,6 +33,10 @@ GUARDED = [
     ("GET", "/_emulator/faults", None),
     ("PUT", "/_emulator/faults", {"rules": []}),
     ("DELETE", "/_emulator/faults", None),
+    ("GET", "/_emulator/modelservers", None),
+    ("PUT", "/_emulator/modelservers", {}),
+    ("GET", "/_emulator/modelcommands", None),
+    ("PUT", "/_emulator/modelcommands", {"*": "serve {port}"}),
 ]
 OPEN = ["/_emulator/health", "/_emulator/ready", "/_emulator/version", "/_emulator/openapi.json"]
 

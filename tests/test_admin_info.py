@@ -143,6 +143,7 @@ FORM_LABELLED_PUTS = [
     ("/_emulator/faults", {"rules": [{"action": "throttle", "times": 1}]}, "/_emulator/faults"),
     ("/_emulator/answers", {"endpoint_name": "e", "answers": [{"body": "a"}]}, "/_emulator/answers"),
     ("/_emulator/modelservers", {"img": "http://127.0.0.1:9"}, "/_emulator/modelservers"),
+    ("/_emulator/modelcommands", {"img": "serve --port {port}"}, "/_emulator/modelcommands"),
     ("/_emulator/state", {"format": "sagemaker-emulator-snapshot", "version": 1}, "/_emulator/state"),
 ]
 
@@ -160,7 +161,7 @@ def test_admin_puts_take_json_whatever_its_content_type(
         assert stored["rules"][0]["action"] == "throttle"
     elif path == "/_emulator/answers":
         assert [(a["endpoint_name"], a["remaining"]) for a in stored] == [("e", 1)]
-    elif path == "/_emulator/modelservers":
+    elif path in ("/_emulator/modelservers", "/_emulator/modelcommands"):
         assert stored == body
     else:
         assert stored["format"] == "sagemaker-emulator-snapshot"

@@ -54,8 +54,9 @@ def test_serve_has_a_flag_for_every_setting_but_the_secrets(tmp_path: Path) -> N
         for f in expected
         if Settings.model_fields[f[2:].replace("-", "_")].annotation in (bool, bool | None)
     }
-    # --model-server IMAGE=URL (repeatable) adds to --model-servers JSON.
-    assert flags == expected | booleans | {"--model-server"}
+    # --model-server IMAGE=URL and --model-command IMAGE=COMMAND (repeatable) add to --model-servers and
+    # --model-commands JSON.
+    assert flags == expected | booleans | {"--model-server", "--model-command"}
     assert booleans == {"--no-strict-auth", "--no-check-answers", "--no-check-model-data"}
     # Each flag's help is its field's description.
     assert "containers in one model (default: 15)" in result.stdout
@@ -204,6 +205,28 @@ ERRORS = [
         "model-server-without-image",
         ["--model-server", "=http://127.0.0.1:8080"],
         "sagemaker-emulator: --model-server takes IMAGE=URL, not '=http://127.0.0.1:8080'\n",
+    ),
+    (
+        "model-command-without-command",
+        ["--model-command", "BAD"],
+        "sagemaker-emulator: --model-command takes IMAGE=COMMAND, not 'BAD'\n",
+    ),
+    (
+        "model-command-without-image",
+        ["--model-command", "=serve --port {port}"],
+        "sagemaker-emulator: --model-command takes IMAGE=COMMAND, not '=serve --port {{port}}'\n",
+    ),
+    (
+        "model-command-that-does-not-split",
+        ["--model-command", "*=serve 'x"],
+        "sagemaker-emulator: invalid setting model_commands: the model command of * does not split as a shell would"
+        " split it: no closing quotation\n",
+    ),
+    (
+        "model-command-with-an-unknown-placeholder",
+        ["--model-command", "toy=serve --port {prot}"],
+        "sagemaker-emulator: invalid setting model_commands: the model command of toy uses {{prot}}, which is not one"
+        " of {{port}}, {{model_dir}}, {{image}}, {{env_file}}\n",
     ),
     (
         "access-keys-flag-not-an-object",

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from emulator.settings import Settings
 from tests.model_server import SERVER
+from tests.test_model_commands import DOCKER as DOCKER_TEMPLATE
 from tests.moto_s3 import emptied
 from tests.profiles import full_only
 from tests.support import http, running_server, sagemaker_client, server_process
@@ -376,10 +377,8 @@ def test_two_replicas_serve_one_running_container(s3: Any, settings: Any) -> Non
             stack.close()
 
 
-# The Docker template the README documents, run here by a stand-in `docker` (this machine has no Docker engine).
-DOCKER_TEMPLATE = (
-    "docker run --rm -p 127.0.0.1:{port}:8080 --env-file {env_file} -v {model_dir}:/opt/ml/model:ro {image} serve"
-)
+# The Docker template the README documents (its test holds them equal), run here by a stand-in `docker` (this
+# machine has no Docker engine).
 STAND_IN = f"""#!{sys.executable}
 # A stand-in for `docker run`: records its arguments, then runs the example model server as the image would, on the
 # host port that -p maps to the container's 8080, with the model directory that -v mounts and the --env-file's

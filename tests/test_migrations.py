@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -109,6 +110,57 @@ def test_a_database_of_an_older_release_upgrades_with_its_rows(database_url: str
             (first, "env", "prod", 1),
             (third, "team", "b", 0),
         ]
+    engine.dispose()
+
+
+def test_0009_adds_the_model_command_table_beside_the_runtime_configuration_a_database_holds(
+    database_url: str,
+) -> None:
+    """A database at 0008 keeps its runtime configuration: the row's version and model server table, and canned
+    answers; no model command table is stored until a server stores one."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0008")
+    servers = json.dumps({"img": "http://127.0.0.1:9"})
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO runtime_config (id, version, model_servers) VALUES (1, 7, :servers)"),
+            {"servers": servers},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO canned_sets (account_id, region, endpoint_name, variant_name, mode, answers, given)"
+                " VALUES ('123456789012', 'us-east-1', 'e', '', 'queue', 2, 1)"
+            )
+        )
+    upgrade(engine, "0009")
+    with engine.connect() as conn:
+        config = conn.execute(text("SELECT id, version, model_servers, model_commands FROM runtime_config")).all()
+        assert [tuple(row) for row in config] == [(1, 7, servers, None)]
+    engine.dispose()
+
+    # A server with the same model servers and a model command table stores only the latter, in one change.
+    command = "python serve.py --port {port} --model-dir {model_dir}"
+    settings = Settings(
+        database_url=database_url, model_servers={"img": "http://127.0.0.1:9"}, model_commands={"*": command}
+    )
+    with running_server(settings) as endpoint:
+        assert httpx.get(f"{endpoint}/_emulator/modelservers").json() == {"img": "http://127.0.0.1:9"}
+        assert httpx.get(f"{endpoint}/_emulator/modelcommands").json() == {"*": command}
+        assert httpx.get(f"{endpoint}/_emulator/answers").json() == [
+            {
+                "account_id": "123456789012",
+                "region": "us-east-1",
+                "endpoint_name": "e",
+                "variant_name": None,
+                "mode": "queue",
+                "remaining": 1,
+                "given": 1,
+            }
+        ]
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        config = conn.execute(text("SELECT id, version, model_servers, model_commands FROM runtime_config")).all()
+        assert [tuple(row) for row in config] == [(1, 8, servers, json.dumps({"*": command}))]
     engine.dispose()
 
 

@@ -31,6 +31,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/_emulator/faults"): {"rules": []},
     ("PUT", "/_emulator/answers"): {"endpoint_name": "e", "answers": [{"body": "a"}]},
     ("PUT", "/_emulator/modelservers"): {},
+    ("PUT", "/_emulator/modelcommands"): {"*": "python serve.py {port} {model_dir}"},
 }
 
 

@@ -53,10 +53,10 @@ class Deps:
     endpoint_timing: EndpointTiming = field(default_factory=EndpointTiming)
     # Who answers InvokeEndpoint for each image (emulator/runtime/model_servers.py); empty: the echo.
     model_servers: ModelServers = field(default_factory=ModelServers)
+    # The command that runs a model's container, per image (emulator/containers/commands.py); empty: none is run.
+    model_commands: ModelCommands = field(default_factory=ModelCommands)
     # Canned InvokeEndpoint answers set by tests (emulator/runtime/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
-    # The operator's model commands (emulator/containers/commands.py): images whose containers run as processes.
-    model_commands: ModelCommands = field(default_factory=ModelCommands)
     # Where run containers answer, as this process knows it (emulator/containers/directory.py).
     containers: ContainerDirectory = field(default_factory=ContainerDirectory)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.

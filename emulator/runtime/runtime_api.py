@@ -1,5 +1,6 @@
-"""/_emulator/answers and /_emulator/modelservers: what answers InvokeEndpoint, changed on a running server. Both are
-kept in the store, so every worker and replica on the database serves the same (emulator/runtime/runtime_sync.py)."""
+"""/_emulator/answers, /_emulator/modelservers and /_emulator/modelcommands: what answers InvokeEndpoint and what runs
+a model's container, changed on a running server. All are kept in the store, so every worker and replica on the
+database serves the same (emulator/runtime/runtime_sync.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import RootModel, field_validator
 
+from emulator.containers.commands import checked_commands
 from emulator.runtime.canned import NAME_PATTERN, CannedAnswers
 from emulator.runtime.model_servers import checked_urls
 from emulator.runtime.runtime_sync import RuntimeSync
@@ -20,6 +22,15 @@ class ModelServerTable(RootModel[dict[str, str]]):
     @classmethod
     def _urls(cls, value: dict[str, str]) -> dict[str, str]:
         return checked_urls(value)
+
+
+class ModelCommandTable(RootModel[dict[str, str]]):
+    """Container image (or `*`) -> the command that runs its container (emulator/containers/commands.py)."""
+
+    @field_validator("root")
+    @classmethod
+    def _commands(cls, value: dict[str, str]) -> dict[str, str]:
+        return checked_commands(value)
 
 
 def runtime_router(sync: RuntimeSync) -> APIRouter:
@@ -52,5 +63,14 @@ def runtime_router(sync: RuntimeSync) -> APIRouter:
     async def put_model_servers(table: ModelServerTable) -> dict[str, str]:
         """Replaces the image -> model server table; the next invocation uses it, in every process."""
         return await sync.replace_model_servers(table.root)
+
+    @router.get("/modelcommands")
+    async def get_model_commands() -> dict[str, str]:
+        return await sync.model_commands()
+
+    @router.put("/modelcommands")
+    async def put_model_commands(table: ModelCommandTable) -> dict[str, str]:
+        """Replaces the image -> model command table; the next container started uses it, in every process."""
+        return await sync.replace_model_commands(table.root)
 
     return router

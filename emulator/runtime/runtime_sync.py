@@ -1,17 +1,18 @@
 """SageMaker Runtime's run-time configuration, the same in every process on one database: `serve --workers N` and
-replicas. The model server table and the canned answers live in the store (emulator/store/runtime_config.py), as
-fault rules do (emulator/faults/fault_sync.py), and each process keeps its copy current the same way: its poller
-thread (emulator/admin/poller.py) reads the version every POLL_SECONDS and reloads the table and the index of
-canned answers when it grew. An invocation reads only `canned.active` (and the table) while no answer is set; it
-asks the store for an answer only for an endpoint that has some. A change made through this process's admin API
-applies here at once, and the call returns once every other live process has applied it too
-(emulator/admin/processes.py).
+replicas. The model server table, the model command table and the canned answers live in the store
+(emulator/store/runtime_config.py), as fault rules do (emulator/faults/fault_sync.py), and each process keeps its copy
+current the same way: its poller thread (emulator/admin/poller.py) reads the version every POLL_SECONDS and reloads
+the tables and the index of canned answers when it grew. An invocation reads only `canned.active` (and the table)
+while no answer is set; it asks the store for an answer only for an endpoint that has some. A change made through
+this process's admin API applies here at once, and the call returns once every other live process has applied it
+too (emulator/admin/processes.py).
 
-At start-up a process with model servers in its settings (`--model-server`, env) stores them unless the store
-already holds the same table; a process without adopts the stored one while another process that serves on the
-database has it, and drops it (stores none) when none does: the table is the wiring of servers that run, and one
-left by a server that stopped would send a later plain `serve`'s invocations to a model server that is gone. Until
-then, or while the database cannot be reached, a process uses its settings' table. The table in force is logged.
+At start-up, for each table, a process with one in its settings (`--model-server`, `--model-command`, env) stores it
+unless the store already holds the same table; a process without adopts the stored one while another process that
+serves on the database has it, and drops it (stores none) when none does: a table is the wiring of servers that
+run, and one left by a server that stopped would send a later plain `serve`'s invocations to a model server that is
+gone, or run its containers with commands nobody configured. Until then, or while the database cannot be reached, a
+process uses its settings' tables. The tables in force are logged.
 """
 
 from __future__ import annotations
@@ -19,14 +20,34 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.admin.processes import Processes
+from emulator.containers.commands import ModelCommands
 from emulator.runtime.canned import CannedAnswers, CannedStore
 from emulator.runtime.model_servers import ModelServers
 from emulator.store.runtime_config import RuntimeView
 from emulator.store.shared_config import SharedConfig
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Table:
+    """One image -> value table kept in the store: its column, how log lines name it, the setting's flag and the
+    admin route that set it, the process's copy (configure, current) and the settings' table."""
+
+    column: str
+    what: str
+    flag: str
+    route: str
+    configure: Callable[[Mapping[str, str]], None]
+    current: Callable[[], dict[str, str]]
+    startup: dict[str, str]
+
+    def stored(self, view: RuntimeView) -> dict[str, str] | None:
+        text: str | None = getattr(view, self.column)
+        return None if text is None else dict(json.loads(text))
 
 
 class RuntimeSync:
@@ -41,13 +62,34 @@ class RuntimeSync:
         servers: ModelServers,
         canned: CannedStore,
         startup: Mapping[str, str],
+        commands: ModelCommands,
+        startup_commands: Mapping[str, str],
         processes: Processes | None = None,
     ) -> None:
         self.store = store
         self.processes = processes
         self.servers = servers
+        self.commands = commands
         self.canned = canned
-        self.startup = dict(startup)
+        self.servers_table = Table(
+            column="model_servers",
+            what="model servers",
+            flag="--model-server",
+            route="/_emulator/modelservers",
+            configure=servers.configure,
+            current=lambda: dict(self.servers.urls),
+            startup=dict(startup),
+        )
+        self.commands_table = Table(
+            column="model_commands",
+            what="model commands",
+            flag="--model-command",
+            route="/_emulator/modelcommands",
+            configure=self.commands.configure,
+            current=lambda: dict(self.commands.table),
+            startup=dict(startup_commands),
+        )
+        self.tables = (self.servers_table, self.commands_table)
         self.version = 0  # of the stored configuration this process serves; 0: none applied yet
         self._settled = False  # start-up table stored or the stored one adopted (or an admin change made since)
         self._lock = threading.Lock()  # the poller thread and the event loop both apply views
@@ -89,15 +131,29 @@ class RuntimeSync:
 
     async def replace_model_servers(self, table: Mapping[str, str]) -> dict[str, str]:
         """The admin API's change of the image -> URL table; the table now in force."""
-        view = await self.store.replace_model_servers(json.dumps(dict(table)))
-        self._settled = True  # supersedes a start-up table not yet stored
-        await self._changed(view)
-        return dict(self.servers.urls)
+        return await self._replace(self.servers_table, table)
 
     async def model_servers(self) -> dict[str, str]:
         """The table in force: the stored one, read now (this process takes it too), else its settings'."""
+        return await self._current(self.servers_table)
+
+    async def replace_model_commands(self, table: Mapping[str, str]) -> dict[str, str]:
+        """The admin API's change of the image -> model command table; the table now in force."""
+        return await self._replace(self.commands_table, table)
+
+    async def model_commands(self) -> dict[str, str]:
+        """The model command table in force, as model_servers."""
+        return await self._current(self.commands_table)
+
+    async def _replace(self, table: Table, value: Mapping[str, str]) -> dict[str, str]:
+        view = await self.store.replace_runtime_tables({table.column: json.dumps(dict(value))})
+        self._settled = True  # supersedes a start-up table not yet stored
+        await self._changed(view)
+        return table.current()
+
+    async def _current(self, table: Table) -> dict[str, str]:
         self._apply(await self.store.runtime_view())
-        return dict(self.servers.urls)
+        return table.current()
 
     async def _changed(self, view: RuntimeView) -> None:
         """Applies this process's own change at once, then waits until every other live process applied it."""
@@ -109,8 +165,9 @@ class RuntimeSync:
         with self._lock:
             if view.version <= self.version:  # never back to an older view read before a newer change
                 return
-            if view.model_servers is not None:
-                self.servers.configure(json.loads(view.model_servers))
+            for table in self.tables:
+                stored = table.stored(view)
+                table.configure(table.startup if stored is None else stored)  # none stored: the settings' table
             self.canned.index(view.canned)
             self.version = view.version
 
@@ -122,26 +179,46 @@ class RuntimeSync:
 
     async def _settle(self) -> None:
         view = await self.store.runtime_view()
-        stored = json.loads(view.model_servers) if view.model_servers is not None else None
         if not self._settled:
-            if self.startup and stored != self.startup:
-                view = await self.store.replace_model_servers(json.dumps(self.startup))
-                self.log.info("model servers: %s, from this server's settings (stored for every process)", self.startup)
-            elif self.startup:
-                self.log.info("model servers: %s, from this server's settings (as stored)", self.startup)
-            elif stored and not await self._others_serving():
-                # Left by a server that is gone (a `serve --model-server` run earlier on this database): its URLs
-                # would answer this server's invocations, or fail them, with nothing said.
-                view = await self.store.replace_model_servers(None)
-                self.log.info(
-                    "model servers: none; the table %s stored by a server no longer running is dropped (set one with"
-                    " --model-server or PUT /_emulator/modelservers)",
-                    stored,
-                )
-            elif stored:
-                self.log.info("model servers: %s, stored by another process serving on the database", stored)
+            changes = await self._start_up_changes(view)
+            if changes and not self._settled:  # an admin change made meanwhile supersedes the start-up tables
+                view = await self.store.replace_runtime_tables(changes)
         self._settled = True
         self._apply(view)
+
+    async def _start_up_changes(self, view: RuntimeView) -> dict[str, str | None]:
+        """What start-up stores, by column: the settings' table where the stored one differs, none where a table
+        stored by a server that is gone would otherwise be adopted. Logs the table in force."""
+        changes: dict[str, str | None] = {}
+        others: bool | None = None  # whether another process serves on the database; asked once, if needed
+        for table in self.tables:
+            stored = table.stored(view)
+            if table.startup and stored != table.startup:
+                changes[table.column] = json.dumps(table.startup)
+                self.log.info(
+                    "%s: %s, from this server's settings (stored for every process)", table.what, table.startup
+                )
+            elif table.startup:
+                self.log.info("%s: %s, from this server's settings (as stored)", table.what, table.startup)
+            elif stored:
+                if others is None:
+                    others = await self._others_serving()
+                if not others:
+                    # Left by a server that is gone (a `serve --model-server` run earlier on this database): its
+                    # URLs would answer this server's invocations, or fail them, with nothing said; its commands
+                    # would run containers nobody configured here.
+                    changes[table.column] = None
+                    self.log.info(
+                        "%s: none; the table %s stored by a server no longer running is dropped (set one with %s or"
+                        " PUT %s)",
+                        table.what,
+                        stored,
+                        table.flag,
+                        table.route,
+                    )
+                else:
+                    self.log.info("%s: %s, stored by another process serving on the database", table.what, stored)
+        return changes
 
     async def _others_serving(self) -> bool:
         """Whether another live process serves on the database (without a registry, assume one does)."""

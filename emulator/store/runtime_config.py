@@ -1,5 +1,5 @@
 """SageMaker Runtime's run-time configuration, shared by every process on the database; its SQL written once for
-both databases. One versioned row holds the model server table; the canned answers are one row per endpoint (or
+both databases. One versioned row holds the model server and model command tables; the canned answers are one row per endpoint (or
 variant) with its mode and how many it gave, and one row per answer.
 
 Every change first raises the version (locking that row on PostgreSQL), so changes queue on it in one order, and
@@ -10,6 +10,7 @@ answer however many processes race for it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,9 @@ KEY = (
     "account_id = :account_id AND region = :region AND endpoint_name = :endpoint_name AND variant_name = :variant_name"
 )
 VERSION_SQL = "SELECT version FROM runtime_config WHERE id = 1"
-CONFIG_SQL = "SELECT version, model_servers FROM runtime_config WHERE id = 1"
+CONFIG_SQL = "SELECT version, model_servers, model_commands FROM runtime_config WHERE id = 1"
+# The tables a change may replace: image -> model server URL, image -> model command (each JSON, or NULL).
+TABLE_COLUMNS = ("model_servers", "model_commands")
 KEYS_SQL = "SELECT account_id, region, endpoint_name, variant_name FROM canned_sets"
 LIST_SQL = (
     "SELECT account_id, region, endpoint_name, variant_name, mode, answers, given FROM canned_sets"
@@ -49,11 +52,12 @@ INSERT_ANSWER_SQL = (
 
 @dataclass(frozen=True, slots=True)
 class RuntimeView:
-    """What every process serves from: the version, the stored model server table (JSON; None: none stored) and
-    which endpoints and variants have canned answers."""
+    """What every process serves from: the version, the stored model server and model command tables (JSON each;
+    None: none stored) and which endpoints and variants have canned answers."""
 
     version: int
     model_servers: str | None
+    model_commands: str | None
     canned: frozenset[CannedKey]
 
 
@@ -64,10 +68,11 @@ def key_params(key: CannedKey) -> Params:
 
 def as_view(config: list[Any], keys: list[Any]) -> RuntimeView:
     """The view from the rows of CONFIG_SQL and KEYS_SQL."""
-    version, servers = (int(config[0][0]), config[0][1]) if config else (0, None)
+    version, servers, commands = (int(config[0][0]), config[0][1], config[0][2]) if config else (0, None, None)
     return RuntimeView(
         version=version,
         model_servers=None if servers is None else str(servers),
+        model_commands=None if commands is None else str(commands),
         canned=frozenset((str(a), str(r), str(e), str(v)) for a, r, e, v in keys),
     )
 
@@ -86,10 +91,14 @@ def _next_version(db: Statements) -> None:
     db.run("UPDATE runtime_config SET version = version + 1 WHERE id = 1", {})
 
 
-def replace_model_servers(db: Statements, *, table: str | None) -> RuntimeView:
-    """Stores the image -> URL table (JSON; None: none stored)."""
+def replace_tables(db: Statements, *, tables: Mapping[str, str | None]) -> RuntimeView:
+    """Stores each table named (a column of TABLE_COLUMNS: its JSON; None: none stored) in one change."""
+    unknown = set(tables) - set(TABLE_COLUMNS)
+    if unknown or not tables:  # the names become SQL: only this module's own ever may
+        raise ValueError(f"not runtime tables: {sorted(unknown)}")
     _next_version(db)
-    db.run("UPDATE runtime_config SET model_servers = :table WHERE id = 1", {"table": table})
+    assignments = ", ".join(f"{column} = :{column}" for column in tables)
+    db.run(f"UPDATE runtime_config SET {assignments} WHERE id = 1", dict(tables))
     return view(db)
 
 

@@ -1,11 +1,11 @@
 """The shared configuration's side of the store: what every process on the database must apply alike (fault rules,
-the runtime's model server table and canned answers) and the processes that apply it. Nothing here is a resource:
+the runtime's model server and model command tables and canned answers) and the processes that apply it. Nothing here is a resource:
 a reset, an export or an import of resources never touches it."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import emulator.store.container_rows as container_rows
 import emulator.store.fault_rules as fault_rules
@@ -47,7 +47,7 @@ class SharedConfig(StoreBase):
             functools.partial(fault_rules.count, version=version, position=position, decide=decide)
         )
 
-    # SageMaker Runtime's model server table and canned answers, shared the same way (emulator/runtime/runtime_sync.py).
+    # SageMaker Runtime's model server and model command tables and canned answers, shared the same way (emulator/runtime/runtime_sync.py).
     # Changes are heavy for the same reason; taking an answer is an invocation's write, on the loop.
     async def runtime_version(self) -> int:
         """The version of the runtime's shared configuration; 0 while nothing was ever stored."""
@@ -60,10 +60,11 @@ class SharedConfig(StoreBase):
         config = await self._rows(runtime_config.CONFIG_SQL, {})
         return runtime_config.as_view(config, await self._rows(runtime_config.KEYS_SQL, {}))
 
-    async def replace_model_servers(self, table: str | None) -> RuntimeView:
-        """Stores the image -> URL table (JSON; None: none, each process uses its settings') for every process; the
+    async def replace_runtime_tables(self, tables: Mapping[str, str | None]) -> RuntimeView:
+        """Stores the tables named by column, `model_servers` (image -> URL) and/or `model_commands` (image ->
+        command), for every process in one change (JSON each; None: none, each process uses its settings'); the
         view as of this change."""
-        return await self._write(functools.partial(runtime_config.replace_model_servers, table=table), heavy=True)
+        return await self._write(functools.partial(runtime_config.replace_tables, tables=dict(tables)), heavy=True)
 
     async def put_canned(self, key: CannedKey, *, mode: str, answers: list[str]) -> RuntimeView:
         """Replaces the canned answers (CannedAnswer JSON each) of one endpoint or variant; the view after."""

@@ -88,8 +88,8 @@ fault_counters = Table(
 )
 
 # SageMaker Runtime's run-time configuration, shared by every process on the database (emulator/runtime/runtime_sync.py):
-# one row (id 1) whose version every change of the model server table or of the canned answers raises, so a process
-# notices a change by reading one integer.
+# one row (id 1) whose version every change of the model server or model command table or of the canned answers
+# raises, so a process notices a change by reading one integer.
 runtime_config = Table(
     "runtime_config",
     metadata,
@@ -97,6 +97,8 @@ runtime_config = Table(
     Column("version", BigInteger, nullable=False),
     # The image -> model server URL table as JSON; NULL while none was stored (each process uses its settings').
     Column("model_servers", Text, nullable=True),
+    # The image -> model command table (emulator/containers/commands.py) as JSON; NULL likewise.
+    Column("model_commands", Text, nullable=True),
 )
 
 # The endpoints (or variants) that have canned InvokeEndpoint answers: the mode, how many answers, how many given. A

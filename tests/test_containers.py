@@ -24,10 +24,10 @@ from sqlalchemy import create_engine, text
 
 from emulator.settings import Settings
 from tests.model_server import SERVER
-from tests.test_model_commands import DOCKER as DOCKER_TEMPLATE
 from tests.moto_s3 import emptied
 from tests.profiles import full_only
 from tests.support import http, running_server, sagemaker_client, server_process
+from tests.test_model_commands import DOCKER as DOCKER_TEMPLATE
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"

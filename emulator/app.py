@@ -62,6 +62,7 @@ class FastApiApp(FastAPI):
                 admin_mode=service.admin_mode,
                 fault_sync=service.fault_sync,
                 runtime_sync=service.runtime_sync,
+                process_id=service.supervisor.owner,
             )
         )
         return super().__call__

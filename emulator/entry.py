@@ -20,6 +20,8 @@ from emulator.admin.job_runner import JobRunner
 from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
 from emulator.containers.commands import ModelCommands
+from emulator.containers.directory import ContainerDirectory
+from emulator.containers.supervisor import Supervisor
 from emulator.errors import AwsError
 from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
 from emulator.faults.rules import FaultInjector
@@ -59,6 +61,7 @@ class Emulator:
         runtime_sync: RuntimeSync,
         poller: Poller,
         jobs: JobRunner,
+        supervisor: Supervisor,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -70,6 +73,7 @@ class Emulator:
         self.runtime_sync = runtime_sync
         self.poller = poller
         self.jobs = jobs
+        self.supervisor = supervisor
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -118,6 +122,7 @@ class Emulator:
             elif message["type"] == "lifespan.shutdown":
                 # The transform jobs this process runs are released first, for another process to take at once.
                 await asyncio.to_thread(self.jobs.close)
+                await asyncio.to_thread(self.supervisor.close)
                 await asyncio.to_thread(self.poller.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -152,6 +157,7 @@ class Emulator:
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
         self.jobs.close()
+        self.supervisor.close()
         self.poller.close()
         self.deps.model_servers.close()
         self.deps.store.close()
@@ -264,6 +270,9 @@ def build_emulator(
         canned=CannedStore(default_account=settings.account_id, default_region=settings.region),
         model_data=model_data_checks(settings, s3),
         s3=s3,
+        containers=ContainerDirectory(
+            startup_timeout=settings.container_startup_timeout, describe_wait=settings.container_describe_wait
+        ),
     )
     validator = validator or RequestValidator()
     resolve_caller = make_caller_resolver(
@@ -313,6 +322,17 @@ def build_emulator(
         lease_seconds=settings.transform_lease_seconds,
     )
     jobs.start()
+    # Containers run for endpoints, owned under this process's id among the live processes.
+    supervisor = Supervisor(
+        store=store,
+        directory=deps.containers,
+        owner=processes.id,
+        cache_root=settings.model_data_directory,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        max_bytes=settings.model_data_max_bytes,
+        host=settings.container_host,
+    )
+    supervisor.start()
     runtime = RuntimeApp(
         deps=deps,
         resolve_caller=resolve_caller,
@@ -328,6 +348,7 @@ def build_emulator(
         runtime_sync=runtime_sync,
         poller=poller,
         jobs=jobs,
+        supervisor=supervisor,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

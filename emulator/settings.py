@@ -246,6 +246,23 @@ class Settings(BaseSettings):
         description="directory caching downloaded model data (default: <database file>.model-data beside a SQLite"
         " file, else sagemaker-emulator-model-data in the temporary directory)",
     )
+    # Containers run as local processes (emulator/containers/supervisor.py): where they answer, how long they have.
+    container_host: str = Field(
+        default="127.0.0.1",
+        description="host at which this server's run containers answer other replicas (their URL's host)",
+    )
+    container_startup_timeout: float = Field(
+        default=480,
+        gt=0,
+        description="seconds a run container has to answer /ping with 200 when its variant sets no"
+        " ContainerStartupHealthCheckTimeoutInSeconds, then the endpoint fails",
+    )
+    container_describe_wait: float = Field(
+        default=20,
+        ge=0,
+        description="seconds a DescribeEndpoint waits for an endpoint's starting containers before it answers"
+        " Creating or Updating",
+    )
     model_data_max_bytes: int = Field(
         default=20 * 1024**3,
         ge=1,

@@ -20,6 +20,10 @@ FEATURE_LAYERS = {
     "emulator.faults.fault_api": "admin",
     "emulator.faults.fault_sync": "admin",
     "emulator.transform.job_run": "operations",
+    "emulator.containers.supervisor": "admin",
+    "emulator.containers.containers_api": "admin",
+    "emulator.containers.readiness": "resources",
+    "emulator.containers.directory": "resources",
 }
 # Feature folders' modules that any layer may use.
 FEATURE_BOTTOM = {
@@ -32,6 +36,8 @@ FEATURE_BOTTOM = {
     "emulator.transform.joining",
     "emulator.transform.jsonpath",
     "emulator.transform.wakeup",
+    "emulator.containers.commands",
+    "emulator.containers.specs",
 }
 TOP = {
     "emulator.app",
@@ -108,7 +114,9 @@ def test_no_import_cycles() -> None:
 
 def test_every_module_of_a_feature_folder_has_its_layer() -> None:
     features = {
-        m for m in imports() if m.split(".")[1:2] in (["runtime"], ["faults"], ["transform"]) and m.count(".") == 2
+        m
+        for m in imports()
+        if m.split(".")[1:2] in (["runtime"], ["faults"], ["transform"], ["containers"]) and m.count(".") == 2
     }
     assert features == set(FEATURE_LAYERS) | FEATURE_BOTTOM
 

@@ -119,7 +119,7 @@ def filled(template: str, **values: Any) -> list[str]:
 
 
 def test_the_docker_template_gives_docker_run_words() -> None:
-    section = README.split("\n## Running a model's container\n", 1)[1].split("\n## ", 1)[0]
+    section = README.split("\n## Running a model's containers\n", 1)[1].split("\n## ", 1)[0]
     assert f"sagemaker-emulator serve --model-command '*={DOCKER}'" in section
     assert filled(DOCKER, port=49152, model_dir="/var/cache/model data/abc", env_file="/tmp/e 1.env") == [
         "docker",

@@ -8,6 +8,7 @@ from emulator import __version__
 from emulator.admin.guard import ADMIN_PREFIX
 from emulator.admin.info import info_router
 from emulator.admin.state import state_router
+from emulator.containers.containers_api import containers_router
 from emulator.faults.fault_api import faults_router
 from emulator.faults.fault_sync import FaultSync
 from emulator.operations.context import Deps
@@ -27,6 +28,7 @@ def admin_router(
     admin_mode: AdminMode,
     fault_sync: FaultSync,
     runtime_sync: RuntimeSync,
+    process_id: str,
 ) -> APIRouter:
     router = APIRouter(prefix=ADMIN_PREFIX)
 
@@ -37,6 +39,7 @@ def admin_router(
 
     router.include_router(faults_router(fault_sync))
     router.include_router(runtime_router(runtime_sync))
+    router.include_router(containers_router(deps.shared, process_id=process_id))
     router.include_router(
         info_router(deps, settings, operations, runtime_operations=runtime_operations, admin_mode=admin_mode)
     )

@@ -1,3 +1,3 @@
-"""A model's container run as a local process: the operator's command per image (commands.py).
-
-Below every layer: commands.py imports nothing of the emulator, so the settings may check a table with it."""
+"""Containers run as local processes for endpoints: the operator's model commands (commands.py, below every layer:
+the settings check a table with it), what a deployment runs, and the supervisor that starts, pings, restarts and
+stops them."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emulator.containers.commands import ModelCommands
+from emulator.containers.directory import ContainerDirectory
 from emulator.faults.rules import FaultInjector
 from emulator.model_data.s3 import S3Reader
 from emulator.operations.tokens import PageTokens
@@ -58,6 +59,8 @@ class Deps:
     model_commands: ModelCommands = field(default_factory=ModelCommands)
     # Canned InvokeEndpoint answers set by tests (emulator/runtime/canned.py); checked before any model server.
     canned: CannedStore = field(default_factory=CannedStore)
+    # Where run containers answer, as this process knows it (emulator/containers/directory.py).
+    containers: ContainerDirectory = field(default_factory=ContainerDirectory)
     # CreateModel's model data checks (emulator/model_data/checks.py); None: off, as by default.
     model_data: ModelDataChecks | None = None
     # S3, as transform jobs read and write it (emulator/model_data/s3.py); None: no S3 (a Deps built by hand).

@@ -7,11 +7,14 @@ what Describe shows) is emulator/resources/endpoint.py."""
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from emulator.containers.readiness import readiness, row_params
+from emulator.containers.specs import specs_for
 from emulator.errors import ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.model_packages import expanded_model
@@ -23,6 +26,7 @@ from emulator.resources.endpoint import (
     capture_summary,
     check_state,
     config_extras,
+    container_keys,
     described,
     ends_now,
     failure_reason,
@@ -59,12 +63,20 @@ def timed(state: EndpointState, *, start_ms: int, deps: Deps) -> EndpointState:
     return state
 
 
-async def deployment(
-    config_name: str, *, ctx: RequestContext, deps: Deps, start_ms: int
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any] | None]:
-    """The variants a config deploys, its data capture and its other members DescribeEndpoint shows, read now: AWS
-    checks the config and its models when an endpoint is created or updated, and answers 'Could not find ...' for one
-    deleted since."""
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """What a config deploys: its variants as DescribeEndpoint shows them, its data capture and other members
+    DescribeEndpoint shows, and the containers it runs as processes (emulator/containers/specs.py)."""
+
+    variants: list[dict[str, Any]]
+    capture: dict[str, Any] | None
+    extras: dict[str, Any] | None
+    containers: list[dict[str, Any]]
+
+
+async def deployment(config_name: str, *, ctx: RequestContext, deps: Deps, start_ms: int) -> Deployment:
+    """What a config deploys, read now: AWS checks the config and its models when an endpoint is created or updated,
+    and answers 'Could not find ...' for one deleted since."""
     config = await deps.store.get(ctx.scope(ENDPOINT_CONFIG), config_name)
     if config is None:
         raise ValidationException(ENDPOINT_CONFIG.missing_message(ctx.arn(ENDPOINT_CONFIG, config_name)))
@@ -85,7 +97,33 @@ async def deployment(
     def summaries(of: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [variant_summary(v, model=models.get(v.get("ModelName", "").lower()), now_ms=start_ms) for v in of]
 
-    return summaries(variants), capture_summary(definition), config_extras(definition, summaries(shadows))
+    containers = specs_for(
+        variants,
+        models,
+        commands=deps.model_commands,
+        servers=deps.model_servers,
+        default_timeout=deps.containers.startup_timeout,
+    )
+    return Deployment(
+        summaries(variants), capture_summary(definition), config_extras(definition, summaries(shadows)), containers
+    )
+
+
+async def add_containers(containers: list[dict[str, Any]], *, ctx: RequestContext, deps: Deps, name: str) -> None:
+    """The rows of a deployment's containers, once the endpoint's change that runs them is stored; the supervisor
+    starts them (emulator/containers/supervisor.py)."""
+    if containers:
+        params = row_params(
+            containers, account_id=ctx.account_id, region=ctx.region, endpoint=name, now_ms=now_ms(deps)
+        )
+        await deps.shared.add_containers(params)
+        deps.containers.wake()
+
+
+async def retire_containers(keys: Sequence[str], *, deps: Deps) -> None:
+    if keys:
+        await deps.shared.retire_containers(list(keys), now_ms=now_ms(deps))
+        deps.containers.wake()
 
 
 async def failure_of(
@@ -103,14 +141,24 @@ async def failure_of(
 async def create_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps: Deps) -> dict[str, Any]:
     name = request["EndpointName"]
     start = now_ms(deps)
-    variants, capture, extras = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
-    state = EndpointState(config=request["EndpointConfigName"], variants=variants, capture=capture, extras=extras)
+    deployed = await deployment(request["EndpointConfigName"], ctx=ctx, deps=deps, start_ms=start)
+    state = EndpointState(
+        config=request["EndpointConfigName"],
+        variants=deployed.variants,
+        capture=deployed.capture,
+        extras=deployed.extras,
+    )
     state = timed(state, start_ms=start, deps=deps)
-    state.failure = await failure_of(operation="CreateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
+    state.failure = await failure_of(
+        operation="CreateEndpoint", name=name, variants=deployed.variants, ctx=ctx, deps=deps
+    )
     state.health = state.failure is None  # checked as the change ends: AWS answers at once
+    if state.health:
+        state.containers = deployed.containers
     await insert(
         ENDPOINT, request=request, ctx=ctx, deps=deps, creation_ms=start, status="Creating", state=state.dumps()
     )
+    await add_containers(state.containers, ctx=ctx, deps=deps, name=name)
     return {"EndpointArn": ctx.arn(ENDPOINT, name)}
 
 
@@ -123,14 +171,30 @@ async def current(name: str, *, ctx: RequestContext, deps: Deps, describing: boo
         time_ms = now_ms(deps)
         state = EndpointState.loads(stored.state)
         if state.health and ends_now(stored.status, state, now_ms=time_ms, describing=describing):
-            # The deployment's ping health check, as it ends: bounded by the ping's deadline, never longer.
+            # The deployment's containers run here must be healthy (a describe waits a little for them), and
+            # the model servers answer their ping, bounded by its deadline.
             deploying = state.pending["variants"] if state.pending is not None else state.variants
-            state.failure = await ping_failure(deploying, deps=deps)
+            containers = state.pending.get("containers", []) if state.pending is not None else state.containers
+            if containers:
+                ended, state.failure = await readiness(
+                    containers,
+                    shared=deps.shared,
+                    directory=deps.containers,
+                    account_id=ctx.account_id,
+                    region=ctx.region,
+                    endpoint=stored.name,
+                    wait=deps.containers.describe_wait if describing else 0,
+                )
+                if not ended:  # still starting: the change goes on
+                    return stored, Settled(stored.status, EndpointState.loads(stored.state), changed=False)
+            if state.failure is None:
+                state.failure = await ping_failure(deploying, deps=deps)
         settled = settle(stored.status, state, now_ms=time_ms, describing=describing)
         if not settled.changed:
             return stored, settled
         if settled.gone:
             if await deps.store.delete(ctx.scope(ENDPOINT), name, expect=(stored.status, stored.state)):
+                await retire_containers(settled.retired, deps=deps)
                 raise missing(ctx, name)
             continue
         status_moved = settled.status != stored.status
@@ -145,6 +209,7 @@ async def current(name: str, *, ctx: RequestContext, deps: Deps, describing: boo
             modified_ms=time_ms if status_moved else (stored.modified_ms or stored.creation_ms),
         )
         if await deps.store.change_lifecycle(change):
+            await retire_containers(settled.retired, deps=deps)
             return (
                 StoredResource(
                     name=stored.name,
@@ -175,9 +240,10 @@ async def describe_endpoint(*, request: dict[str, Any], ctx: RequestContext, dep
 Change = Callable[[str, EndpointState, int], Awaitable[tuple[str, EndpointState]]]
 
 
-async def start_change(name: str, *, ctx: RequestContext, deps: Deps, change: Change) -> None:
+async def start_change(name: str, *, ctx: RequestContext, deps: Deps, change: Change) -> EndpointState:
     """Moves a settled endpoint into a new change: `change(status, state, start_ms)` gives the new status and state
-    (or raises). 'Cannot update in-progress endpoint' while one is under way, decided by the database."""
+    (or raises); the state written. 'Cannot update in-progress endpoint' while one is under way, decided by the
+    database."""
     for _ in range(_ROUNDS):
         stored, settled = await current(name, ctx=ctx, deps=deps, describing=False)
         if settled.status in IN_PROGRESS:
@@ -194,7 +260,7 @@ async def start_change(name: str, *, ctx: RequestContext, deps: Deps, change: Ch
             modified_ms=start,
         )
         if await deps.store.change_lifecycle(written):
-            return
+            return state
     raise in_progress(ctx, name)
 
 
@@ -202,19 +268,24 @@ async def update_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
     name, config_name = request["EndpointName"], request["EndpointConfigName"]
 
     async def change(status: str, state: EndpointState, start: int) -> tuple[str, EndpointState]:
-        variants, capture, extras = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
+        deployed = await deployment(config_name, ctx=ctx, deps=deps, start_ms=start)
+        state.failure = await failure_of(
+            operation="UpdateEndpoint", name=name, variants=deployed.variants, ctx=ctx, deps=deps
+        )
+        state.health = state.failure is None  # checked as the change ends: AWS answers at once
         state.pending = {
             "config": config_name,
-            "variants": variants,
+            "variants": deployed.variants,
             "start_ms": start,
-            "capture": capture,
-            "extras": extras,
+            "capture": deployed.capture,
+            "extras": deployed.extras,
+            "containers": deployed.containers if state.health else [],
         }
-        state.failure = await failure_of(operation="UpdateEndpoint", name=name, variants=variants, ctx=ctx, deps=deps)
-        state.health = state.failure is None  # checked as the change ends: AWS answers at once
         return "Updating", state
 
-    await start_change(name, ctx=ctx, deps=deps, change=change)
+    written = await start_change(name, ctx=ctx, deps=deps, change=change)
+    if written.pending is not None:
+        await add_containers(written.pending["containers"], ctx=ctx, deps=deps, name=name)
     return {"EndpointArn": ctx.arn(ENDPOINT, name)}
 
 
@@ -293,6 +364,8 @@ async def delete_endpoint(*, request: dict[str, Any], ctx: RequestContext, deps:
             modified_ms=start,
         )
         if await deps.store.change_lifecycle(written):
+            # A deleting endpoint serves nothing: its containers stop now.
+            await retire_containers(sorted(container_keys(settled.state)), deps=deps)
             return
     raise in_progress(ctx, name)
 

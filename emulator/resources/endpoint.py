@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -115,6 +115,8 @@ class EndpointState:
     extras: the deployed config's other members DescribeEndpoint shows (config_extras), or None.
     health: the change deploys containers whose ping health check is still to run, as the change ends
     (emulator/runtime/health.py): CreateEndpoint and UpdateEndpoint answer without waiting on a model server.
+    containers: the containers the deployed variants run (emulator/containers/specs.py), as JSON-ready dicts; an
+    update's are in pending["containers"] until it ends.
     """
 
     config: str
@@ -128,6 +130,7 @@ class EndpointState:
     capture: dict[str, Any] | None = None
     extras: dict[str, Any] | None = None
     health: bool = False
+    containers: list[dict[str, Any]] = field(default_factory=list)
 
     def dumps(self) -> str:
         return orjson.dumps(
@@ -143,6 +146,7 @@ class EndpointState:
                 "capture": self.capture,
                 "extras": self.extras,
                 "health": self.health,
+                "containers": self.containers,
             }
         ).decode()
 
@@ -164,6 +168,7 @@ class EndpointState:
             capture=data.get("capture"),
             extras=data.get("extras"),
             health=data.get("health", False),
+            containers=data.get("containers", []),
         )
         checks = (
             type(state.config) is str,
@@ -183,10 +188,26 @@ class EndpointState:
             state.capture is None or type(state.capture) is dict,
             state.extras is None or type(state.extras) is dict,
             type(state.health) is bool,
+            _valid_containers(state.containers),
+            state.pending is None or _valid_containers(state.pending.get("containers", [])),
         )
         if not all(checks):
             raise ValueError("state is not an endpoint's")
         return state
+
+
+def _valid_containers(containers: Any) -> bool:
+    return type(containers) is list and all(
+        type(c) is dict and type(c.get("key")) is str and type(c.get("command")) is str for c in containers
+    )
+
+
+def container_keys(state: EndpointState) -> set[str]:
+    """The containers an endpoint runs now: the deployed variants' and an update's in progress."""
+    keys = {c["key"] for c in state.containers}
+    if state.pending is not None:
+        keys.update(c["key"] for c in state.pending.get("containers", []))
+    return keys
 
 
 def _number(value: Any) -> bool:
@@ -247,6 +268,8 @@ class Settled:
     state: EndpointState
     changed: bool
     gone: bool = False
+    # The keys of containers this change leaves without a use (to stop): an update's old ones, a failed change's.
+    retired: tuple[str, ...] = ()
 
 
 def ends_now(status: str, state: EndpointState, *, now_ms: int, describing: bool) -> bool:
@@ -270,15 +293,23 @@ def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) 
             return Settled(status, state, changed=True)
         return Settled(status, state, changed=False)
     if status == "Deleting":
-        return Settled(status, state, changed=True, gone=True)
+        return Settled(status, state, changed=True, gone=True, retired=tuple(sorted(container_keys(state))))
     state.health = False
     if state.failure is not None:
+        if state.pending is not None:  # an update that failed: what was deployed keeps serving
+            retired = tuple(c["key"] for c in state.pending.get("containers", []))
+        else:  # a create that failed deployed nothing
+            retired, state.containers = tuple(c["key"] for c in state.containers), []
         state.reason, state.failure, state.pending = state.failure, None, None
-        return Settled("Failed", state, changed=True)
+        return Settled("Failed", state, changed=True, retired=retired)
+    retired = ()
     if state.pending is not None:
         state.config, state.variants = state.pending["config"], state.pending["variants"]
         state.capture = state.pending.get("capture")
         state.extras = state.pending.get("extras")
+        if "containers" in state.pending:  # traffic moves to the new containers; the old ones stop
+            retired = tuple(c["key"] for c in state.containers)
+            state.containers = state.pending["containers"]
         state.pending = None
     # A weights update ends with what was desired being current.
     for variant in state.variants:
@@ -289,7 +320,7 @@ def settle(status: str, state: EndpointState, *, now_ms: int, describing: bool) 
         if "DesiredServerlessConfig" in variant:
             variant["CurrentServerlessConfig"] = variant["DesiredServerlessConfig"]
     state.reason, state.deployed = None, True
-    return Settled("InService", state, changed=True)
+    return Settled("InService", state, changed=True, retired=retired)
 
 
 def described(

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from emulator.containers.readiness import restore
 from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
@@ -89,9 +90,11 @@ def variant_not_found(ctx: RequestContext, name: str, variant: str) -> Validatio
     return ValidationError(f"Variant {variant} not found for endpoint {name} of account {ctx.account_id}.")
 
 
-async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> tuple[str, list[dict[str, Any]]]:
-    """The deployed config's name and production variants of an endpoint that serves; 'not found' for one that
-    does not (yet)."""
+async def serving_variants(
+    name: str, *, ctx: RequestContext, deps: Deps
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The deployed config's name, production variants and run containers of an endpoint that serves; 'not found'
+    for one that does not (yet)."""
     try:
         stored, settled = await current(name, ctx=ctx, deps=deps, describing=False)
     except ValidationException:
@@ -102,7 +105,7 @@ async def serving_variants(name: str, *, ctx: RequestContext, deps: Deps) -> tup
         raise not_found(ctx, name)
     if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
         raise not_found(ctx, name)
-    return settled.state.config, settled.state.variants
+    return settled.state.config, settled.state.variants, settled.state.containers
 
 
 def choose_variant(
@@ -209,11 +212,13 @@ def container_headers(request: Invocation, *, content_type: str | None) -> dict[
 
 @dataclass(frozen=True, slots=True)
 class Container:
-    """One container an invocation goes through: its image, the name AWS's messages give it, its model server."""
+    """One container an invocation goes through: its image, the name AWS's messages give it, its model server
+    (None: the echo), and whether it is a container run here (whose URL is None while it is down)."""
 
     image: str
     name: str
     url: str | None
+    run: bool = False
 
 
 async def deployed_model(config_name: str, variant: str, *, ctx: RequestContext, deps: Deps) -> dict[str, Any] | None:
@@ -238,20 +243,65 @@ def is_multi_model(model: dict[str, Any] | None) -> bool:
     return any(container.get("Mode") == "MultiModel" for container in containers)
 
 
+async def answering(
+    image: str,
+    name: str,
+    position: int,
+    *,
+    runs: dict[int, dict[str, Any]],
+    endpoint: str,
+    ctx: RequestContext,
+    deps: Deps,
+) -> Container:
+    """What answers for the container at `position` (1-based) of a variant's model: the process run for it
+    (emulator/containers/), else the model server of its image, else the echo."""
+    spec = runs.get(position)
+    if spec is None:
+        return Container(image, name, deps.model_servers.url_for(image))
+    url = await deps.containers.url(spec["key"], store=deps.shared)
+    if url is None and await deps.shared.container_row(spec["key"]) is None:
+        # Deployed without a row (an endpoint from a snapshot, or a process that died before writing it): started now.
+        await restore(
+            [spec],
+            shared=deps.shared,
+            directory=deps.containers,
+            account_id=ctx.account_id,
+            region=ctx.region,
+            endpoint=endpoint,
+        )
+    return Container(image, name, url, run=True)
+
+
 async def containers_for(
-    request: Invocation, config_name: str, variant: dict[str, Any], *, ctx: RequestContext, deps: Deps
+    request: Invocation,
+    config_name: str,
+    variant: dict[str, Any],
+    *,
+    runs: dict[int, dict[str, Any]],
+    ctx: RequestContext,
+    deps: Deps,
 ) -> list[Container]:
     """The containers this invocation runs through, in order: the one of a single-container model; every one of a
-    Serial pipeline (each output the next input); the one TargetContainerHostname names in Direct mode."""
+    Serial pipeline (each output the next input); the one TargetContainerHostname names in Direct mode. runs: the
+    variant's run containers by position."""
     images = images_of(variant)
     if len(images) <= 1 and request.target_container_hostname is None:
-        return [Container(image, "primary", deps.model_servers.url_for(image)) for image in images]
+        return [
+            await answering(image, "primary", 1, runs=runs, endpoint=request.endpoint_name, ctx=ctx, deps=deps)
+            for image in images
+        ]
     model = await deployed_model(config_name, variant["VariantName"], ctx=ctx, deps=deps)
     specs = (model or {}).get("Containers") or [{"Image": image} for image in images]
     mode = (model or {}).get("InferenceExecutionConfig", {}).get("Mode", "Serial")
     containers = [
-        Container(
-            spec["Image"], spec.get("ContainerHostname") or f"container-{i}", deps.model_servers.url_for(spec["Image"])
+        await answering(
+            spec["Image"],
+            spec.get("ContainerHostname") or f"container-{i}",
+            i,
+            runs=runs,
+            endpoint=request.endpoint_name,
+            ctx=ctx,
+            deps=deps,
         )
         for i, spec in enumerate(specs, 1)
         if "Image" in spec
@@ -282,7 +332,7 @@ async def route(
 ) -> tuple[str, CannedAnswer | None, list[Container]]:
     """The variant that answers, and what answers for it: a canned answer, else its containers (a container with
     no model server echoes, passing its input on)."""
-    config_name, variants = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+    config_name, variants, run = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
     variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
     name = variant["VariantName"]
     if request.target_model is not None:
@@ -304,7 +354,8 @@ async def route(
                 message = canned.payload().decode("utf-8", "replace")
                 raise model_error(ctx, request.endpoint_name, status=canned.status, message=message)
             return name, canned, []
-    return name, None, await containers_for(request, config_name, variant, ctx=ctx, deps=deps)
+    runs = {spec["position"]: spec for spec in run if spec["variant"] == name}
+    return name, None, await containers_for(request, config_name, variant, runs=runs, ctx=ctx, deps=deps)
 
 
 async def run_containers(
@@ -317,6 +368,8 @@ async def run_containers(
         request.custom_attributes,
     )
     for container in containers:
+        if container.url is None and container.run:
+            raise unreachable(ctx, request.endpoint_name)  # a run container that is down (being started again)
         if container.url is None:
             continue  # the echo: its input is its answer
         headers = container_headers(request, content_type=content_type)
@@ -383,6 +436,8 @@ async def invoke_endpoint_stream(*, request: Invocation, ctx: RequestContext, de
     body, content_type, attributes = await run_containers(request, containers[:-1], ctx=ctx, deps=deps)
     request = replace(request, body=body, content_type=content_type, custom_attributes=attributes)
     last = containers[-1] if containers else None
+    if last is not None and last.url is None and last.run:
+        raise unreachable(ctx, name)
     if last is None or last.url is None:
         return StreamedAnswer(
             content_type=request.content_type or DEFAULT_CONTENT_TYPE,

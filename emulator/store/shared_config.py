@@ -7,9 +7,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+import emulator.store.container_rows as container_rows
 import emulator.store.fault_rules as fault_rules
 import emulator.store.process_rows as process_rows
 import emulator.store.runtime_config as runtime_config
+from emulator.store.container_rows import ContainerRow
 from emulator.store.runtime_config import CannedKey, RuntimeView
 from emulator.store.statements import Params, Statements
 from emulator.store.store_base import StoreBase
@@ -118,6 +120,60 @@ class SharedConfig(StoreBase):
         params = {"fresh": fresh_ms, "me": me, "version": version}
         return [str(row[0]) for row in await self._rows(process_rows.lagging_sql(column), params)]
 
+    # The containers run for endpoints (emulator/containers/). Changes from a supervisor's thread are heavy (never the
+    # loop SQLite's loop-side writes bind to); the request path's (adding, retiring) are writes of microseconds.
+    async def container_rows(self) -> list[ContainerRow]:
+        """Every container row: the supervisors read them all (a handful per endpoint run)."""
+        return [container_rows.as_row(tuple(row)) for row in await self._rows(container_rows.ALL_SQL, {})]
 
-def _run(db: Statements, *, sql: str, params: Params) -> None:
-    db.run(sql, params)
+    async def container_row(self, key: str) -> ContainerRow | None:
+        rows = await self._rows(container_rows.ONE_SQL, {"key": key})
+        return container_rows.as_row(tuple(rows[0])) if rows else None
+
+    async def add_containers(self, rows: list[Params], *, heavy: bool = False) -> None:
+        """New containers (key, account_id, region, endpoint_name, spec, now), Pending; ones already there stay."""
+        if rows:
+            await self._write(functools.partial(container_rows.add, rows=rows), heavy=heavy)
+
+    async def retire_containers(self, keys: list[str], *, now_ms: int, heavy: bool = False) -> None:
+        """Marks containers to stop: their owners stop them and delete their rows."""
+        if keys:
+            await self._write(functools.partial(container_rows.retire, keys=keys, now=now_ms), heavy=heavy)
+
+    async def claim_container(self, key: str, *, owner: str, lease_ms: int, now_ms: int) -> bool:
+        """Whether `owner` took the container over (nobody ran it, or its owner's lease had run out)."""
+        params = {"key": key, "owner": owner, "lease": lease_ms, "now": now_ms}
+        return bool(await self._write(functools.partial(_run, sql=container_rows.CLAIM_SQL, params=params), heavy=True))
+
+    async def report_container(
+        self, key: str, *, owner: str, status: str, url: str | None, reason: str | None, served: bool, now_ms: int
+    ) -> bool:
+        """The owner's news of a container; False when it is no longer the owner (or the container was retired)."""
+        params = {
+            "key": key,
+            "owner": owner,
+            "status": status,
+            "url": url,
+            "reason": reason,
+            "served": int(served),
+            "now": now_ms,
+        }
+        return bool(
+            await self._write(functools.partial(_run, sql=container_rows.REPORT_SQL, params=params), heavy=True)
+        )
+
+    async def renew_containers(self, *, owner: str, lease_ms: int) -> None:
+        params = {"owner": owner, "lease": lease_ms}
+        await self._write(functools.partial(_run, sql=container_rows.RENEW_SQL, params=params), heavy=True)
+
+    async def release_containers(self, *, owner: str, now_ms: int) -> None:
+        params = {"owner": owner, "now": now_ms}
+        await self._write(functools.partial(_run, sql=container_rows.RELEASE_SQL, params=params), heavy=True)
+
+    async def delete_container(self, key: str, *, owner: str, now_ms: int) -> None:
+        params = {"key": key, "owner": owner, "now": now_ms}
+        await self._write(functools.partial(_run, sql=container_rows.DELETE_SQL, params=params), heavy=True)
+
+
+def _run(db: Statements, *, sql: str, params: Params) -> int:
+    return db.run(sql, params)

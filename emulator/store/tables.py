@@ -141,3 +141,30 @@ processes = Table(
     Column("fault_version", BigInteger, nullable=False),
     Column("runtime_version", BigInteger, nullable=False),
 )
+
+# The containers run for endpoints' deployments (emulator/containers/): one row per container of a variant, written
+# when the deployment starts and kept while the endpoint references it. Each has one owner (the process running it)
+# holding a lease it renews; another process takes it over once the lease has expired, and every other process
+# proxies invocations to the URL the owner records.
+containers = Table(
+    "containers",
+    metadata,
+    # Derived from the endpoint (account, region, name, creation), the deployment's start, variant and position.
+    Column("key", String(32), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("endpoint_name", String(NAME_LENGTH), nullable=False),
+    # What to run, as JSON (emulator/containers/specs.py): image, command template, environment, model data, timeout.
+    Column("spec", Text, nullable=False),
+    # Pending, Starting, Healthy, Failed (never became healthy: `reason`) or Retired (to stop, then delete).
+    Column("status", String(16), nullable=False),
+    # The process running it (emulator/admin/processes.py's id), and until when its lease holds (wall-clock ms).
+    Column("owner", String(32), nullable=True),
+    Column("lease_ms", BigInteger, nullable=False),
+    # Where it answers while Healthy: http://host:port.
+    Column("url", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    # 1 once it was healthy: from then on a container that exits is restarted, never Failed.
+    Column("served", Integer, nullable=False),
+    Column("modified_ms", BigInteger, nullable=False),
+)

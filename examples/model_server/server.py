@@ -1,18 +1,22 @@
 """A toy model server that follows SageMaker's container contract, for the emulator to proxy to.
 
-    python examples/model_server/server.py [serve] [--host 127.0.0.1] [--port 8080]
+    python examples/model_server/server.py [serve] [--host 127.0.0.1] [--port 8080] [--model-dir /opt/ml/model]
 
-GET /ping answers 200. POST /invocations runs a linear model, y = WEIGHT * x + BIAS (env MODEL_WEIGHT and
-MODEL_BIAS, default 2 and 1), on `{"instances": [1, 2.5]}` (answering `{"predictions": [3, 6]}`; `predictions` are
+GET /ping answers 200. POST /invocations runs a linear model, y = WEIGHT * x + BIAS, on `{"instances": [1, 2.5]}` (answering `{"predictions": [3, 6]}`; `predictions` are
 read as instances too, so the server can be a step of a pipeline) or on text/csv
 lines of numbers (one prediction per line). The standard library only: no ML dependency.
+
+Its weights are the model's artifact, as SageMaker hands it over: `model.json` in the model directory (`--model-dir`,
+default /opt/ml/model, where SageMaker extracts model.tar.gz), `{"weight": 3, "bias": 0.5}`. Without that file, env
+MODEL_WEIGHT and MODEL_BIAS (default 2 and 1). A model.json it cannot read stops it at start-up, as an inference
+script that crashes on load does.
 
 A few requests make it misbehave on purpose, so tests can see what the emulator makes of a model's failures:
 `{"fail": 418, "message": "..."}` answers that status with that text; `{"sleep": 2}` waits first; `{"stream": 3,
 "interval": 0.2}` answers in 3 chunks (one JSON line each), `interval` seconds apart, and with `"break_after": 1`
 drops the connection after the first; `{"size": 7000000}` answers that many bytes (`"chunked": true`: without a
 length); `{"trickle": 10, "interval": 0.5}` answers 10 bytes, one each interval; `{"content_type": "..."}` answers
-with that Content-Type. With env MODEL_PING_TRICKLE=0.5, /ping answers 200 a byte each 0.5 s. Custom attributes
+with that Content-Type; `{"pid": true}` answers `{"pid": <its process id>}`. With env MODEL_PING_TRICKLE=0.5, /ping answers 200 a byte each 0.5 s. Custom attributes
 (X-Amzn-SageMaker-Custom-Attributes) come back as `model=toy;<what was sent>`.
 
 It prints `listening on http://<host>:<port>` once ready (port 0 picks a free one) and stops on SIGTERM or Ctrl-C.
@@ -32,6 +36,7 @@ from typing import Any
 
 WEIGHT = float(os.environ.get("MODEL_WEIGHT", "2"))
 BIAS = float(os.environ.get("MODEL_BIAS", "1"))
+MODEL_DIR = "/opt/ml/model"
 PING_TRICKLE = float(os.environ.get("MODEL_PING_TRICKLE", "0"))
 
 
@@ -89,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if "trickle" in request:
             self.trickle(b"x" * int(request["trickle"]), float(request.get("interval", 1)), "text/plain")
+            return
+        if "pid" in request:  # which process answers: a test stops it to see the emulator start it again
+            self.answer(200, json.dumps({"pid": os.getpid()}).encode(), "application/json")
             return
         if "content_type" in request:
             self.answer(200, b"{}", str(request["content_type"]))
@@ -165,12 +173,26 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
+def load_weights(model_dir: str) -> None:
+    """The weights in <model_dir>/model.json, when there is one; raises (the server never starts) when it cannot be
+    read."""
+    global WEIGHT, BIAS
+    path = os.path.join(model_dir, "model.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as file:
+        weights = json.load(file)
+    WEIGHT, BIAS = float(weights["weight"]), float(weights["bias"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve", choices=["serve"], help="as `docker run <image> serve`")
     parser.add_argument("--host", default=os.environ.get("MODEL_SERVER_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080")))
+    parser.add_argument("--model-dir", default=MODEL_DIR, help="where the model's artifact is (model.json)")
     args = parser.parse_args(argv)
+    load_weights(args.model_dir)
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -1,20 +1,27 @@
 """The SageMaker Python SDK (`sagemaker` on PyPI) deploying a model: Model(...).deploy() returns once the endpoint is
-InService, predictor.predict() invokes it, predictor.delete_endpoint() removes the endpoint and its config. The SDK's dependencies are heavy, so it
+InService, predictor.predict() invokes it, predictor.delete_endpoint() removes the endpoint and its config; with its
+model data in S3 and a model command, the predictions come from the uploaded weights. The SDK's dependencies are heavy, so it
 gets a virtual environment of its own, made here; that needs the package registry and minutes, so only the full
 profile runs it (SAGEMAKER_EMULATOR_TEST_PROFILE=full). Skipped only when the SDK cannot be installed."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from tests.model_server import model_server
+from tests.model_server import SERVER, model_server
+from tests.moto_s3 import emptied
 from tests.profiles import FULL, PROFILE_ENV
 from tests.support import running_server
 
@@ -22,6 +29,7 @@ from tests.support import running_server
 SAGEMAKER_SDK = "sagemaker==2.232.0"
 SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "deploy.py"
 REGISTRY_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "registry.py"
+MODEL_DATA_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "model_data.py"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry:1.0"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
@@ -90,3 +98,61 @@ def test_register_approve_deploy_predict_then_delete_endpoint(
     assert out["model"] == [{"Mode": "SingleModel", "Environment": {}, "ModelPackageName": f"{package}/1"}]
     assert json.loads(out["predicted"]) == {"predictions": [3, 6]}  # the model server's answer, not the echo
     assert out["endpoints_after_delete"] == [["sdk-registry", "Deleting"]]
+
+
+def test_model_data_uploaded_to_s3_deployed_by_a_model_command_predicts_from_its_weights(
+    make_settings: Any, sdk_python: Path, tmp_path: Path, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session.upload_data() to a real S3-protocol server (moto's), Model(image_uri, model_data).deploy(): the
+    emulator downloads the model.tar.gz and runs the example model server on it (the operator's model command),
+    predict() answers y = weight * x + bias with the uploaded weights, delete_endpoint() stops it. The SDK's process
+    reaches nothing but the emulator and that S3 (every connection it opens is recorded, any other refused)."""
+    s3 = emptied(s3_url, monkeypatch)  # bucket `models`; the emulator reads it with the credentials it puts in env
+    command = f"{sys.executable} {SERVER} serve --port {{port}} --model-dir {{model_dir}}"
+    settings = make_settings(
+        s3_endpoint_url=s3_url, model_commands={"*": command}, model_data_dir=tmp_path / "model-data"
+    )
+    weights = {"weight": -1.5, "bias": 4}
+    with running_server(settings) as endpoint:
+        out = run_script(sdk_python, MODEL_DATA_SCRIPT, endpoint, s3_url, IMAGE, json.dumps(weights), cwd=tmp_path)
+
+        def containers() -> list[dict[str, Any]]:
+            return httpx.get(f"{endpoint}/_emulator/containers").json()["containers"]  # type: ignore[no-any-return]
+
+        deadline = time.monotonic() + 20
+        while (containers() or alive(out["pid"])) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (containers(), alive(out["pid"])) == ([], False)  # delete_endpoint() stopped the container
+    assert out["model_data"] == "s3://models/sdk/model.tar.gz"
+    uploaded = s3.get_object(Bucket="models", Key="sdk/model.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(uploaded)) as tar:
+        assert json.load(tar.extractfile("model.json")) == weights  # type: ignore[arg-type]
+    assert out["container"] == {
+        "Image": IMAGE,
+        "Mode": "SingleModel",
+        "ModelDataUrl": "s3://models/sdk/model.tar.gz",
+        # DescribeModel adds the source, as AWS does (docs/decisions.md, DescribeModel).
+        "ModelDataSource": {
+            "S3DataSource": {
+                "S3Uri": "s3://models/sdk/model.tar.gz",
+                "S3DataType": "S3Object",
+                "CompressionType": "Gzip",
+            }
+        },
+        "Environment": {},
+    }
+    # InService at the SDK's first DescribeEndpoint, after its one 30 s sleep (recorded, not slept): the describe
+    # waited for the container's first 200 from /ping.
+    assert (out["status"], out["sleeps"]) == ("InService", [30])
+    assert out["predicted"] == {"predictions": [1, -11]}  # -1.5 * 2 + 4, -1.5 * 10 + 4
+    assert out["endpoints_after_delete"] == [["sdk-weights", "Deleting"]]
+    assert out["refused"] == []
+    assert out["ports"] == sorted({urlsplit(endpoint).port, urlsplit(s3_url).port})
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

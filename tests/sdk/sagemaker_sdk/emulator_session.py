@@ -2,6 +2,7 @@
 sleeps recorded instead of taken. Imported by those scripts as `python <script> ...` puts this folder first on
 sys.path, in the SDK's own virtual environment (no package of the emulator's is installed there)."""
 
+import socket
 import time
 
 import boto3
@@ -30,8 +31,35 @@ def record_sleeps():
     return sleeps
 
 
-def emulator_session(url):
-    """(sagemaker client, sagemaker.Session) on the emulator at `url`, with test credentials."""
+def tracked_connections():
+    """Every TCP connection the process makes from now on, recorded in {"made": [(host, port)], "refused": [...]}; a
+    name other than 127.0.0.1 or localhost is refused before any look-up, and an address other than 127.0.0.1 before
+    any packet leaves: so a test sees whether the SDK tried to reach AWS (its S3, STS, telemetry) and it never does."""
+    seen = {"made": [], "refused": []}
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
+            seen["refused"].append(f"{host}:{port}")
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: the test lets this process reach 127.0.0.1 only")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            if address[0] != "127.0.0.1":
+                seen["refused"].append(f"{address[0]}:{address[1]}")
+                raise ConnectionRefusedError(f"{address[0]}: the test lets this process reach 127.0.0.1 only")
+            seen["made"].append((address[0], address[1]))
+        return real_connect(sock, address)
+
+    socket.getaddrinfo = getaddrinfo
+    socket.socket.connect = connect
+    return seen
+
+
+def emulator_session(url, *, s3_url=None):
+    """(sagemaker client, sagemaker.Session) on the emulator at `url`, with test credentials; the session's S3 (its
+    uploads, its default bucket) is `s3_url` when given."""
     boto_session = boto3.Session(
         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-east-1"
     )
@@ -43,4 +71,8 @@ def emulator_session(url):
         sagemaker_runtime_client=runtime,
         default_bucket="emulator-bucket",
     )
+    if s3_url is not None:
+        # The Session makes its S3 client and resource from boto_session with no endpoint: both are replaced.
+        session.s3_client = boto_session.client("s3", endpoint_url=s3_url)
+        session.s3_resource = boto_session.resource("s3", endpoint_url=s3_url)
     return client, session

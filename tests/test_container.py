@@ -3,11 +3,13 @@ health commands run here, with the image's env, to prove they serve."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,6 +146,10 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
         "toy-model": ["runtime"],
         "sagemaker-runtime": ["runtime"],
         "demo": ["runtime"],
+        "minio": ["model-data"],
+        "model-upload": ["model-data"],
+        "sagemaker-models": ["model-data"],
+        "demo-model-data": ["model-data"],
     }
 
 
@@ -218,3 +224,83 @@ def test_the_runtime_profile_runs_the_whole_chain(tmp_path: Path) -> None:
                 timeout=120,
             )
     assert (done.returncode, done.stdout) == (0, '{"predictions": [3, 6]}\n'), done.stderr
+
+
+def test_the_model_data_profile_wires_minio_the_upload_the_emulator_and_the_demo(image: dict[str, Any]) -> None:
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    minio, upload, emulator, demo = (
+        services[s] for s in ("minio", "model-upload", "sagemaker-models", "demo-model-data")
+    )
+    credentials = (minio["environment"]["MINIO_ROOT_USER"], minio["environment"]["MINIO_ROOT_PASSWORD"])
+    for service in (upload, emulator):  # both reach MinIO as its root user
+        assert (service["environment"]["AWS_ACCESS_KEY_ID"], service["environment"]["AWS_SECRET_ACCESS_KEY"]) == (
+            credentials
+        )
+    assert upload["environment"]["AWS_ENDPOINT_URL_S3"] == emulator["environment"]["SAGEMAKER_EMULATOR_S3_ENDPOINT_URL"]
+    assert emulator["environment"]["SAGEMAKER_EMULATOR_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    assert emulator["healthcheck"]["test"] == ["CMD", *image["healthcheck"]]
+    # The upload's object is the demo's model data; the demo starts once the upload is done and the emulator ready.
+    assert upload["command"][-1] == demo["environment"]["MODEL_DATA_URL"] == "s3://models/toy/model.tar.gz"
+    assert demo["depends_on"] == {
+        "sagemaker-models": {"condition": "service_healthy"},
+        "model-upload": {"condition": "service_completed_successfully"},
+    }
+    assert upload["depends_on"] == emulator["depends_on"] == {"minio": {"condition": "service_healthy"}}
+
+
+def test_the_model_data_profile_runs_the_whole_chain(
+    s3_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The profile's commands, each with its service's environment, the service names resolved as Docker's DNS would
+    and its mounted folder where it is here: model-upload's script puts the weights in S3 (moto's server standing in
+    for MinIO), the emulator is configured by sagemaker-models' env vars alone, and the demo's script deploys and
+    invokes. The answer is y = 3x + 0.5, from examples/model_server/model/model.json, not the server's defaults."""
+    from emulator.settings import Settings
+    from tests.moto_s3 import reset, s3_client
+    from tests.support import running_server
+
+    reset(s3_url)
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    srv = str(ROOT / "examples" / "model_server")
+
+    def here(value: str) -> str:
+        for there, local in (("http://minio:9000", s3_url), ("/srv", srv), ("python ", f"{sys.executable} ")):
+            value = value.replace(there, local)
+        return value
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEMAKER_EMULATOR_"))}
+    upload = services["model-upload"]
+    assert upload["command"][0] == "python"
+    uploaded = subprocess.run(
+        [sys.executable, *(here(arg) for arg in upload["command"][1:])],
+        env=base | {k: here(v) for k, v in upload["environment"].items()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (uploaded.returncode, uploaded.stdout) == (0, "s3://models/toy/model.tar.gz\n"), uploaded.stderr
+    body = s3_client(s3_url).get_object(Bucket="models", Key="toy/model.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+        assert tar.getnames() == ["model.json"]
+
+    for name, value in services["sagemaker-models"]["environment"].items():
+        monkeypatch.setenv(name, here(value))  # the emulator reads its settings and S3 credentials from these
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'models.db'}")
+    assert settings.s3_endpoint_url == s3_url
+    with running_server(settings) as url:
+        env = base | {
+            k: v.replace("http://sagemaker-models:8787", url)
+            for k, v in services["demo-model-data"]["environment"].items()
+        }
+        env["AWS_CONFIG_FILE"] = os.devnull
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # this venv's AWS CLI
+        done = subprocess.run(
+            ["sh", str(ROOT / "examples" / "model_server" / "demo.sh")],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert (done.returncode, done.stdout) == (0, '{"predictions": [3.5, 8]}\n'), done.stderr

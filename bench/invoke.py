@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import http.client
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.load import cpu_seconds, run_wrk
 from bench.seed import AUTHORIZATION, create_invoke_endpoint
-from bench.servers import Server, start, stop_process
+from bench.servers import start, stop_process
 from bench.workload import (
     INVOKE_CONTENT_TYPE,
     INVOKE_DIRECT_PATH,
@@ -30,30 +31,71 @@ from bench.workload import (
 BODY = compact(INVOKE_REQUEST)
 
 
-def call(server: Server, path: str, *, signed: bool) -> tuple[int, bytes]:
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a comparison: where the POST goes, and the process whose CPU it costs."""
+
+    name: str
+    port: int
+    pid: int
+    path: str
+    signed: bool
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def call(side: Side) -> tuple[int, bytes]:
     headers = {"Content-Type": INVOKE_CONTENT_TYPE}
-    if signed:
+    if side.signed:
         headers |= {"Authorization": AUTHORIZATION, "X-Amz-Date": "20250101T000000Z"}
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", side.port, timeout=60)
     try:
-        conn.request("POST", path, body=BODY.encode(), headers=headers)
+        conn.request("POST", side.path, body=BODY.encode(), headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
 
 
-def preflight(model: Server, emulator: Server) -> str | None:
+def preflight(direct: Side, proxied: Side) -> str | None:
     """One call each way, checked by hand: None if both answer 200 with the same body, else why not."""
-    direct = call(model, INVOKE_DIRECT_PATH, signed=False)
-    proxied = call(emulator, INVOKE_PROXIED_PATH, signed=True)
-    if direct[0] != 200:
-        return f"the model server answered {direct[0]}: {direct[1][:200].decode(errors='replace')}"
-    if proxied[0] != 200:
-        return f"the emulator answered {proxied[0]}: {proxied[1][:200].decode(errors='replace')}"
-    if proxied[1] != direct[1]:
-        return f"the emulator answered {proxied[1][:100]!r}, the model server {direct[1][:100]!r}"
+    direct_answer, proxied_answer = call(direct), call(proxied)
+    if direct_answer[0] != 200:
+        return f"the model server answered {direct_answer[0]}: {direct_answer[1][:200].decode(errors='replace')}"
+    if proxied_answer[0] != 200:
+        return f"the emulator answered {proxied_answer[0]}: {proxied_answer[1][:200].decode(errors='replace')}"
+    if proxied_answer[1] != direct_answer[1]:
+        return f"the emulator answered {proxied_answer[1][:100]!r}, the model server {direct_answer[1][:100]!r}"
     return None
+
+
+def compare(
+    direct: Side, proxied: Side, *, duration: int, warmup: int, connections: int, threads: int, label: str = "invoke"
+) -> dict[str, Any]:
+    """The four wrk runs, direct and through the emulator, with the bench's connections (warm-up first), then with
+    one; each pair seconds apart. Returns them with their ratio and the p50 each adds (summarize)."""
+    runs: dict[str, dict[str, Any]] = {}
+    for suffix, conns, wrk_threads in (("", connections, threads), ("_one_connection", 1, 1)):
+        for side in (direct, proxied):
+            args = ["invoke", "i", side.path, INVOKE_CONTENT_TYPE, BODY, "1" if side.signed else "0"]
+            common = {"server_pid": side.pid, "connections": conns, "threads": wrk_threads}
+            if warmup and not suffix:
+                run_wrk(side.url, args, duration=warmup, **common)
+            model_cpu = cpu_seconds(direct.pid)
+            result = run_wrk(side.url, args, duration=duration, **common).as_dict()
+            if side is proxied and result["requests"]:
+                # The model server works for the emulator's requests too: its share, to read the CPU figures.
+                per_request = (cpu_seconds(direct.pid) - model_cpu) / int(result["requests"])
+                result["model_cpu_us_per_request"] = round(per_request * 1e6, 1)
+            runs[side.name + suffix] = result
+            print(
+                f"  {side.name:8} {label}{suffix or ' (' + str(conns) + ' connections)'}  {result['rps']:9.1f} req/s"
+                f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  {result['non_2xx']} non-2xx",
+                flush=True,
+            )
+    return summarize(runs, connections=connections)
 
 
 def measure(
@@ -67,34 +109,16 @@ def measure(
     stack.callback(stop_process, emulator.proc)
     try:
         create_invoke_endpoint(emulator.url, INVOKE_ENDPOINT)
-        problem = preflight(model, emulator)
+        direct = Side(name="direct", port=model.port, pid=model.pid, path=INVOKE_DIRECT_PATH, signed=False)
+        proxied = Side(name="emulator", port=emulator.port, pid=emulator.pid, path=INVOKE_PROXIED_PATH, signed=True)
+        problem = preflight(direct, proxied)
         if problem is not None:
             print(f"  invoke skipped: {problem}", flush=True)
             return {"error": problem}
-        runs: dict[str, dict[str, Any]] = {}
-        sides = (("direct", model, INVOKE_DIRECT_PATH, "0"), ("emulator", emulator, INVOKE_PROXIED_PATH, "1"))
-        for suffix, conns, wrk_threads in (("", connections, threads), ("_one_connection", 1, 1)):
-            for side, server, path, signed in sides:
-                args = ["invoke", "i", path, INVOKE_CONTENT_TYPE, BODY, signed]
-                common = {"server_pid": server.pid, "connections": conns, "threads": wrk_threads}
-                if warmup and not suffix:
-                    run_wrk(server.url, args, duration=warmup, **common)
-                model_cpu = cpu_seconds(model.pid)
-                result = run_wrk(server.url, args, duration=duration, **common).as_dict()
-                if side == "emulator" and result["requests"]:
-                    # The model server works for the emulator's requests too: its share, to read the CPU figures.
-                    per_request = (cpu_seconds(model.pid) - model_cpu) / int(result["requests"])
-                    result["model_cpu_us_per_request"] = round(per_request * 1e6, 1)
-                runs[side + suffix] = result
-                print(
-                    f"  {side:8} invoke{suffix or ' (' + str(conns) + ' connections)'}  {result['rps']:9.1f} req/s"
-                    f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  {result['non_2xx']} non-2xx",
-                    flush=True,
-                )
+        return compare(direct, proxied, duration=duration, warmup=warmup, connections=connections, threads=threads)
     finally:
         stop_process(emulator.proc)
         stop_process(model.proc)
-    return summarize(runs, connections=connections)
 
 
 def summarize(runs: dict[str, dict[str, Any]], *, connections: int) -> dict[str, Any]:

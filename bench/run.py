@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import fsync, invoke, profile
+from bench import fsync, invoke, profile, run_container
 from bench.load import WRK_MISSING, run_wrk, wrk_path
 from bench.seed import create_endpoints_over_http, create_over_http, create_packages_over_http, post, seed_sqlite
 from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
@@ -63,8 +63,9 @@ SCENARIOS = (
 FRESH = tuple(
     s for s in SCENARIOS if not s.startswith("list_")
 )  # on the servers whose start-ups are timed; the flows (FLOWS) not on the floor, whose fixed answer cannot lead one
-# invoke runs on its own model server and emulator (bench/invoke.py), not on the floor or moto.
-ALL_SCENARIOS = (*SCENARIOS, "invoke")
+# invoke runs on its own model server and emulator (bench/invoke.py), run_container on an emulator that runs the model
+# server itself (bench/run_container.py); neither on the floor or moto.
+ALL_SCENARIOS = (*SCENARIOS, "invoke", "run_container")
 MB = 1024 * 1024
 # The operations of a flow in load.lua's order; image_deploy starts at CreateModel.
 FLOW_OPERATIONS = (
@@ -90,6 +91,7 @@ class Options:
     big_store: int
     startup_runs: int
     fsync_commits: int
+    container_runs: int
     profile: bool
     out: Path
     workdir: Path
@@ -496,6 +498,21 @@ def print_table(results: dict[str, Any]) -> None:
                 )
     elif invoked:
         print(f"{'invoke':14}{'emulator':10}  skipped: {invoked['error'][:70]}")
+    contained = results.get("run_container")
+    if contained and "invoke" in contained:
+        ran = contained["invoke"]
+        for run, server in (("direct", "container"), ("emulator", "emulator")):
+            for suffix, label in (("", f"container@{ran['connections']}"), ("_one_connection", "container@1")):
+                result = ran[run + suffix]
+                ratio_text = fmt(ran["ratio"], ".3f") if run == "emulator" and not suffix else "-"
+                cpu = result.get("emulator_own_cpu_us_per_request", result["server_cpu_us_per_request"])
+                print(
+                    f"{label:14}{server:10}{result['rps']:10.1f}{result['p50_ms']:9.2f}{result['p99_ms']:9.2f}"
+                    f"{cpu:12.1f}{result['server_cpu_util']:9.2f}"
+                    f"{result['non_2xx']:9d}{ratio_text:>9}{'-':>9}"
+                )
+    elif contained:
+        print(f"{'run_container':14}{'emulator':10}  skipped: {contained['error'][:70]}")
     print()
     for kind, share in results.get("flow_ratio", {}).items():
         flows = {s: servers[kind]["scenarios"].get(s) or {} for s in FLOWS}
@@ -527,6 +544,20 @@ def print_table(results: dict[str, Any]) -> None:
             f" {invoked['p50_added_one_connection_ms']:.2f} ms at one; the model server's CPU per proxied request"
             f" {invoked['emulator'].get('model_cpu_us_per_request', 0):.0f} µs (÷floor column: ÷direct)"
         )
+    if contained and "startup" in contained:
+        up = contained["startup"]
+        print(
+            f"container  CreateEndpoint to InService {up['emulator_median_s'] * 1000:.1f} ms, the command alone to its"
+            f" first ping {up['direct_median_s'] * 1000:.1f} ms (medians of {up['runs']}): {up['ratio']:.2f}×,"
+            f" {up['added_ms']:.1f} ms added"
+        )
+    if contained and "invoke" in contained:
+        ran = contained["invoke"]
+        print(
+            f"container  invocations through the emulator {ran['ratio']:.3f} of the container's req/s called directly;"
+            f" p50 added {ran['p50_added_ms']:.2f} ms at {ran['connections']} connections,"
+            f" {ran['p50_added_one_connection_ms']:.2f} ms at one"
+        )
     sync = results.get("fsync")
     if sync:
         print(
@@ -557,6 +588,9 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
     parser.add_argument("--big-store", type=int, default=100_000)
     parser.add_argument("--startup-runs", type=int, default=3, help="starts on a fresh store; the median counts")
     parser.add_argument("--fsync-commits", type=int, default=200, help="durable commits timed on the bench disk")
+    parser.add_argument(
+        "--container-runs", type=int, default=run_container.RUNS, help="run_container's start-up pairs (median)"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the emulator under create and describe")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     parser.add_argument("--workdir", type=Path, help="where stores and logs go (default: a new temp dir, removed)")
@@ -565,7 +599,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     if args.smoke:
         args.duration, args.warmup, args.big_store, args.small_store = 1, 0, 2_000, 200
-        args.startup_runs, args.fsync_commits = 1, 20
+        args.startup_runs, args.fsync_commits, args.container_runs = 1, 20, 1
         if "--servers" not in " ".join(argv or sys.argv):
             servers = ["floor", "emulator"]
     unknown = set(servers) - {"floor", "emulator", "moto"}
@@ -586,6 +620,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
         big_store=args.big_store,
         startup_runs=max(1, args.startup_runs),
         fsync_commits=args.fsync_commits,
+        container_runs=max(1, args.container_runs),
         profile=args.profile,
         out=args.out,
         workdir=args.workdir or Path(),
@@ -636,6 +671,17 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=options.warmup,
                 connections=options.connections,
                 threads=options.threads,
+                workdir=options.workdir,
+                stack=stack,
+            )
+        if "run_container" in options.scenarios and "emulator" in kinds:
+            print("run_container (the example model server run by the emulator, and called directly):", flush=True)
+            results["run_container"] = run_container.measure(
+                duration=options.duration,
+                warmup=options.warmup,
+                connections=options.connections,
+                threads=options.threads,
+                runs=options.container_runs,
                 workdir=options.workdir,
                 stack=stack,
             )

@@ -119,12 +119,19 @@ def answers(port: int) -> bool:
 
 
 def start(
-    kind: str, *, workdir: Path, database: Path | None = None, model_server: str | None = None, timeout: float = 60
+    kind: str,
+    *,
+    workdir: Path,
+    database: Path | None = None,
+    model_server: str | None = None,
+    environment: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> Server:
-    """Start a server and wait for its first answer; startup_s is from spawning the process to that answer."""
+    """Start a server and wait for its first answer; startup_s is from spawning the process to that answer.
+    `environment`: variables added to the server's (settings with no flag of their own)."""
     port = free_port()
     log = workdir / f"{kind}-{port}.log"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(environment or {})}
     cmd = command(kind, port, database, model_server)
     with log.open("wb") as out:
         started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The bench command works end to end (tiny smoke mode: floor and emulator, 1 s per scenario). No speed is asserted
+"""The bench command works end to end (tiny smoke mode: floor and emulator, 1 s per scenario, run containers included). No speed is asserted
 here: figures are only meaningful as ratios in a full bench run."""
 
 from __future__ import annotations
@@ -65,6 +65,18 @@ def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_s
     assert invoked["p50_added_one_connection_ms"] == pytest.approx(
         invoked["emulator_one_connection"]["p50_ms"] - invoked["direct_one_connection"]["p50_ms"], abs=0.002
     )
+    # An endpoint whose container the emulator runs from a model command: CreateEndpoint to InService against the
+    # command's own first ping, and invocations through the emulator against the container called directly.
+    contained = results["run_container"]
+    startup = contained["startup"]
+    assert (startup["runs"], len(startup["direct_s"]), len(startup["emulator_s"])) == (1, 1, 1)
+    assert startup["direct_median_s"] > 0 and startup["emulator_median_s"] > 0
+    assert startup["ratio"] == pytest.approx(startup["emulator_median_s"] / startup["direct_median_s"], abs=0.01)
+    for run in ("direct", "emulator", "direct_one_connection", "emulator_one_connection"):
+        ran = contained["invoke"][run]
+        assert ran["requests"] > 0 and ran["non_2xx"] == 0 and ran["socket_errors"] == 0
+    assert contained["invoke"]["ratio"] > 0 and contained["invoke"]["emulator"]["model_cpu_us_per_request"] > 0
+    assert "container  CreateEndpoint to InService" in done.stdout
     statuses = {t["target"]: t["status"] for t in results["targets"]}
     assert statuses.keys() >= {"start-up to first answer", "RSS after mixed"}
     for target in ("invoke through the emulator ≥ 50% of direct", "invoke adds ≤ 1 ms at p50 (one connection)"):

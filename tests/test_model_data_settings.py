@@ -132,3 +132,17 @@ def test_with_the_checks_off_neither_boto3_nor_the_model_data_work_is_loaded(tmp
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout) == (0, "['emulator.model_data', 'emulator.model_data.s3']\n"), done.stderr
+
+
+def test_a_plain_sqlite_file_is_read_without_sqlalchemy(tmp_path: Path) -> None:
+    """The supervisor asks where the cache is as its first container starts: on a plain SQLite file that must not
+    import SQLAlchemy (a fresh interpreter: this one has it loaded), which held up that container by a third of a
+    second and more."""
+    code = (
+        "import sys\n"
+        "from emulator.settings import Settings\n"
+        "print(Settings(database_url='sqlite:///e.db').model_data_directory())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, f"{tmp_path.resolve() / 'e.db.model-data'}\n[]\n"), done.stderr

@@ -21,6 +21,7 @@ from emulator.admin.poller import Poller
 from emulator.admin.processes import Processes
 from emulator.containers.commands import ModelCommands
 from emulator.containers.directory import ContainerDirectory
+from emulator.containers.local import LocalRuntime
 from emulator.containers.supervisor import Supervisor
 from emulator.errors import AwsError
 from emulator.faults.fault_sync import FIRST_POLL_WAIT_SECONDS, FaultSync
@@ -256,6 +257,13 @@ def build_emulator(
         store.schema.try_now()
     # S3 as the user's stack has it: model data, transform jobs' input and output (boto3 loaded on first use).
     s3 = S3Reader.from_environment(setting=settings.s3_endpoint_url)
+    # How containers run here: for endpoints (the supervisor below) and for transform jobs.
+    local = LocalRuntime(
+        host=settings.container_host,
+        cache_root=settings.model_data_directory,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        max_bytes=settings.model_data_max_bytes,
+    )
     deps = Deps(
         store=store,
         shared=store,
@@ -271,7 +279,9 @@ def build_emulator(
         model_data=model_data_checks(settings, s3),
         s3=s3,
         containers=ContainerDirectory(
-            startup_timeout=settings.container_startup_timeout, describe_wait=settings.container_describe_wait
+            startup_timeout=settings.container_startup_timeout,
+            describe_wait=settings.container_describe_wait,
+            runtime=local,
         ),
     )
     validator = validator or RequestValidator()
@@ -323,15 +333,7 @@ def build_emulator(
     )
     jobs.start()
     # Containers run for endpoints, owned under this process's id among the live processes.
-    supervisor = Supervisor(
-        store=store,
-        directory=deps.containers,
-        owner=processes.id,
-        cache_root=settings.model_data_directory,
-        s3_endpoint_url=settings.s3_endpoint_url,
-        max_bytes=settings.model_data_max_bytes,
-        host=settings.container_host,
-    )
+    supervisor = Supervisor(store=store, directory=deps.containers, owner=processes.id, runtime=local)
     supervisor.start()
     runtime = RuntimeApp(
         deps=deps,

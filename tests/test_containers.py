@@ -560,3 +560,54 @@ def test_an_image_that_reads_as_an_option_is_never_run(settings: Any, tmp_path: 
         described = settled(sm)
         assert (described["EndpointStatus"], described["FailureReason"]) == ("Failed", PING_FAILED)
     assert not marker.exists()
+
+
+def transform(sm: Any, name: str, *, model: str = "m") -> dict[str, Any]:
+    """A Line-split, MultiRecord CSV transform of s3://data/in/ into s3://data/out/, run to its end."""
+    sm.create_transform_job(
+        TransformJobName=name,
+        ModelName=model,
+        BatchStrategy="MultiRecord",
+        TransformInput={
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://data/in/"}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+        TransformOutput={"S3OutputPath": "s3://data/out", "AssembleWith": "Line"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        described: dict[str, Any] = sm.describe_transform_job(TransformJobName=name)
+        if described["TransformJobStatus"] not in ("InProgress", "Stopping") or time.monotonic() > deadline:
+            return described
+        time.sleep(0.1)
+
+
+def test_a_transform_job_runs_its_model_s_container_with_the_weights_from_s3(s3: Any, settings: Any) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=weights(3, 0.5))
+    s3.create_bucket(Bucket="data")
+    s3.put_object(Bucket="data", Key="in/a.csv", Body=b"1\n2\n10\n")
+    with running_server(settings(transform_scan_seconds=0.2)) as url:
+        sm = sagemaker_client(url)
+        sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/m/model.tar.gz"})
+        described = transform(sm, "scores")
+        assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+        assert s3.get_object(Bucket="data", Key="out/a.csv.out")["Body"].read() == b"3.5\n6.5\n30.5\n"
+        # The job's container ran for the job alone: no endpoint's container row was made for it.
+        assert containers(url)["containers"] == []
+
+
+def test_a_transform_job_whose_container_crashes_on_load_fails(s3: Any, settings: Any) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=tar_gz({"model.json": b"{not json"}))
+    s3.create_bucket(Bucket="data")
+    s3.put_object(Bucket="data", Key="in/a.csv", Body=b"1\n")
+    with running_server(settings(transform_scan_seconds=0.2)) as url:
+        sm = sagemaker_client(url)
+        sm.create_model(ModelName="m", PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/m/model.tar.gz"})
+        described = transform(sm, "crashing")
+        assert (described["TransformJobStatus"], described["FailureReason"]) == (
+            "Failed",
+            "ClientError: The container primary did not pass the ping health check. Please check the job's logs.",
+        )
+        assert "Contents" not in s3.list_objects_v2(Bucket="data", Prefix="out/")

@@ -38,6 +38,7 @@ FEATURE_BOTTOM = {
     "emulator.transform.wakeup",
     "emulator.containers.commands",
     "emulator.containers.specs",
+    "emulator.containers.local",
 }
 TOP = {
     "emulator.app",

@@ -32,6 +32,35 @@ class ContainerSpec:
     startup_timeout: float = 480.0
     hostname: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        container: dict[str, Any],
+        *,
+        key: str,
+        variant: str,
+        position: int,
+        command: str,
+        startup_timeout: float,
+    ) -> ContainerSpec:
+        """What to run for a model's container definition (its image, Environment, model data and hostname)."""
+        from emulator.model_data.sources import model_data_of  # as in data(): only where one runs
+
+        data = model_data_of(container)
+        return cls(
+            key=key,
+            variant=variant,
+            position=position,
+            image=container["Image"],
+            command=command,
+            environment=dict(container.get("Environment", {})),
+            model_data=None
+            if data is None
+            else {"uri": data.uri, "data_type": data.data_type, "compression": data.compression},
+            startup_timeout=startup_timeout,
+            hostname=container.get("ContainerHostname"),
+        )
+
     def dumps(self) -> str:
         return orjson.dumps(asdict(self)).decode()
 
@@ -70,7 +99,7 @@ def specs_for(
     variants: the config's ProductionVariants as sent; models: their models' definitions by lower-cased name."""
     if not commands.table:
         return []
-    from emulator.model_data.sources import containers_of, model_data_of  # as in data(): only where one runs
+    from emulator.model_data.sources import containers_of  # as in data(): only where one runs
 
     specs: list[dict[str, Any]] = []
     for variant in variants:
@@ -85,19 +114,13 @@ def specs_for(
             command = commands.command_for(image)
             if command is None:
                 continue
-            data = model_data_of(container)
-            spec = ContainerSpec(
+            spec = ContainerSpec.of(
+                container,
                 key=uuid.uuid4().hex,
                 variant=variant["VariantName"],
                 position=position,
-                image=image,
                 command=command,
-                environment=dict(container.get("Environment", {})),
-                model_data=None
-                if data is None
-                else {"uri": data.uri, "data_type": data.data_type, "compression": data.compression},
                 startup_timeout=timeout,
-                hostname=container.get("ContainerHostname"),
             )
             specs.append(asdict(spec))
     return specs

@@ -19,19 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
-import socket
-import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emulator.containers.commands import argv
 from emulator.containers.directory import ANSWERING, ContainerDirectory
+from emulator.containers.local import STOP_GRACE, DownloadFailed, LocalRuntime
 from emulator.containers.specs import ContainerSpec
 from emulator.resources.endpoint import EndpointState, container_keys, failure_reason
 from emulator.runtime.model_servers import ModelServers
@@ -40,7 +36,7 @@ from emulator.store.records import Scope
 from emulator.store.store import Store
 
 if TYPE_CHECKING:
-    from emulator.model_data.cache import ModelDataCache
+    pass
 
 log = logging.getLogger("emulator.containers")
 
@@ -53,48 +49,9 @@ RENEW = 2.0
 RECONCILE = 2.0
 # A retired container keeps answering what was routed to it this long before it is stopped.
 DRAIN = 3.0
-# A container asked to stop gets SIGTERM, then SIGKILL this much later (AWS: 30 s).
-STOP_GRACE = 5.0
-# Pings while a container starts; a restart waits RETRY, doubled each time up to RETRY_MAX.
-PING_INTERVAL = 0.05
+# A restart waits RETRY, doubled each time up to RETRY_MAX.
 RETRY = 0.5
 RETRY_MAX = 30.0
-
-# Linux: the container dies with the process that started it, even one killed with SIGKILL (PR_SET_PDEATHSIG), so
-# a killed emulator leaves no orphans holding ports; the new owner starts the container again.
-LAUNCHER = (
-    "import ctypes, os, signal, sys\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
-    "if os.getppid() != int(sys.argv[1]): os._exit(1)\n"
-    "os.execvp(sys.argv[2], sys.argv[2:])\n"
-)
-
-
-def launched(command: list[str]) -> list[str]:
-    if sys.platform.startswith("linux"):
-        return [sys.executable, "-c", LAUNCHER, str(os.getpid()), *command]
-    return command
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def env_file_text(environment: dict[str, str]) -> str:
-    """Docker's --env-file format: VAR=VAL lines (a value cannot hold a line break there: such a variable is left to
-    the process's own environment)."""
-    return "".join(f"{name}={value}\n" for name, value in environment.items() if "\n" not in value + name)
-
-
-class DownloadFailed(Exception):
-    """The container's model data cannot be downloaded: `reason` is AWS's FailureReason, `detail` for the log."""
-
-    def __init__(self, *, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass
@@ -104,31 +61,15 @@ class Run:
     task: asyncio.Task[None] | None = None
     stopping: bool = False
     retired_at: float | None = None
-    proc: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
 
 class Supervisor:
-    def __init__(
-        self,
-        *,
-        store: Store,
-        directory: ContainerDirectory,
-        owner: str,
-        cache_root: Callable[[], Path],
-        s3_endpoint_url: str | None,
-        max_bytes: int,
-        host: str,
-    ) -> None:
+    def __init__(self, *, store: Store, directory: ContainerDirectory, owner: str, runtime: LocalRuntime) -> None:
         self.store = store
         self.directory = directory
         self.owner = owner
-        self._cache_root = cache_root  # worked out when a container first runs: it reads the database URL
-        self._root: Path | None = None
-        self.s3_endpoint_url = s3_endpoint_url
-        self.max_bytes = max_bytes
-        self.host = host
+        self.runtime = runtime
         self.runs: dict[str, Run] = {}
-        self._cache: ModelDataCache | None = None  # made when first needed
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -137,12 +78,6 @@ class Supervisor:
         self._renewed = 0.0
         self._reconciled = 0.0
         self._failing = False
-
-    @property
-    def cache_root(self) -> Path:
-        if self._root is None:
-            self._root = self._cache_root()
-        return self._root
 
     # The thread.
     def start(self) -> None:
@@ -304,7 +239,7 @@ class Supervisor:
         name = _name(run.row)
         while True:
             try:
-                model_dir = await self._model_dir(spec, region=run.row.region)
+                model_dir = await self.runtime.model_dir(spec, region=run.row.region)
             except DownloadFailed as exc:
                 if not served:
                     await self._report(run, status="Failed", reason=exc.reason, served=False)
@@ -329,80 +264,20 @@ class Supervisor:
         """Starts the container and returns once it ended: "exited" after it was healthy, "unhealthy" when it exited
         (or was stopped) before answering /ping within the startup timeout, "lost" when its row was retired or taken
         over as it became healthy."""
-        spec, name = run.spec, _name(run.row)
-        if spec.image.startswith("-"):
-            # The image comes from a request: as a word of the operator's command it must never read as an option.
-            log.warning("containers: %s: the image %r starts with '-': not run", name, spec.image)
+        name = _name(run.row)
+        started = await self.runtime.start(run.spec, model_dir=model_dir, name=name)
+        if started is None:
             return "unhealthy"
-        port = free_port()
-        run_dir = self.cache_root / "runs" / run.row.key
-        run_dir.mkdir(parents=True, exist_ok=True)
-        # The container's Environment, as SageMaker passes it; the local process also gets its port, which a
-        # container under Docker must not (it listens on 8080 inside, mapped to the port).
-        env_file = run_dir / "env"
-        env_file.write_text(env_file_text(spec.environment))
-        environment = {**spec.environment, "SAGEMAKER_BIND_TO_PORT": str(port)}
-        command = argv(spec.command, port=port, model_dir=str(model_dir), image=spec.image, env_file=str(env_file))
-        url = f"http://{self.host}:{port}"
-        log.info("containers: %s: starting %s on port %d", name, command, port)
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *launched(command),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                env={**os.environ, **environment},
-                start_new_session=True,
-            )
-        except OSError as exc:
-            log.warning("containers: %s: cannot start %s: %s", name, command, exc)
-            return "unhealthy"
-        run.proc = proc
-        forward = asyncio.get_running_loop().create_task(_forward(proc, name))
-        healthy = False
-        try:
-            deadline = time.monotonic() + spec.startup_timeout
-            exited = asyncio.get_running_loop().create_task(proc.wait())
-            while not exited.done():
-                if await self.servers.ping(url):
-                    healthy = True
-                    break
-                if time.monotonic() >= deadline:
-                    log.warning("containers: %s: no 200 from /ping within %gs", name, spec.startup_timeout)
-                    return "unhealthy"
-                await asyncio.wait([exited], timeout=PING_INTERVAL)
-            if not healthy:
-                log.warning("containers: %s: exited with code %s before answering /ping", name, proc.returncode)
+            if not await started.healthy(servers=self.servers, timeout=run.spec.startup_timeout):
                 return "unhealthy"
-            log.info("containers: %s: healthy at %s", name, url)
-            if not await self._report(run, status="Healthy", url=url, reason=None, served=True):
+            if not await self._report(run, status="Healthy", url=started.url, reason=None, served=True):
                 return "lost"
-            await exited
-            log.warning("containers: %s: exited with code %s; starting it again", name, proc.returncode)
+            await asyncio.shield(started.exited)  # a stop cancels this wait, not the process's watch
+            log.warning("containers: %s: exited with code %s; starting it again", name, started.proc.returncode)
             return "exited"
         finally:
-            await _terminate(proc)
-            forward.cancel()
-            run.proc = None
-
-    async def _model_dir(self, spec: ContainerSpec, *, region: str) -> Path:
-        data = spec.data()
-        if data is None:
-            empty = self.cache_root / "empty"
-            empty.mkdir(parents=True, exist_ok=True)
-            return empty
-        if self._cache is None:
-            from emulator.model_data.cache import ModelDataCache  # only once a container has model data to fetch
-            from emulator.model_data.s3 import S3Reader
-
-            reader = S3Reader.from_environment(setting=self.s3_endpoint_url)
-            self._cache = ModelDataCache(root=self.cache_root, s3=reader, max_bytes=self.max_bytes)
-        from emulator.model_data.cache import ModelDataDownloadFailed
-
-        try:
-            return await self._cache.model_dir(data, container=spec.position, region=region)
-        except ModelDataDownloadFailed as exc:
-            raise DownloadFailed(reason=exc.reason, detail=exc.detail) from exc
+            await started.stop()
 
     async def _report(self, run: Run, *, status: str, reason: str | None, served: bool, url: str | None = None) -> bool:
         try:
@@ -421,28 +296,6 @@ async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
     finally:
         for task in tasks:
             task.cancel()
-
-
-async def _forward(proc: asyncio.subprocess.Process, name: str) -> None:
-    """The container's output, a log line each (CloudWatch's part on AWS)."""
-    assert proc.stdout is not None
-    while line := await proc.stdout.readline():
-        log.info("containers: %s: %s", name, line.decode("utf-8", "replace").rstrip())
-
-
-async def _terminate(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM to the container's process group, SIGKILL STOP_GRACE seconds later; returns once it exited."""
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        async with asyncio.timeout(STOP_GRACE):
-            await asyncio.shield(proc.wait())
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
 
 
 def _name(row: ContainerRow) -> str:

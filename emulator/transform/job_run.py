@@ -12,8 +12,10 @@ container (docs `your-algorithms-batch-code`). Who answers an image is model_url
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import logging
+import uuid
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,12 +23,15 @@ from typing import Any
 
 import orjson
 
+from emulator.containers.local import DownloadFailed
+from emulator.containers.specs import ContainerSpec
 from emulator.model_data.s3 import S3Denied, S3Location, S3Missing, S3Reader
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.model_packages import expanded_model
 from emulator.resources.model import MODEL
 from emulator.resources.transform_job import DEFAULT_MAX_PAYLOAD_MB, MAX_REASON_CHARS, no_objects_message
 from emulator.runtime.http_client import HttpClient, HttpError, TimedOut, TooLarge
+from emulator.runtime.model_servers import ModelServers
 from emulator.store.records import Scope
 from emulator.transform.batching import MB, Batch, Record, RecordError, assembled, batches, line_batches, split
 from emulator.transform.joining import DataProcessing, answer_lines
@@ -45,9 +50,46 @@ DEFAULT_RETRIES = 3
 
 
 def model_url_for(image: str, *, deps: Deps) -> str | None:
-    """Who answers a transform job's calls for a container image: the operator's model server table; None: the echo
-    (each mini-batch comes back as itself)."""
+    """Who answers a transform job's calls for a container image: the operator's model server table; None: a
+    container run from the model command (_containers), else the echo (each mini-batch comes back as itself)."""
     return deps.model_servers.url_for(image)
+
+
+def run_spec(spec: dict[str, Any], position: int, *, deps: Deps) -> ContainerSpec | None:
+    """What to run for a model container whose image has a model command and no model server URL, else None."""
+    image = spec.get("Image")
+    if image is None or model_url_for(image, deps=deps) is not None or deps.containers.runtime is None:
+        return None
+    command = deps.model_commands.command_for(image)
+    if command is None:
+        return None
+    return ContainerSpec.of(
+        spec,
+        key=uuid.uuid4().hex,
+        variant="",
+        position=position,
+        command=command,
+        startup_timeout=deps.containers.startup_timeout,
+    )
+
+
+def batch_environment(definition: dict[str, Any]) -> dict[str, str]:
+    """What SageMaker tells a container it runs for a transform job (docs `your-algorithms-batch-code`), then the
+    job's own Environment."""
+    environment = {"SAGEMAKER_BATCH": "true"}
+    if "MaxPayloadInMB" in definition:
+        environment["SAGEMAKER_MAX_PAYLOAD_IN_MB"] = str(definition["MaxPayloadInMB"])
+    if "BatchStrategy" in definition:
+        environment["SAGEMAKER_BATCH_STRATEGY"] = {"SingleRecord": "SINGLE_RECORD"}.get(
+            definition["BatchStrategy"], "MULTI_RECORD"
+        )
+    if "MaxConcurrentTransforms" in definition:
+        environment["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"] = str(definition["MaxConcurrentTransforms"])
+    return {**environment, **definition.get("Environment", {})}
+
+
+def ping_failed(container: str) -> str:
+    return f"ClientError: The container {container} did not pass the ping health check. Please check the job's logs."
 
 
 class JobFailed(Exception):
@@ -68,8 +110,12 @@ class InputObject:
 
 @dataclass(frozen=True, slots=True)
 class Container:
+    """A container of the job's model: its name in messages, who answers it (None: the echo), and, for one run here
+    from the operator's model command, what to run (emulator/containers/local.py)."""
+
     name: str
     url: str | None
+    run: ContainerSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +199,12 @@ async def _containers(definition: dict[str, Any], *, ctx: RequestContext, deps: 
         for i, spec in enumerate(specs, 1)
     ]
     return [
-        Container(c.name, model_url_for(spec["Image"], deps=deps) if "Image" in spec else None)
-        for c, spec in zip(named, specs, strict=True)
+        Container(
+            c.name,
+            model_url_for(spec["Image"], deps=deps) if "Image" in spec else None,
+            run_spec(spec, position, deps=deps),
+        )
+        for position, (c, spec) in enumerate(zip(named, specs, strict=True), 1)
     ]
 
 
@@ -187,12 +237,40 @@ class Job:
         self.kms_key_id = definition["TransformOutput"].get("KmsKeyId")
 
     async def run(self, *, done: int, progress: Callable[[int], Awaitable[None]]) -> None:
-        containers = await _containers(self.definition, ctx=self.ctx, deps=self.deps)
-        settings = await self._settings(containers)
-        objects = await asyncio.to_thread(_source_objects, self.definition, s3=self.s3, region=self.ctx.region)
-        for index in range(done, len(objects)):
-            await self._object(objects[index], containers=containers, settings=settings)
-            await progress(index + 1)
+        async with contextlib.AsyncExitStack() as running:
+            containers = [
+                await self._started(c, running)
+                for c in await _containers(self.definition, ctx=self.ctx, deps=self.deps)
+            ]
+            settings = await self._settings(containers)
+            objects = await asyncio.to_thread(_source_objects, self.definition, s3=self.s3, region=self.ctx.region)
+            for index in range(done, len(objects)):
+                await self._object(objects[index], containers=containers, settings=settings)
+                await progress(index + 1)
+
+    async def _started(self, container: Container, running: contextlib.AsyncExitStack) -> Container:
+        """The container answering at the URL of its process, started for the job's length, when it is run here
+        (its model data downloaded first); JobFailed when it cannot be downloaded, or never answers /ping [I: AWS's
+        texts for a transform job are unpublished, docs/decisions.md]."""
+        spec, runtime = container.run, self.deps.containers.runtime
+        if spec is None or runtime is None:
+            return container
+        try:
+            model_dir = await runtime.model_dir(spec, region=self.ctx.region)
+        except DownloadFailed as exc:
+            raise JobFailed(f"ClientError: {exc.reason}") from None
+        name = f"transform-job/{self.name}/{container.name}"
+        started = await runtime.start(
+            spec, model_dir=model_dir, name=name, environment=batch_environment(self.definition)
+        )
+        if started is None:
+            raise JobFailed(ping_failed(container.name))
+        running.push_async_callback(started.stop)
+        pings = ModelServers()
+        running.callback(pings.close)
+        if not await started.healthy(servers=pings, timeout=spec.startup_timeout):
+            raise JobFailed(ping_failed(container.name))
+        return Container(container.name, started.url)
 
     async def _settings(self, containers: list[Container]) -> Settings:
         asked = await self._execution_parameters(containers)

@@ -31,7 +31,7 @@ log = logging.getLogger("emulator.containers")
 # A container asked to stop gets SIGTERM, then SIGKILL this much later (AWS: 30 s).
 STOP_GRACE = 5.0
 # Pings while a container starts.
-PING_INTERVAL = 0.05
+PING_INTERVAL = 0.01
 
 # Linux: the container dies with the process that started it, even one killed with SIGKILL (PR_SET_PDEATHSIG), so
 # a killed emulator leaves no orphans holding ports; the new owner starts the container again.

@@ -15,7 +15,7 @@ from emulator.containers.specs import ContainerSpec
 from emulator.store.shared_config import SharedConfig
 
 # How often a waiting describe reads the rows again.
-POLL = 0.05
+POLL = 0.02
 
 
 def row_params(

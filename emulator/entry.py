@@ -35,6 +35,8 @@ from emulator.protocol.auth import make_caller_resolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.wire import AwsJsonApp, error_body
 from emulator.resources.kind import ResourceKind
+from emulator.runtime.async_invoke import AsyncQueue
+from emulator.runtime.async_worker import AsyncWorker
 from emulator.runtime.canned import CannedStore
 from emulator.runtime.model_servers import ModelServers
 from emulator.runtime.rest_json import RUNTIME_OPERATIONS, RUNTIME_PREFIX, RuntimeApp
@@ -63,6 +65,7 @@ class Emulator:
         poller: Poller,
         jobs: JobRunner,
         supervisor: Supervisor,
+        async_worker: AsyncWorker,
         settings: Settings,
         validator: RequestValidator,
         admin_mode: AdminMode,
@@ -75,6 +78,7 @@ class Emulator:
         self.poller = poller
         self.jobs = jobs
         self.supervisor = supervisor
+        self.async_worker = async_worker
         self.settings = settings
         self.validator = validator
         self.admin_mode = admin_mode
@@ -121,6 +125,7 @@ class Emulator:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.async_worker.close)
                 # The transform jobs this process runs are released first, for another process to take at once.
                 await asyncio.to_thread(self.jobs.close)
                 await asyncio.to_thread(self.supervisor.close)
@@ -157,6 +162,7 @@ class Emulator:
 
     def close(self) -> None:
         """Releases threads and database connections, for servers that stop inside a longer-lived process."""
+        self.async_worker.close()
         self.jobs.close()
         self.supervisor.close()
         self.poller.close()
@@ -335,8 +341,13 @@ def build_emulator(
     # Containers run for endpoints, owned under this process's id among the live processes.
     supervisor = Supervisor(store=store, directory=deps.containers, owner=processes.id, runtime=local)
     supervisor.start()
+    # InvokeEndpointAsync's requests, done in the background by any process on the database.
+    async_queue = AsyncQueue(s3=s3)
+    async_worker = AsyncWorker(deps=deps, queue=async_queue, owner=processes.id)
+    async_worker.start()
     runtime = RuntimeApp(
         deps=deps,
+        async_queue=async_queue,
         resolve_caller=resolve_caller,
         request_ids=aws.request_ids,
         body_timeout=settings.request_body_timeout,
@@ -351,6 +362,7 @@ def build_emulator(
         poller=poller,
         jobs=jobs,
         supervisor=supervisor,
+        async_worker=async_worker,
         settings=settings,
         validator=validator,
         admin_mode=admin_mode,

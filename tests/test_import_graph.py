@@ -16,6 +16,8 @@ FEATURE_LAYERS = {
     "emulator.runtime.runtime_api": "admin",
     "emulator.runtime.runtime_sync": "admin",
     "emulator.runtime.invoke": "operations",
+    "emulator.runtime.async_invoke": "operations",
+    "emulator.runtime.async_worker": "admin",
     "emulator.runtime.health": "operations",
     "emulator.faults.fault_api": "admin",
     "emulator.faults.fault_sync": "admin",

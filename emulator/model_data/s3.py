@@ -62,7 +62,7 @@ def endpoint_url(setting: str | None, environ: Mapping[str, str]) -> str | None:
 
 
 class S3Reader:
-    """Reads model data and transform inputs, writes transform outputs. One boto3 client per region (the request's: it
+    """Reads model data, transform and async inputs; writes transform and async outputs. One boto3 client per region (the request's: it
     signs with it), made on first use."""
 
     def __init__(self, *, endpoint_url: str | None, timeout: float = 30) -> None:
@@ -166,7 +166,7 @@ class S3Reader:
             return self.download(bucket, key, out, region=region, max_bytes=max_bytes)
 
     def read(self, bucket: str, key: str, *, region: str) -> bytes:
-        """The whole object (a transform job's input: at most what one job reads at a time)."""
+        """The whole object (a transform job's input: at most what one job reads at a time; an async request's)."""
         answer = self.call(region, "get_object", Bucket=bucket, Key=key)
         body = answer["Body"]
         try:
@@ -174,10 +174,28 @@ class S3Reader:
         finally:
             body.close()
 
-    def write(self, bucket: str, key: str, data: bytes, *, region: str, kms_key_id: str | None = None) -> None:
-        """Stores an object whole (S3 never shows a part of it); with kms_key_id, encrypted with that key (SSE-KMS),
-        as a transform job's TransformOutput.KmsKeyId asks."""
+    def exists(self, location: S3Location, *, region: str) -> bool:
+        try:
+            self.head(location, region=region)
+        except S3Missing:
+            return False
+        return True
+
+    def write(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        *,
+        region: str,
+        kms_key_id: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """Stores an object whole (S3 never shows a part of it, and writing it again leaves one object); with
+        kms_key_id, encrypted with that key (SSE-KMS), as a transform job's TransformOutput.KmsKeyId asks."""
         params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": data}
         if kms_key_id:
             params.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key_id)
+        if content_type:
+            params["ContentType"] = content_type
         self.call(region, "put_object", **params)

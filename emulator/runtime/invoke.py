@@ -20,6 +20,7 @@ from emulator.errors import ModelError, ValidationError, ValidationException
 from emulator.operations.context import Deps, RequestContext
 from emulator.operations.endpoints import current
 from emulator.operations.model_packages import expanded_model
+from emulator.resources.endpoint import EndpointState
 from emulator.resources.endpoint_config import ENDPOINT_CONFIG
 from emulator.resources.model import MODEL
 from emulator.runtime.canned import CannedAnswer
@@ -90,11 +91,40 @@ def variant_not_found(ctx: RequestContext, name: str, variant: str) -> Validatio
     return ValidationError(f"Variant {variant} not found for endpoint {name} of account {ctx.account_id}.")
 
 
+def is_async(ctx: RequestContext, name: str) -> ValidationError:
+    """InvokeEndpoint (or its streaming form) on an endpoint whose config has an AsyncInferenceConfig [I: AWS answers
+    ValidationError (strands-agents/harness-sdk#1969); its text was not found, docs/decisions.md]."""
+    return ValidationError(
+        f"Endpoint {name} of account {ctx.account_id} is configured for asynchronous inference. Use"
+        " InvokeEndpointAsync to invoke it."
+    )
+
+
+def not_async(ctx: RequestContext, name: str) -> ValidationError:
+    """InvokeEndpointAsync on an endpoint without an AsyncInferenceConfig [I: AWS's text was not found]."""
+    return ValidationError(
+        f"Endpoint {name} of account {ctx.account_id} is not configured for asynchronous inference. Use"
+        " InvokeEndpoint to invoke it."
+    )
+
+
+def async_config(state: EndpointState) -> dict[str, Any] | None:
+    """The deployed config's AsyncInferenceConfig, as sent; None for a real-time endpoint."""
+    found = (state.extras or {}).get("AsyncInferenceConfig")
+    return found if isinstance(found, dict) else None
+
+
 async def serving_variants(
     name: str, *, ctx: RequestContext, deps: Deps
 ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """The deployed config's name, production variants and run containers of an endpoint that serves; 'not found'
     for one that does not (yet)."""
+    state = await serving_state(name, ctx=ctx, deps=deps)
+    return state.config, state.variants, state.containers
+
+
+async def serving_state(name: str, *, ctx: RequestContext, deps: Deps) -> EndpointState:
+    """What an endpoint that serves has deployed; 'not found' for one that does not (yet)."""
     try:
         stored, settled = await current(name, ctx=ctx, deps=deps, describing=False)
     except ValidationException:
@@ -105,7 +135,7 @@ async def serving_variants(
         raise not_found(ctx, name)
     if settled.status not in SERVING or not settled.state.deployed or not settled.state.variants:
         raise not_found(ctx, name)
-    return settled.state.config, settled.state.variants, settled.state.containers
+    return settled.state
 
 
 def choose_variant(
@@ -328,11 +358,15 @@ async def containers_for(
 
 
 async def route(
-    request: Invocation, *, ctx: RequestContext, deps: Deps
+    request: Invocation, *, ctx: RequestContext, deps: Deps, asynchronous: bool = False
 ) -> tuple[str, CannedAnswer | None, list[Container]]:
     """The variant that answers, and what answers for it: a canned answer, else its containers (a container with
-    no model server echoes, passing its input on)."""
-    config_name, variants, run = await serving_variants(request.endpoint_name, ctx=ctx, deps=deps)
+    no model server echoes, passing its input on). asynchronous: InvokeEndpointAsync's request, run in the background,
+    which only an endpoint with an AsyncInferenceConfig takes (and only it)."""
+    state = await serving_state(request.endpoint_name, ctx=ctx, deps=deps)
+    if asynchronous != (async_config(state) is not None):
+        raise (not_async if asynchronous else is_async)(ctx, request.endpoint_name)
+    config_name, variants, run = state.config, state.variants, state.containers
     variant = choose_variant(variants, target=request.target_variant, ctx=ctx, name=request.endpoint_name)
     name = variant["VariantName"]
     if request.target_model is not None:
@@ -359,9 +393,16 @@ async def route(
 
 
 async def run_containers(
-    request: Invocation, containers: list[Container], *, ctx: RequestContext, deps: Deps
+    request: Invocation,
+    containers: list[Container],
+    *,
+    ctx: RequestContext,
+    deps: Deps,
+    timeout: float | None = None,
+    max_answer: int = MAX_ANSWER_BYTES,
 ) -> tuple[bytes, str, str | None]:
-    """(body, content type, custom attributes) after the containers, each one's answer the next one's input."""
+    """(body, content type, custom attributes) after the containers, each one's answer the next one's input.
+    timeout and max_answer: each container's, when not InvokeEndpoint's (InvokeEndpointAsync's are larger)."""
     body, content_type, attributes = (
         request.body,
         request.content_type or DEFAULT_CONTENT_TYPE,
@@ -374,7 +415,9 @@ async def run_containers(
             continue  # the echo: its input is its answer
         headers = container_headers(request, content_type=content_type)
         try:
-            reply = await deps.model_servers.invoke(container.url, body=body, headers=headers)
+            reply = await deps.model_servers.invoke(
+                container.url, body=body, headers=headers, timeout=timeout, max_body=max_answer
+            )
         except ModelTimedOut:
             raise timed_out(ctx, request.endpoint_name, container.name) from None
         except ModelTooLarge:
@@ -398,8 +441,18 @@ async def run_containers(
     return body, content_type, attributes
 
 
-async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Deps) -> Answer:
-    variant, canned, containers = await route(request, ctx=ctx, deps=deps)
+async def invoke_endpoint(
+    *,
+    request: Invocation,
+    ctx: RequestContext,
+    deps: Deps,
+    asynchronous: bool = False,
+    timeout: float | None = None,
+    max_answer: int = MAX_ANSWER_BYTES,
+) -> Answer:
+    """InvokeEndpoint; with asynchronous, the work of an InvokeEndpointAsync request (emulator/runtime/async_worker.py)
+    under its own timeout and answer size."""
+    variant, canned, containers = await route(request, ctx=ctx, deps=deps, asynchronous=asynchronous)
     if canned is not None:
         return Answer(
             body=canned.payload(),
@@ -407,7 +460,9 @@ async def invoke_endpoint(*, request: Invocation, ctx: RequestContext, deps: Dep
             variant=variant,
             custom_attributes=canned.custom_attributes,
         )
-    body, content_type, attributes = await run_containers(request, containers, ctx=ctx, deps=deps)
+    body, content_type, attributes = await run_containers(
+        request, containers, ctx=ctx, deps=deps, timeout=timeout, max_answer=max_answer
+    )
     return Answer(body=body, content_type=content_type, variant=variant, custom_attributes=attributes)
 
 

@@ -133,24 +133,41 @@ class ModelServers:
         with contextlib.suppress(TimeoutError):  # a loop that stopped without ending: its end will close them
             done.result(timeout=10)
 
-    async def _post(self, url: str, *, body: bytes, headers: dict[str, str], stream: bool) -> Response:
+    async def _post(
+        self,
+        url: str,
+        *,
+        body: bytes,
+        headers: dict[str, str],
+        stream: bool,
+        timeout: float | None = None,
+        max_body: int = MAX_ANSWER_BYTES,
+    ) -> Response:
         """POST <url>/invocations under the invocation's timeouts; with stream, returned once the head is in."""
         return await self.client().request(
             "POST",
             url.rstrip("/") + "/invocations",
             headers=headers,
             body=body,
-            timeout=self.timeout,
+            timeout=self.timeout if timeout is None else timeout,
             connect_timeout=CONNECT_TIMEOUT,
             stream=stream,
-            max_body=None if stream else MAX_ANSWER_BYTES,
+            max_body=None if stream else max_body,
         )
 
-    async def invoke(self, url: str, *, body: bytes, headers: dict[str, str]) -> ModelReply:
-        """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no whole answer comes in time,
-        ModelTooLarge for one larger than MAX_ANSWER_BYTES."""
+    async def invoke(
+        self,
+        url: str,
+        *,
+        body: bytes,
+        headers: dict[str, str],
+        timeout: float | None = None,
+        max_body: int = MAX_ANSWER_BYTES,
+    ) -> ModelReply:
+        """POST <url>/invocations; raises ModelUnreachable or ModelTimedOut when no whole answer comes in time (the
+        table's timeout, or `timeout`), ModelTooLarge for one larger than max_body."""
         try:
-            reply = await self._post(url, body=body, headers=headers, stream=False)
+            reply = await self._post(url, body=body, headers=headers, stream=False, timeout=timeout, max_body=max_body)
             try:
                 answer = await reply.read()
             finally:

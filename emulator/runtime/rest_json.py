@@ -14,6 +14,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+import orjson
+
 import emulator.runtime.eventstream as eventstream
 from emulator.errors import (
     AwsError,
@@ -31,6 +33,7 @@ from emulator.protocol.auth import CallerResolver
 from emulator.protocol.limits import ClientDisconnected, RequestLimits
 from emulator.protocol.request_log import CONTEXT_KEY, log_request
 from emulator.protocol.wire import RequestIds, error_body
+from emulator.runtime.async_invoke import Accepted, AsyncInvocation, AsyncQueue, invoke_endpoint_async
 from emulator.runtime.invoke import Answer, Invocation, StreamedAnswer, invoke_endpoint, invoke_endpoint_stream
 from emulator.runtime.model_servers import ModelStreamBroken
 from emulator.runtime.runtime_shapes import answer_members, runtime_validator
@@ -63,8 +66,22 @@ _STREAM_HEADERS = {
     **{k: v for k, v in _HEADERS.items() if k not in (b"accept", b"x-amzn-sagemaker-target-model")},
     b"x-amzn-sagemaker-accept": ("Accept", "accept"),
 }
-INVOKE, STREAM = "InvokeEndpoint", "InvokeEndpointWithResponseStream"
-_OPERATIONS = {"invocations": INVOKE, "invocations-response-stream": STREAM}
+# InvokeEndpointAsync's: its payload type and Accept in X-Amzn-SageMaker-* headers, and the async members [M].
+_ASYNC_HEADERS = {
+    b"x-amzn-sagemaker-content-type": ("ContentType", "content_type"),
+    b"x-amzn-sagemaker-accept": ("Accept", "accept"),
+    b"x-amzn-sagemaker-custom-attributes": ("CustomAttributes", "custom_attributes"),
+    b"x-amzn-sagemaker-inference-id": ("InferenceId", "inference_id"),
+    b"x-amzn-sagemaker-inputlocation": ("InputLocation", "input_location"),
+    b"x-amzn-sagemaker-s3outputpathextension": ("S3OutputPathExtension", "s3_output_path_extension"),
+    b"x-amzn-sagemaker-filename": ("Filename", "filename"),
+    b"x-amzn-sagemaker-requestttlseconds": ("RequestTTLSeconds", "request_ttl_seconds"),
+    b"x-amzn-sagemaker-invocationtimeoutseconds": ("InvocationTimeoutSeconds", "invocation_timeout_seconds"),
+}
+_INTEGER_MEMBERS = frozenset(("RequestTTLSeconds", "InvocationTimeoutSeconds"))
+INVOKE, STREAM, ASYNC = "InvokeEndpoint", "InvokeEndpointWithResponseStream", "InvokeEndpointAsync"
+_OPERATIONS = {"invocations": INVOKE, "invocations-response-stream": STREAM, "async-invocations": ASYNC}
+_KNOWN_HEADERS = {INVOKE: _HEADERS, STREAM: _STREAM_HEADERS, ASYNC: _ASYNC_HEADERS}
 # What GET /_emulator/version lists as SageMaker Runtime's served operations.
 RUNTIME_OPERATIONS = sorted(_OPERATIONS.values())
 EVENT_STREAM = b"application/vnd.amazon.eventstream"
@@ -90,10 +107,12 @@ class RuntimeApp:
         deps: Deps,
         resolve_caller: CallerResolver,
         request_ids: RequestIds,
+        async_queue: AsyncQueue,
         body_timeout: float = 30.0,
         check_answers: bool = False,
     ) -> None:
         self.deps = deps
+        self.async_queue = async_queue
         self.faults = deps.faults
         self.check_answers = check_answers
         self.resolve_caller = resolve_caller
@@ -237,15 +256,19 @@ class RuntimeApp:
         self, scope: Scope, name: str, operation: str | None, body: bytes, request_id: str
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], str | None] | Streaming:
         """(status, body, headers, error code or None) of one runtime request, or a stream to send; never raises."""
-        members: dict[str, str] = {"EndpointName": name}
+        members: dict[str, str | int] = {"EndpointName": name}
         authorization = ""
-        known_headers = _STREAM_HEADERS if operation == STREAM else _HEADERS
+        known_headers = _KNOWN_HEADERS.get(operation or INVOKE, _HEADERS)
         for header, value in scope["headers"]:
             known = known_headers.get(header)
             if known is not None:
                 members[known[0]] = value.decode("latin-1")
             elif header == b"authorization":
                 authorization = value.decode("latin-1")
+        for member in _INTEGER_MEMBERS.intersection(members) if operation == ASYNC else ():
+            # A header's integer; one that is none stays text, which the validator refuses as the wrong type.
+            with contextlib.suppress(ValueError):
+                members[member] = int(str(members[member]).strip())
         try:
             account_id, region = self.resolve_caller(scope, authorization, body)
             ctx = RequestContext(account_id=account_id, region=region, request_id=request_id)
@@ -261,7 +284,18 @@ class RuntimeApp:
             except ValidationException as invalid:
                 raise ValidationError(invalid.message) from None  # the runtime's code for the same text
             fields = {field: members[member] for member, field in known_headers.values() if member in members}
-            request = Invocation(endpoint_name=name, body=body, **fields)
+            if operation == ASYNC:
+                accepted = await invoke_endpoint_async(
+                    request=AsyncInvocation(endpoint_name=name, body=body or None, **fields),  # type: ignore[arg-type]
+                    ctx=ctx,
+                    deps=self.deps,
+                    queue=self.async_queue,
+                )
+                headers = accepted_headers(accepted)
+                if self.check_answers:
+                    self.validator.check_answer(operation, answer_members(operation, headers))
+                return 202, orjson.dumps({"InferenceId": accepted.inference_id}), headers, None
+            request = Invocation(endpoint_name=name, body=body, **fields)  # type: ignore[arg-type]
             if operation == STREAM:
                 streamed = await invoke_endpoint_stream(request=request, ctx=ctx, deps=self.deps)
                 if self.check_answers:
@@ -293,6 +327,17 @@ def answer_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
     ]
     if answer.custom_attributes is not None:
         headers.append((b"x-amzn-sagemaker-custom-attributes", answer.custom_attributes.encode("latin-1")))
+    return headers
+
+
+def accepted_headers(accepted: Accepted) -> list[tuple[bytes, bytes]]:
+    headers = [(b"content-type", JSON)]
+    for header, value in (
+        (b"x-amzn-sagemaker-outputlocation", accepted.output_location),
+        (b"x-amzn-sagemaker-failurelocation", accepted.failure_location),
+    ):
+        if value is not None:
+            headers.append((header, value.encode("latin-1")))
     return headers
 
 

@@ -1,4 +1,4 @@
-"""The constraints of InvokeEndpoint's path and header members, copied from the pinned API model (botocore's
+"""The constraints of the runtime operations' path and header members, copied from the pinned API model (botocore's
 sagemaker-runtime 2017-05-13 service-2.json; tests/test_runtime_shapes.py holds them equal). The body is not
 here: its size is the front end's check (emulator/runtime/rest_json.py).
 
@@ -42,6 +42,38 @@ SHAPES: dict[str, dict[str, Any]] = {
         "required": ["EndpointName"],
         "members": {**_COMMON, "SessionId": {"shape": "SessionIdHeader"}},
     },
+    # InvokeEndpointAsync's: its payload type and Accept travel in X-Amzn-SageMaker-* headers.
+    "InvokeEndpointAsyncHeaders": {
+        "type": "structure",
+        "required": ["EndpointName"],
+        "members": {
+            "EndpointName": {"shape": "EndpointName"},
+            "ContentType": {"shape": "Header"},
+            "Accept": {"shape": "Header"},
+            "CustomAttributes": {"shape": "CustomAttributesHeader"},
+            "InferenceId": {"shape": "InferenceId"},
+            "InputLocation": {"shape": "InputLocationHeader"},
+            "S3OutputPathExtension": {"shape": "S3OutputPathExtensionHeader"},
+            "Filename": {"shape": "FilenameHeader"},
+            "RequestTTLSeconds": {"shape": "RequestTTLSecondsHeader"},
+            "InvocationTimeoutSeconds": {"shape": "InvocationTimeoutSecondsHeader"},
+        },
+    },
+    "InputLocationHeader": {"type": "string", "max": 1024, "min": 1, "pattern": "^(https|s3)://([^/]+)/?(.*)$"},
+    "S3OutputPathExtensionHeader": {
+        "type": "string",
+        "max": 512,
+        "min": 1,
+        "pattern": "^(?!s3:|https:)[a-zA-Z0-9!_.*'()/-]+$",
+    },
+    "FilenameHeader": {
+        "type": "string",
+        "max": 32,
+        "min": 1,
+        "pattern": "^(?!.*\\..*\\.)[a-zA-Z0-9][a-zA-Z0-9-_\\.]*$",
+    },
+    "RequestTTLSecondsHeader": {"type": "integer", "max": 21600, "min": 60},
+    "InvocationTimeoutSecondsHeader": {"type": "integer", "max": 3600, "min": 1},
     "EndpointName": _NAME,
     "Header": {"type": "string", "max": 1024, "pattern": "\\p{ASCII}*"},
     "CustomAttributesHeader": {"type": "string", "max": 1024, "pattern": "\\p{ASCII}*"},
@@ -80,6 +112,10 @@ SHAPES: dict[str, dict[str, Any]] = {
             "CustomAttributes": {"shape": "CustomAttributesHeader"},
         },
     },
+    "InvokeEndpointAsyncOutputHeaders": {
+        "type": "structure",
+        "members": {"OutputLocation": {"shape": "Header"}, "FailureLocation": {"shape": "Header"}},
+    },
     "NewSessionResponseHeader": {
         "type": "string",
         "max": 256,
@@ -92,6 +128,7 @@ OPERATIONS = {
         "input": "InvokeEndpointWithResponseStreamHeaders",
         "output": "InvokeEndpointWithResponseStreamOutputHeaders",
     },
+    "InvokeEndpointAsync": {"input": "InvokeEndpointAsyncHeaders", "output": "InvokeEndpointAsyncOutputHeaders"},
 }
 # The answers' headers that carry members (lower case), by operation: the streaming call's content type is the event
 # stream's, so its payload's travels in X-Amzn-SageMaker-Content-Type.
@@ -107,6 +144,10 @@ OUTPUT_HEADERS = {
         "x-amzn-sagemaker-closed-session-id": "ClosedSessionId",
     },
     "InvokeEndpointWithResponseStream": {"x-amzn-sagemaker-content-type": "ContentType", **_ANSWER_HEADERS},
+    "InvokeEndpointAsync": {
+        "x-amzn-sagemaker-outputlocation": "OutputLocation",
+        "x-amzn-sagemaker-failurelocation": "FailureLocation",
+    },
 }
 # Headers of the protocol, not of a member: the request id, the error type, the framing.
 _PROTOCOL_HEADERS = frozenset(("x-amzn-requestid", "x-amzn-errortype"))

@@ -7,10 +7,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+import emulator.store.async_rows as async_rows
 import emulator.store.container_rows as container_rows
 import emulator.store.fault_rules as fault_rules
 import emulator.store.process_rows as process_rows
 import emulator.store.runtime_config as runtime_config
+from emulator.store.async_rows import AsyncRow
 from emulator.store.container_rows import ContainerRow
 from emulator.store.runtime_config import CannedKey, RuntimeView
 from emulator.store.statements import Params, Statements
@@ -173,6 +175,56 @@ class SharedConfig(StoreBase):
     async def delete_container(self, key: str, *, owner: str, now_ms: int) -> None:
         params = {"key": key, "owner": owner, "now": now_ms}
         await self._write(functools.partial(_run, sql=container_rows.DELETE_SQL, params=params), heavy=True)
+
+    # InvokeEndpointAsync's pending requests (emulator/runtime/async_worker.py). Adding one is the request's write, on
+    # the loop; the worker's, from its own thread, are heavy.
+    async def add_async_invocation(self, row: Params) -> None:
+        """A new request (id, account_id, region, endpoint_name, request, concurrency, created_ms, expires_ms)."""
+        await self._write(functools.partial(async_rows.add, row=row))
+
+    async def waiting_async_invocations(self, *, now_ms: int, limit: int) -> list[tuple[str, str, str, str, int]]:
+        """The oldest requests nobody holds: (id, account_id, region, endpoint_name, concurrency) each."""
+        rows = await self._rows(async_rows.WAITING_SQL, {"now": now_ms, "limit": limit})
+        return [(str(i), str(a), str(r), str(e), int(c)) for i, a, r, e, c in rows]
+
+    async def claim_async_invocation(
+        self, waiting: tuple[str, str, str, str, int], *, owner: str, lease_ms: int, now_ms: int
+    ) -> AsyncRow | None:
+        """The request, now held by `owner`; None when another process took it, or its endpoint runs its most."""
+        key, account_id, region, endpoint_name, concurrency = waiting
+        params = {
+            "id": key,
+            "account_id": account_id,
+            "region": region,
+            "endpoint_name": endpoint_name,
+            "concurrency": concurrency,
+            "owner": owner,
+            "lease": lease_ms,
+            "now": now_ms,
+        }
+        return await self._write(functools.partial(async_rows.claim, params=params), heavy=True)
+
+    async def renew_async_invocations(self, *, owner: str, lease_ms: int) -> None:
+        params = {"owner": owner, "lease": lease_ms}
+        await self._write(functools.partial(_run, sql=async_rows.RENEW_SQL, params=params), heavy=True)
+
+    async def release_async_invocation(self, key: str, *, owner: str, after_ms: int = 0) -> None:
+        """Hands a request back, to be taken again from after_ms on."""
+        params = {"id": key, "owner": owner, "after": after_ms}
+        await self._write(functools.partial(_run, sql=async_rows.RELEASE_SQL, params=params), heavy=True)
+
+    async def release_async_invocations(self, *, owner: str) -> None:
+        params = {"owner": owner}
+        await self._write(functools.partial(_run, sql=async_rows.RELEASE_ALL_SQL, params=params), heavy=True)
+
+    async def finish_async_invocation(self, key: str, *, owner: str) -> bool:
+        """Deletes a done request; False when `owner` no longer held it (its lease ran out and another took it)."""
+        params = {"id": key, "owner": owner}
+        return bool(await self._write(functools.partial(_run, sql=async_rows.DONE_SQL, params=params), heavy=True))
+
+    async def pending_async_invocations(self) -> int:
+        rows = await self._rows(async_rows.PENDING_SQL, {})
+        return int(rows[0][0]) if rows else 0
 
 
 def _run(db: Statements, *, sql: str, params: Params) -> int:

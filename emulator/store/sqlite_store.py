@@ -21,6 +21,7 @@ from emulator.store.reads import READY_SQL
 from emulator.store.retry import retrying
 from emulator.store.statements import DriverStatements, Params, Statements
 from emulator.store.store import Store
+from emulator.store.store_base import background_loop
 from emulator.store.transactions import Transactions
 
 T = TypeVar("T")
@@ -106,7 +107,7 @@ class SqliteStore(Store):
 
         if self.schema.ready:
             try:
-                return await self.transactions.submit(raw, on_loop=not heavy)
+                return await self.transactions.submit(raw, on_loop=not heavy and not background_loop.get())
             except Exception as exc:
                 if driver_error(exc) is None:
                     raise

@@ -7,6 +7,7 @@ databases differ only in how SQL runs: SqliteStore (emulator/store/sqlite_store.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -20,6 +21,10 @@ T = TypeVar("T")
 # Threads for the database work that does not run on the event loop; more than the connection pool, so a request
 # waiting for a connection never holds up one that has its answer.
 THREADS = 64
+# True in the event loop of a background thread (emulator/runtime/async_worker.py): its writes are all heavy. SQLite's
+# loop-side writer belongs to the first loop that writes, which must be the serving loop, and a loop that ends with
+# a write's COMMIT still scheduled on it would hold the database's write lock for good.
+background_loop: contextvars.ContextVar[bool] = contextvars.ContextVar("background_loop", default=False)
 
 
 class StoreBase:

@@ -168,3 +168,31 @@ containers = Table(
     Column("served", Integer, nullable=False),
     Column("modified_ms", BigInteger, nullable=False),
 )
+
+# InvokeEndpointAsync's requests (emulator/runtime/async_worker.py): one row per request, written before its 202 and
+# deleted once its output (or failure) object is written. A worker takes a row by compare-and-set on its owner and
+# lease, as for containers, so any process on the database may do it and only one does at a time.
+async_invocations = Table(
+    "async_invocations",
+    metadata,
+    # The request's own id: its output object is <S3OutputPath>/<id>.out (the InferenceId is the caller's).
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("endpoint_name", String(NAME_LENGTH), nullable=False),
+    # The request as JSON (emulator/runtime/async_invoke.py): headers, input location or inline body, locations.
+    Column("request", Text, nullable=False),
+    # How many of the endpoint's requests may run at once (MaxConcurrentInvocationsPerInstance x instances).
+    Column("concurrency", Integer, nullable=False),
+    # Pending until done (then the row is deleted).
+    Column("status", String(16), nullable=False),
+    Column("owner", String(32), nullable=True),
+    Column("lease_ms", BigInteger, nullable=False),
+    # Times taken: a request taken before (its owner died, or stopped) may have written its object already.
+    Column("attempts", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    # RequestTTLSeconds after its creation: a request not started by then fails as expired.
+    Column("expires_ms", BigInteger, nullable=False),
+    Index("ix_async_invocations_queue", "status", "created_ms"),
+    Index("ix_async_invocations_endpoint", "account_id", "region", "endpoint_name", "status"),
+)

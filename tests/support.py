@@ -165,11 +165,11 @@ def as_described(container: dict[str, Any]) -> dict[str, Any]:
     return {"Mode": "SingleModel", "Environment": {}, **container}
 
 
-def aws_cli(endpoint: str, cwd: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """`aws sagemaker <args>` of this venv's AWS CLI against the emulator, with test credentials and no user config."""
+def aws_cli(endpoint: str, cwd: Path, *, service: str = "sagemaker") -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`aws <service> <args>` of this venv's AWS CLI against the emulator, with test credentials and no user config."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t", AWS_DEFAULT_REGION="us-east-1")
-    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, "sagemaker"]
+    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, service]
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*aws, *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from emulator.operations import HANDLERS
-from emulator.runtime.rest_json import INVOKE, STREAM
-from tests.moto_s3 import emptied
+from emulator.runtime.rest_json import ASYNC, INVOKE, STREAM
+from tests.moto_s3 import emptied, make_bucket
 from tests.support import running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -46,11 +46,11 @@ CAPTURE = {
 
 
 def recording(*clients: Any) -> set[str]:
-    """The operations these clients got a 200 for (an answer that breaks its shape is a 500 and a ClientError)."""
+    """The operations these clients got a 2xx for (an answer that breaks its shape is a 500 and a ClientError)."""
     answered: set[str] = set()
 
     def record(model: Any, http_response: Any, **_: Any) -> None:
-        if http_response.status_code == 200:
+        if 200 <= http_response.status_code < 300:
             answered.add(model.name)
 
     for client in clients:
@@ -62,6 +62,7 @@ def test_every_served_operation_answers_as_its_output_shape(
     make_settings: Any, s3_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s3 = emptied(s3_url, monkeypatch)  # transform jobs read and write it
+    make_bucket(s3, "out")  # where the async endpoint writes
     s3.put_object(Bucket="models", Key="in/x.csv", Body=b"1,2\n3,4\n")
     # One DescribeEndpoint per change: Creating, Updating (with its PendingDeploymentSummary) and Deleting are seen.
     settings = make_settings(
@@ -119,6 +120,20 @@ def test_every_served_operation_answers_as_its_output_shape(
         assert answer["Body"].read() == b"{}"
         stream = runtime.invoke_endpoint_with_response_stream(EndpointName="e", Body=b"[1]", CustomAttributes="a=1")
         assert b"".join(event["PayloadPart"]["Bytes"] for event in stream["Body"]) == b"[1]"
+
+        sm.create_endpoint_config(
+            EndpointConfigName="async",
+            ProductionVariants=[VARIANT],
+            AsyncInferenceConfig={
+                "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 1},
+                "OutputConfig": {"S3OutputPath": "s3://out/ok", "S3FailurePath": "s3://out/failed"},
+            },
+        )
+        sm.create_endpoint(EndpointName="ae", EndpointConfigName="async")
+        assert sm.describe_endpoint(EndpointName="ae")["EndpointStatus"] == "Creating"
+        assert sm.describe_endpoint(EndpointName="ae")["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"]
+        queued = runtime.invoke_endpoint_async(EndpointName="ae", Body=b"{}", InferenceId="i-1")
+        assert (queued["InferenceId"], queued["OutputLocation"][:12]) == ("i-1", "s3://out/ok/")
 
         sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
         updating = sm.describe_endpoint(EndpointName="e")
@@ -212,7 +227,7 @@ def test_every_served_operation_answers_as_its_output_shape(
         sm.delete_endpoint_config(EndpointConfigName="c")
         sm.delete_model(ModelName="m")
 
-    assert answered == set(HANDLERS) | {INVOKE, STREAM}
+    assert answered == set(HANDLERS) | {INVOKE, STREAM, ASYNC}
 
 
 def test_describe_endpoint_of_a_capture_without_a_key(make_settings: Any) -> None:

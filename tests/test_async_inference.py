@@ -7,6 +7,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ import pytest
 from tests.model_server import model_server
 from tests.moto_s3 import emptied, make_bucket
 from tests.profiles import full_only
-from tests.support import running_server, sagemaker_client
+from tests.support import aws_cli, running_server, sagemaker_client
 from tests.test_runtime import ACCOUNT, error_of, runtime_client
 
 TOY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
@@ -113,6 +114,34 @@ def test_the_models_answer_appears_where_the_config_says(server: str, s3: Any, t
     assert written["Body"].read() == direct.content == b'{"predictions": [3, 6]}'
     assert written["ContentType"] == "application/json"
     assert keys(s3, "out") == [f"results/{found.group(1)}.out"]
+
+
+def test_the_aws_cli_queues_a_request(server: str, s3: Any, tmp_path: Path) -> None:
+    deploy(sagemaker_client(server), "e")
+    s3.put_object(Bucket="models", Key="in/cli.json", Body=b'{"instances": [4]}')
+    done = aws_cli(server, tmp_path, service="sagemaker-runtime")(
+        "invoke-endpoint-async",
+        "--endpoint-name",
+        "e",
+        "--input-location",
+        "s3://models/in/cli.json",
+        "--content-type",
+        "application/json",
+        "--inference-id",
+        "from-the-cli",
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["InferenceId"] == "from-the-cli"
+    assert wait_for_object(s3, answer["OutputLocation"])["Body"].read() == b'{"predictions": [9]}'
+    failed = aws_cli(server, tmp_path, service="sagemaker-runtime")(
+        "invoke-endpoint-async", "--endpoint-name", "e", "--input-location", "s3://models/in/none.json"
+    )
+    assert failed.returncode == 255
+    assert failed.stderr.strip().endswith(
+        "An error occurred (ValidationError) when calling the InvokeEndpointAsync operation: Could not find input data"
+        " at s3://models/in/none.json."
+    )
 
 
 def test_an_inline_body_is_echoed_under_the_inference_id_given(make_settings: Any, s3_url: str, s3: Any) -> None:

@@ -3,6 +3,7 @@ config says, failures to the failure path, each request done once across a resta
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -13,6 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator.runtime.async_invoke import QueuedRequest
+from emulator.store import open_store
+from emulator.store.database import Database
 from tests.model_server import model_server
 from tests.moto_s3 import emptied, make_bucket
 from tests.profiles import full_only
@@ -291,3 +295,80 @@ def test_a_thousand_queued_requests_survive_a_restart_and_are_done_once(
     make_settings: Any, s3_url: str, s3: Any, toy: str
 ) -> None:
     queue_and_restart(make_settings, s3_url, s3, toy, count=1000)
+
+
+def test_two_replicas_share_the_queue_and_the_endpoints_concurrency(
+    make_settings: Any, s3_url: str, s3: Any, toy: str
+) -> None:
+    """Two servers on one database take requests from one queue: each is done once, and the endpoint's
+    MaxConcurrentInvocationsPerInstance (1) holds across both, so six requests of 0.3 s take at least 1.8 s."""
+    s3.put_bucket_versioning(Bucket="out", VersioningConfiguration={"Status": "Enabled"})
+    settings = make_settings(s3_endpoint_url=s3_url, model_servers={TOY: toy})
+    config = {**ASYNC_CONFIG, "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 1}}
+    with running_server(settings) as first, running_server(settings) as second:
+        deploy(sagemaker_client(first), "e", config=config)
+        clients = [runtime_client(first), runtime_client(second)]
+        started = time.monotonic()
+        locations = [
+            clients[i % 2].invoke_endpoint_async(
+                EndpointName="e", Body=json.dumps({"sleep": 0.3, "instances": [i]}), ContentType="application/json"
+            )["OutputLocation"]
+            for i in range(6)
+        ]
+        for i, location in enumerate(locations):
+            assert json.loads(wait_for_object(s3, location)["Body"].read()) == {"predictions": [2 * i + 1]}
+        assert time.monotonic() - started >= 1.8
+    versions = s3.get_paginator("list_object_versions").paginate(Bucket="out")
+    written_keys = sorted(v["Key"] for page in versions for v in page.get("Versions", []))
+    assert written_keys == sorted(split(location)[1] for location in locations)
+
+
+def test_a_request_written_by_an_owner_that_died_before_recording_it_is_not_done_again(
+    make_settings: Any, database_url: str, s3_url: str, s3: Any, toy: str
+) -> None:
+    """The crash window of exactly-once: an owner wrote a request's output object and died before deleting its row.
+    The next owner finds the row taken before, finds the object, and only deletes the row: the object keeps the first
+    owner's bytes and is written once."""
+    s3.put_bucket_versioning(Bucket="out", VersioningConfiguration={"Status": "Enabled"})
+    settings = make_settings(s3_endpoint_url=s3_url, model_servers={TOY: toy})
+    with running_server(settings) as server:
+        deploy(sagemaker_client(server), "e")
+    store = open_store(Database(database_url))
+    request = QueuedRequest(
+        inference_id="i-1",
+        content_type="application/json",
+        accept=None,
+        custom_attributes=None,
+        input_location=None,
+        body=b'{"instances": [1]}',
+        output_location="s3://out/results/crashed.out",
+        failure_location="s3://out/failures/crashed-error.out",
+        invocation_timeout_seconds=900,
+    )
+
+    async def queued_then_crashed() -> None:
+        now = int(time.time() * 1000)
+        row = {"id": "crashed", "account_id": ACCOUNT, "region": "us-east-1", "endpoint_name": "e"}
+        await store.add_async_invocation(
+            {**row, "request": request.dumps(), "concurrency": 1, "created_ms": now, "expires_ms": now + 60_000}
+        )
+        waiting = ("crashed", ACCOUNT, "us-east-1", "e", 1)
+        # Taken by a process whose lease has run out (it was killed), which wrote the object first.
+        assert await store.claim_async_invocation(waiting, owner="dead", lease_ms=now - 1, now_ms=now)
+        s3.put_object(Bucket="out", Key="results/crashed.out", Body=b"the first owner's answer")
+
+    async def pending() -> int:
+        return await store.pending_async_invocations()
+
+    try:
+        asyncio.run(queued_then_crashed())
+        with running_server(settings):
+            deadline = time.monotonic() + 20
+            while asyncio.run(pending()):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        store.close()
+    assert wait_for_object(s3, "s3://out/results/crashed.out")["Body"].read() == b"the first owner's answer"
+    versions = s3.list_object_versions(Bucket="out")["Versions"]
+    assert [v["Key"] for v in versions] == ["results/crashed.out"]

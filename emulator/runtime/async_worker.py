@@ -158,13 +158,18 @@ class AsyncWorker:
             return
         now = _now_ms()
         # More than free: the oldest may belong to endpoints already running their most.
+        full: set[tuple[str, str, str]] = set()
         for waiting in await self.shared.waiting_async_invocations(now_ms=now, limit=free + MAX_IN_FLIGHT):
-            if waiting[0] in self.running:
+            endpoint = waiting[1:4]
+            if waiting[0] in self.running or endpoint in full:
                 continue
             row = await self.shared.claim_async_invocation(
                 waiting, owner=self.owner, lease_ms=_now_ms() + int(LEASE * 1000), now_ms=_now_ms()
             )
             if row is None:
+                # Its endpoint runs its most (or another process took this one): each try is a write, so the
+                # endpoint's other requests wait for the next tick.
+                full.add(endpoint)
                 continue
             self.running[row.id] = asyncio.get_running_loop().create_task(self._run(row))
             if len(self.running) >= MAX_IN_FLIGHT or (self._stop is not None and self._stop.is_set()):

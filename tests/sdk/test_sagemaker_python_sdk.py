@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.model_server import SERVER, model_server
-from tests.moto_s3 import emptied
+from tests.moto_s3 import emptied, make_bucket
 from tests.profiles import FULL, PROFILE_ENV
 from tests.support import running_server
 
@@ -30,6 +30,8 @@ SAGEMAKER_SDK = "sagemaker==2.232.0"
 SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "deploy.py"
 REGISTRY_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "registry.py"
 MODEL_DATA_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "model_data.py"
+ASYNC_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "predict_async.py"
+TOY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry:1.0"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
@@ -156,3 +158,30 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_async_predictor_predict_async_and_its_result(
+    make_settings: Any, s3_url: str, sdk_python: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy(async_inference_config=...) returns an AsyncPredictor; predict_async() uploads the input to S3 and
+    queues it; get_result() polls S3 for the model server's answer; a failing request's model error is read from
+    the failure path."""
+    make_bucket(emptied(s3_url, monkeypatch), "emulator-bucket")
+    with model_server() as (model, _):
+        settings = make_settings(s3_endpoint_url=s3_url, model_servers={TOY: model})
+        with running_server(settings) as endpoint:
+            out = run_script(sdk_python, ASYNC_SCRIPT, endpoint, s3_url, cwd=tmp_path)
+    assert (out["predictor"], out["response"]) == ("AsyncPredictor", "AsyncInferenceResponse")
+    assert out["output_path"].startswith("s3://emulator-bucket/async-out/") and out["output_path"].endswith(".out")
+    assert out["failure_path"].startswith("s3://emulator-bucket/async-failures/")
+    assert out["config"] == {
+        "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 2},
+        "OutputConfig": {
+            "S3OutputPath": "s3://emulator-bucket/async-out",
+            "S3FailurePath": "s3://emulator-bucket/async-failures",
+        },
+    }
+    assert json.loads(out["result"]) == {"predictions": [3, 6]}
+    assert json.loads(out["predicted"]) == {"predictions": [9]}
+    # The SDK puts the failure object's bytes into its message as they are (their repr).
+    assert out["failure"] == "Model returned error: b'bad input' "

@@ -3,8 +3,10 @@ and boto3 clients of it. Never a mock of the emulator's S3 calls."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,9 +33,18 @@ def moto_s3_server() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc, timeout=30, path="/moto-api/")
+        # moto logs a line per request: a pipe nobody reads fills after some hundreds, and moto stops answering.
+        threading.Thread(target=_drain, args=(proc,), name="moto-output", daemon=True).start()
         yield url
     finally:
         stop_server(proc)
+
+
+def _drain(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdout is not None
+    with contextlib.suppress(ValueError, OSError):  # closed when the server is stopped
+        while proc.stdout.read(65536):
+            pass
 
 
 def reset(url: str) -> None:

@@ -253,7 +253,8 @@ def test_strict_mode_checks_the_runtimes_signatures(make_settings: Any) -> None:
 # Requests no SDK sends: never a 500, 422, plain text or traceback.
 ODD_REQUESTS = [
     ("GET", "/endpoints/ready/invocations", 400, "UnknownOperationException"),
-    ("POST", "/endpoints/ready/async-invocations", 400, "UnknownOperationException"),
+    ("GET", "/endpoints/ready/async-invocations", 400, "UnknownOperationException"),
+    ("POST", "/endpoints/ready/async-invocations", 400, "ValidationError"),  # a real-time endpoint
     ("POST", "/endpoints/", 400, "UnknownOperationException"),
     ("POST", "/endpoints//invocations", 400, "UnknownOperationException"),
     ("POST", "/endpoints/%00%ff/invocations", 400, "ValidationError"),

@@ -372,3 +372,41 @@ def test_a_request_written_by_an_owner_that_died_before_recording_it_is_not_done
     assert wait_for_object(s3, "s3://out/results/crashed.out")["Body"].read() == b"the first owner's answer"
     versions = s3.list_object_versions(Bucket="out")["Versions"]
     assert [v["Key"] for v in versions] == ["results/crashed.out"]
+
+
+def test_a_request_older_than_its_ttl_fails_as_expired(
+    make_settings: Any, database_url: str, s3_url: str, s3: Any, toy: str
+) -> None:
+    """A request still queued RequestTTLSeconds after it was made is not run: its failure object says it expired.
+    (The smallest TTL is 60 s: the request is queued as a server that stopped a minute ago would have left it.)"""
+    settings = make_settings(s3_endpoint_url=s3_url, model_servers={TOY: toy})
+    with running_server(settings) as server:
+        deploy(sagemaker_client(server), "e")
+    store = open_store(Database(database_url))
+    request = QueuedRequest(
+        inference_id="old",
+        content_type="application/json",
+        accept=None,
+        custom_attributes=None,
+        input_location=None,
+        body=b'{"instances": [1]}',
+        output_location="s3://out/results/old.out",
+        failure_location="s3://out/failures/old-error.out",
+        invocation_timeout_seconds=900,
+    )
+    made = int(time.time() * 1000) - 61_000
+    row = {"id": "old", "account_id": ACCOUNT, "region": "us-east-1", "endpoint_name": "e", "concurrency": 1}
+    try:
+        asyncio.run(
+            store.add_async_invocation(
+                {**row, "request": request.dumps(), "created_ms": made, "expires_ms": made + 60_000}
+            )
+        )
+        with running_server(settings):
+            failed = wait_for_object(s3, "s3://out/failures/old-error.out")
+    finally:
+        store.close()
+    assert failed["Body"].read() == (
+        b"The request expired: it was not processed within its RequestTTLSeconds (60 seconds)."
+    )
+    assert keys(s3, "out", "results/") == []

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import create_engine, text
 
 from emulator.settings import Settings
-from tests.model_server import SERVER
+from tests.model_server import SERVER, model_server
 from tests.moto_s3 import emptied
 from tests.profiles import full_only
 from tests.support import http, running_server, sagemaker_client, server_process
@@ -611,3 +611,15 @@ def test_a_transform_job_whose_container_crashes_on_load_fails(s3: Any, settings
             "ClientError: The container primary did not pass the ping health check. Please check the job's logs.",
         )
         assert "Contents" not in s3.list_objects_v2(Bucket="data", Prefix="out/")
+
+
+def test_a_model_server_url_for_the_image_wins_over_its_command(s3: Any, settings: Any) -> None:
+    s3.put_object(Bucket="models", Key="m/model.tar.gz", Body=weights(3, 0.5))
+    with model_server(env={**os.environ, "MODEL_WEIGHT": "7", "MODEL_BIAS": "0"}) as (server_url, _):
+        with running_server(settings(model_servers={IMAGE: server_url})) as url:
+            sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
+            deploy(sm)
+            assert settled(sm)["EndpointStatus"] == "InService"
+            # The configured model server answers (its own weights), and no container was run for the image.
+            assert predict(runtime, 1) == {"predictions": [7]}
+            assert containers(url)["containers"] == []

@@ -5,12 +5,10 @@ it started."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import sys
-import tarfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +26,7 @@ from tests.moto_s3 import emptied
 from tests.profiles import full_only
 from tests.support import http, running_server, sagemaker_client, server_process
 from tests.test_model_commands import DOCKER as DOCKER_TEMPLATE
+from tests.test_model_data_cache import tar_gz
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
@@ -40,16 +39,6 @@ UNREACHABLE = (
     " https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEventViewer:group=/aws/sagemaker"
     "/Endpoints/e in account 123456789012 for more information."
 )
-
-
-def tar_gz(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 def weights(weight: float, bias: float) -> bytes:
@@ -86,18 +75,19 @@ def rows(database_url: str) -> list[dict[str, Any]]:
         engine.dispose()
 
 
-def deploy(
+def configure(
     sm: Any,
     *,
-    name: str = "e",
-    model_data: str = "s3://models/m/model.tar.gz",
-    config: str = "c",
     model: str = "m",
+    config: str = "c",
+    model_data: str = "s3://models/m/model.tar.gz",
+    container: dict[str, Any] | None = None,
     **variant: Any,
 ) -> None:
+    """A model (of `container`, else the toy image with `model_data`) and an endpoint config of one variant."""
     sm.create_model(
         ModelName=model,
-        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_data},
+        PrimaryContainer=container or {"Image": IMAGE, "ModelDataUrl": model_data},
         ExecutionRoleArn=ROLE,
     )
     sm.create_endpoint_config(
@@ -112,6 +102,10 @@ def deploy(
             }
         ],
     )
+
+
+def deploy(sm: Any, *, name: str = "e", config: str = "c", **configured: Any) -> None:
+    configure(sm, config=config, **configured)
     sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
 
 
@@ -270,20 +264,7 @@ def test_an_update_under_continuous_invocation_loses_none(s3: Any, settings: Any
         sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
         deploy(sm, model_data="s3://models/old/model.tar.gz")
         assert settled(sm)["EndpointStatus"] == "InService"
-        sm.create_model(
-            ModelName="m2", PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/new/model.tar.gz"}
-        )
-        sm.create_endpoint_config(
-            EndpointConfigName="c2",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": "m2",
-                    "InitialInstanceCount": 1,
-                    "InstanceType": "ml.m5.large",
-                }
-            ],
-        )
+        configure(sm, model="m2", config="c2", model_data="s3://models/new/model.tar.gz")
         answers: list[Any] = []
         failures: list[BaseException] = []
         stop = threading.Event()
@@ -407,27 +388,9 @@ def test_the_docker_template_runs_the_image_with_its_model_directory_mounted(
     monkeypatch.setenv("DOCKER_ARGS_FILE", str(tmp_path / "docker-args"))
     with running_server(settings(model_commands={"*": DOCKER_TEMPLATE})) as url:
         sm, runtime = sagemaker_client(url), sagemaker_client(url, service="sagemaker-runtime")
-        sm.create_model(
-            ModelName="m",
-            PrimaryContainer={
-                "Image": IMAGE,
-                "ModelDataUrl": "s3://models/m/model.tar.gz",
-                "Environment": {"SAGEMAKER_PROGRAM": "inference.py", "LOG_LEVEL": "debug"},
-            },
-            ExecutionRoleArn=ROLE,
-        )
-        sm.create_endpoint_config(
-            EndpointConfigName="c",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": "m",
-                    "InitialInstanceCount": 1,
-                    "InstanceType": "ml.m5.large",
-                }
-            ],
-        )
-        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        environment = {"SAGEMAKER_PROGRAM": "inference.py", "LOG_LEVEL": "debug"}
+        model_data = "s3://models/m/model.tar.gz"
+        deploy(sm, container={"Image": IMAGE, "ModelDataUrl": model_data, "Environment": environment})
         assert settled(sm)["EndpointStatus"] == "InService"
         assert predict(runtime, 1, 2) == {"predictions": [3.5, 6.5]}
         [listed] = containers(url)["containers"]
@@ -544,19 +507,7 @@ def test_an_image_that_reads_as_an_option_is_never_run(settings: Any, tmp_path: 
     command = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\")' {marker} {{image}}"
     with running_server(settings(model_commands={"*": command})) as url:
         sm = sagemaker_client(url)
-        sm.create_model(ModelName="m", PrimaryContainer={"Image": "--version"}, ExecutionRoleArn=ROLE)
-        sm.create_endpoint_config(
-            EndpointConfigName="c",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": "m",
-                    "InitialInstanceCount": 1,
-                    "InstanceType": "ml.m5.large",
-                }
-            ],
-        )
-        sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+        deploy(sm, container={"Image": "--version"})
         described = settled(sm)
         assert (described["EndpointStatus"], described["FailureReason"]) == ("Failed", PING_FAILED)
     assert not marker.exists()

@@ -39,7 +39,6 @@ from emulator.resources.transform_job import IN_PROGRESS, LIVE, STOPPING, JobSta
 from emulator.running_loop import running_loop
 from emulator.runtime.http_client import HttpClient
 from emulator.store.records import LifecycleChange, Scope
-from emulator.transform.job_run import Job, JobFailed
 
 log = logging.getLogger("emulator.transform")
 # Jobs read per scan: more wait for the next one.
@@ -258,6 +257,9 @@ class JobRunner:
         stored = await self.deps.store.get(held.scope, held.name)
         if stored is None:
             return
+        # The work's modules load with the first job (start-up is measured; most servers never run one).
+        from emulator.transform.job_run import Job
+
         job = Job(
             scope=held.scope,
             name=held.name,
@@ -335,6 +337,8 @@ class JobRunner:
         if isinstance(error, Stopped):
             await held.update(lambda status, state: self._ended("Stopped", state))
             return
+        from emulator.transform.job_run import JobFailed  # loaded by _hold already
+
         if error is None:
             final, reason = "Completed", None
         elif isinstance(error, JobFailed):

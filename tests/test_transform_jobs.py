@@ -1,7 +1,7 @@
 """Batch transform (issue 26): CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob and the
-`transform_job_completed_or_stopped` waiter through boto3, against a real S3-protocol server (moto's server mode)
-and the example model server, on both stores. Outputs are compared byte for byte with what the model server answers
-when called directly."""
+`transform_job_completed_or_stopped` waiter through boto3 and the AWS CLI, against a real S3-protocol server (moto's
+server mode) and the example model server, on both stores. Outputs are compared byte for byte with what the model
+server answers when called directly."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from emulator.store.records import Scope
 from tests.model_server import model_server
 from tests.moto_s3 import emptied, make_bucket
 from tests.profiles import full_only
-from tests.support import error_of, running_server, sagemaker_client, server_process
+from tests.support import aws_cli, error_of, running_server, sagemaker_client, server_process
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
 ECHO_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/echo:1"
@@ -546,3 +547,78 @@ def test_a_100_mb_line_split_input_gives_the_model_s_answers_byte_for_byte(sm: A
     expected = direct(model_url, body) + b"\n"
     assert get(s3, "out/big.csv.out") == expected
     print(f"100 MB transform: {len(body) / 1024 / 1024 / elapsed:.1f} MB/s")
+
+
+@full_only  # five CLI processes: 9 s on this machine (each start costs a second of CPU)
+def test_the_aws_cli_creates_waits_for_describes_and_lists_jobs(
+    s3: Any, settings: Any, model_url: str, tmp_path: Path
+) -> None:
+    body = csv_lines(40)
+    put(s3, "in/x.csv", body)
+    put(s3, "bad/x.json", b'{"fail": 400, "message": "no"}\n')
+    with running_server(settings) as url:
+        sagemaker_client(url).create_model(ModelName="toy", PrimaryContainer={"Image": IMAGE}, ExecutionRoleArn=ROLE)
+        cli = aws_cli(url, tmp_path)
+        request = job(
+            "cli-job",
+            BatchStrategy="MultiRecord",
+            MaxPayloadInMB=1,
+            input={"ContentType": "text/csv"},
+            output={"AssembleWith": "Line", "Accept": "text/csv"},
+        )
+        created = cli(
+            "create-transform-job",
+            "--transform-job-name", "cli-job",
+            "--model-name", "toy",
+            "--batch-strategy", "MultiRecord",
+            "--max-payload-in-mb", "1",
+            "--transform-input", json.dumps(request["TransformInput"]),
+            "--transform-output", json.dumps(request["TransformOutput"]),
+            "--transform-resources", "InstanceType=ml.m5.large,InstanceCount=1",
+        )  # fmt: skip
+        assert (created.returncode, created.stderr) == (0, "")
+        assert json.loads(created.stdout) == {"TransformJobArn": f"{ARN}:transform-job/cli-job"}
+        failing = job("cli-failing", uri="s3://data/bad/", input={"ContentType": "application/json"})
+        sagemaker_client(url).create_transform_job(**failing, ModelClientConfig={"InvocationsMaxRetries": 0})
+        # The CLI's waiter describes first and then every 60 s: a job of a few records has ended long before the
+        # CLI's process has started, and a slower one would only make it wait a minute more.
+        waited = cli("wait", "transform-job-completed-or-stopped", "--transform-job-name", "cli-job")
+        assert (waited.returncode, waited.stdout, waited.stderr) == (0, "", "")
+        failed = cli("wait", "transform-job-completed-or-stopped", "--transform-job-name", "cli-failing")
+        assert (failed.returncode, failed.stdout, failed.stderr.strip()) == (
+            255,
+            "",
+            "Waiter TransformJobCompletedOrStopped failed: Waiter encountered a terminal failure state: For"
+            ' expression "TransformJobStatus" we matched expected path: "Failed"',
+        )
+        described = json.loads(cli("describe-transform-job", "--transform-job-name", "cli-job").stdout)
+        listed = json.loads(cli("list-transform-jobs", "--status-equals", "Completed", "--name-contains", "CLI").stdout)
+    times = {member: described.pop(member) for member in ("CreationTime", "TransformStartTime", "TransformEndTime")}
+    assert times["CreationTime"] <= times["TransformStartTime"] <= times["TransformEndTime"]
+    assert described == {
+        "TransformJobName": "cli-job",
+        "TransformJobArn": f"{ARN}:transform-job/cli-job",
+        "TransformJobStatus": "Completed",
+        "ModelName": "toy",
+        "MaxPayloadInMB": 1,
+        "ModelClientConfig": {"InvocationsTimeoutInSeconds": 600, "InvocationsMaxRetries": 3},
+        "BatchStrategy": "MultiRecord",
+        "TransformInput": {**request["TransformInput"], "CompressionType": "None"},
+        "TransformOutput": request["TransformOutput"],
+        "TransformResources": RESOURCES,
+        "Environment": {},
+    }
+    assert listed == {
+        "TransformJobSummaries": [
+            {
+                "TransformJobName": "cli-job",
+                "TransformJobArn": f"{ARN}:transform-job/cli-job",
+                "CreationTime": times["CreationTime"],
+                "TransformEndTime": times["TransformEndTime"],
+                "LastModifiedTime": times["TransformEndTime"],
+                "TransformJobStatus": "Completed",
+            }
+        ]
+    }
+    # Line by line, each answer of the toy model ended by a newline: the whole object sent directly, newline-ended.
+    assert get(s3, "out/x.csv.out") == direct(model_url, body) + b"\n"

@@ -1,11 +1,13 @@
 """The SageMaker Python SDK (`sagemaker` on PyPI) deploying a model: Model(...).deploy() returns once the endpoint is
 InService, predictor.predict() invokes it, predictor.delete_endpoint() removes the endpoint and its config; with its
-model data in S3 and a model command, the predictions come from the uploaded weights. The SDK's dependencies are heavy, so it
+model data in S3 and a model command, the predictions come from the uploaded weights; Transformer.transform(...,
+wait=True) runs a batch transform job whose output is the model's answers. The SDK's dependencies are heavy, so it
 gets a virtual environment of its own, made here; that needs the package registry and minutes, so only the full
 profile runs it (SAGEMAKER_EMULATOR_TEST_PROFILE=full). Skipped only when the SDK cannot be installed."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -31,6 +33,7 @@ SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "deploy.py"
 REGISTRY_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "registry.py"
 MODEL_DATA_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "model_data.py"
 ASYNC_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "predict_async.py"
+TRANSFORM_SCRIPT = Path(__file__).parent / "sagemaker_sdk" / "transform.py"
 TOY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry:1.0"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
@@ -185,3 +188,45 @@ def test_async_predictor_predict_async_and_its_result(
     assert json.loads(out["predicted"]) == {"predictions": [9]}
     # The SDK puts the failure object's bytes into its message as they are (their repr).
     assert out["failure"] == "Model returned error: b'bad input' "
+
+
+def test_transformer_transform_waits_for_the_job_and_its_output_is_the_model_s_answers(
+    make_settings: Any, sdk_python: Path, tmp_path: Path, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3Uploader.upload_bytes() of 2 MB of CSV to moto's S3, Transformer(...).transform(data="s3://...",
+    content_type="text/csv", split_type="Line", wait=True, logs=False) against the emulator, whose job the example
+    model server answers; S3Downloader reads the output back. The SDK's process reaches nothing but the emulator and
+    that S3 (every connection it opens is recorded, any other refused)."""
+    s3 = emptied(s3_url, monkeypatch)
+    make_bucket(s3, "data")
+    with model_server() as (model, _):
+        settings = make_settings(s3_endpoint_url=s3_url, model_servers={TOY: model}, transform_scan_seconds=0.2)
+        with running_server(settings) as endpoint:
+            out = run_script(sdk_python, TRANSFORM_SCRIPT, endpoint, s3_url, TOY, cwd=tmp_path)
+        body = s3.get_object(Bucket="data", Key="sdk-in/rows.csv")["Body"].read()
+        # The toy model answers a line per line: the whole object sent directly is what the job's mini-batches add up
+        # to, each answer ended by a newline (AssembleWith Line).
+        direct = httpx.post(f"{model}/invocations", content=body, headers={"Content-Type": "text/csv"}, timeout=300)
+    expected = direct.content + b"\n"
+    written = s3.get_object(Bucket="data", Key="sdk-out/rows.csv.out")["Body"].read()
+    assert written == expected
+    assert (out["input_sha256"], out["written_sha256"], out["written_length"]) == (
+        hashlib.sha256(body).hexdigest(),
+        hashlib.sha256(expected).hexdigest(),
+        len(expected),
+    )
+    assert out["listed"] == ["s3://data/sdk-out/rows.csv.out"]
+    assert out["job"].startswith("toy-")  # the SDK names the job after the model's image, read by DescribeModel
+    assert out["status"] == "Completed"
+    assert out["input"] == {
+        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://data/sdk-in/"}},
+        "ContentType": "text/csv",
+        "CompressionType": "None",
+        "SplitType": "Line",
+    }
+    assert out["output"] == {"S3OutputPath": "s3://data/sdk-out", "Accept": "text/csv", "AssembleWith": "Line"}
+    assert (out["strategy"], out["payload"]) == ("MultiRecord", 1)
+    # wait_for_transform_job's polls (5 s each, recorded and not slept), not logs_for_transform_job's (10 s).
+    assert out["sleeps"] and set(out["sleeps"]) == {5}
+    assert out["refused"] == []
+    assert out["ports"] == sorted({urlsplit(endpoint).port, urlsplit(s3_url).port})

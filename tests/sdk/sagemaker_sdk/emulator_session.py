@@ -13,21 +13,24 @@ import sagemaker.session
 class _Clock:
     """The SDK's view of the time module: everything real but sleep, which appends to `sleeps`."""
 
-    def __init__(self, sleeps):
+    def __init__(self, sleeps, take):
         self._sleeps = sleeps
+        self._take = take
 
     def __getattr__(self, name):
         return getattr(time, name)
 
     def sleep(self, seconds):
         self._sleeps.append(seconds)
+        time.sleep(self._take)
 
 
-def record_sleeps():
+def record_sleeps(take=0.0):
     """The SDK sleeps its poll interval (30 s) before each Describe of its waits: record the sleeps instead of
-    taking them (the emulator's resources are ready at the first poll). Returns the list they are recorded in."""
+    taking them (the emulator's resources are ready at the first poll), sleeping `take` seconds instead, so a wait
+    for work that takes a while polls at that pace rather than in a busy loop. Returns the list they are recorded in."""
     sleeps = []
-    sagemaker.session.time = _Clock(sleeps)
+    sagemaker.session.time = _Clock(sleeps, take)
     return sleeps
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import fsync, invoke, profile, run_container
+from bench import fsync, invoke, profile, run_container, transform
 from bench.load import WRK_MISSING, run_wrk, wrk_path
 from bench.seed import create_endpoints_over_http, create_over_http, create_packages_over_http, post, seed_sqlite
 from bench.servers import REPO, Server, compile_bytecode, moto_command, rss_bytes, start, stop_process
@@ -64,8 +64,9 @@ FRESH = tuple(
     s for s in SCENARIOS if not s.startswith("list_")
 )  # on the servers whose start-ups are timed; the flows (FLOWS) not on the floor, whose fixed answer cannot lead one
 # invoke runs on its own model server and emulator (bench/invoke.py), run_container on an emulator that runs the model
-# server itself (bench/run_container.py); neither on the floor or moto.
-ALL_SCENARIOS = (*SCENARIOS, "invoke", "run_container")
+# server itself (bench/run_container.py), transform on an emulator with an S3 server (bench/transform.py); none on the
+# floor or moto.
+ALL_SCENARIOS = (*SCENARIOS, "invoke", "run_container", "transform")
 MB = 1024 * 1024
 # The operations of a flow in load.lua's order; image_deploy starts at CreateModel.
 FLOW_OPERATIONS = (
@@ -92,6 +93,8 @@ class Options:
     startup_runs: int
     fsync_commits: int
     container_runs: int
+    transform_mb: float
+    transform_runs: int
     profile: bool
     out: Path
     workdir: Path
@@ -558,6 +561,17 @@ def print_table(results: dict[str, Any]) -> None:
             f" p50 added {ran['p50_added_ms']:.2f} ms at {ran['connections']} connections,"
             f" {ran['p50_added_one_connection_ms']:.2f} ms at one"
         )
+    transformed = results.get("transform")
+    if transformed and "error" not in transformed:
+        print(
+            f"transform  {transformed['input_mb']:.1f} MB in {transformed['objects']} objects through the emulator"
+            f" {transformed['emulator_mb_per_s']:.2f} MB/s (the job's own start to end"
+            f" {transformed['job_mb_per_s']:.2f}), the same {transformed['mini_batches']} mini-batches posted"
+            f" directly {transformed['direct_mb_per_s']:.2f} MB/s: {transformed['ratio']:.3f} of direct"
+            f" (medians of {transformed['runs']})"
+        )
+    elif transformed:
+        print(f"transform  skipped: {transformed['error']}")
     sync = results.get("fsync")
     if sync:
         print(
@@ -591,6 +605,12 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
     parser.add_argument(
         "--container-runs", type=int, default=run_container.RUNS, help="run_container's start-up pairs (median)"
     )
+    parser.add_argument(
+        "--transform-mb", type=float, default=32, help="the transform scenario's input, in MB (default 32)"
+    )
+    parser.add_argument(
+        "--transform-runs", type=int, default=3, help="the transform scenario's pairs, direct and job (median)"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the emulator under create and describe")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     parser.add_argument("--workdir", type=Path, help="where stores and logs go (default: a new temp dir, removed)")
@@ -600,6 +620,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
     if args.smoke:
         args.duration, args.warmup, args.big_store, args.small_store = 1, 0, 2_000, 200
         args.startup_runs, args.fsync_commits, args.container_runs = 1, 20, 1
+        args.transform_mb, args.transform_runs = 2, 1
         if "--servers" not in " ".join(argv or sys.argv):
             servers = ["floor", "emulator"]
     unknown = set(servers) - {"floor", "emulator", "moto"}
@@ -621,6 +642,8 @@ def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
         startup_runs=max(1, args.startup_runs),
         fsync_commits=args.fsync_commits,
         container_runs=max(1, args.container_runs),
+        transform_mb=args.transform_mb,
+        transform_runs=max(1, args.transform_runs),
         profile=args.profile,
         out=args.out,
         workdir=args.workdir or Path(),
@@ -684,6 +707,11 @@ def main(argv: list[str] | None = None) -> int:
                 runs=options.container_runs,
                 workdir=options.workdir,
                 stack=stack,
+            )
+        if "transform" in options.scenarios and "emulator" in kinds:
+            print("transform (a batch transform job, and its mini-batches posted to the model server directly):")
+            results["transform"] = transform.measure(
+                size_mb=options.transform_mb, runs=options.transform_runs, workdir=options.workdir, stack=stack
             )
         for scenario in SCENARIOS:
             emu = reports["emulator"].scenarios.get(scenario) if "emulator" in reports else None

@@ -87,6 +87,8 @@ def command(kind: str, port: int, database: Path | None, model_server: str | Non
         return [sys.executable, "-m", "bench.floor", "--host", "127.0.0.1", "--port", str(port)]
     if kind == "model":
         return [sys.executable, str(MODEL_SERVER), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if kind == "s3":  # the transform scenario's S3: moto's server mode from this interpreter, as the tests start it
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     if kind == "emulator":
         assert database is not None
         return emulator_serve(port, f"sqlite:///{database}", model_server)

@@ -1,5 +1,5 @@
-"""The bench command works end to end (tiny smoke mode: floor and emulator, 1 s per scenario, run containers included). No speed is asserted
-here: figures are only meaningful as ratios in a full bench run."""
+"""The bench command works end to end (tiny smoke mode: floor and emulator, 1 s per scenario, run containers and a
+batch transform included). No speed is asserted here: figures are only meaningful as ratios in a full bench run."""
 
 from __future__ import annotations
 
@@ -77,6 +77,16 @@ def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_s
         assert ran["requests"] > 0 and ran["non_2xx"] == 0 and ran["socket_errors"] == 0
     assert contained["invoke"]["ratio"] > 0 and contained["invoke"]["emulator"]["model_cpu_us_per_request"] > 0
     assert "container  CreateEndpoint to InService" in done.stdout
+    # A batch transform job over moto's S3 against its mini-batches posted to the model server directly; the bench
+    # checked the job's output objects against the direct answers byte for byte (else the scenario is an error).
+    transformed = results["transform"]
+    assert "error" not in transformed, transformed
+    assert (transformed["runs"], transformed["input_mb"], transformed["objects"]) == (1, 2.0, 4)
+    assert transformed["mini_batches"] >= transformed["objects"]
+    assert transformed["direct_mb_per_s"] > 0 and transformed["emulator_mb_per_s"] > 0
+    assert transformed["job_s"][0] <= transformed["emulator_s"][0]  # the job's own start to end, inside the wall time
+    assert transformed["ratio"] == pytest.approx(transformed["direct_s"][0] / transformed["emulator_s"][0], rel=0.01)
+    assert "transform  2.0 MB in 4 objects through the emulator" in done.stdout
     statuses = {t["target"]: t["status"] for t in results["targets"]}
     assert statuses.keys() >= {"start-up to first answer", "RSS after mixed"}
     for target in ("invoke through the emulator ≥ 50% of direct", "invoke adds ≤ 1 ms at p50 (one connection)"):

@@ -85,8 +85,10 @@ def call(conn: http.client.HTTPConnection, operation: str, request: dict[str, An
     return json.loads(answer) if answer else {}
 
 
-def through_emulator(conn: http.client.HTTPConnection, name: str, *, prefix: str = "in/") -> dict[str, Any]:
-    """Seconds from sending CreateTransformJob to the describe that answers Completed, and the job's own times."""
+def through_emulator(port: int, name: str, *, prefix: str = "in/") -> dict[str, Any]:
+    """Seconds from sending CreateTransformJob to the describe that answers Completed, and the job's own times. A
+    connection of its own: the emulator closes one idle for 5 s (uvicorn's keep-alive), as while the direct side runs.
+    """
     request = {
         "TransformJobName": name,
         "ModelName": MODEL,
@@ -101,21 +103,26 @@ def through_emulator(conn: http.client.HTTPConnection, name: str, *, prefix: str
         "TransformOutput": {"S3OutputPath": f"s3://{BUCKET}/out/{name}", "AssembleWith": "Line", "Accept": "text/csv"},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
     }
-    started = time.perf_counter()
-    call(conn, "CreateTransformJob", request)
-    while True:
-        described = call(conn, "DescribeTransformJob", {"TransformJobName": name})
-        status = described["TransformJobStatus"]
-        if status == "Completed":
-            return {
-                "seconds": time.perf_counter() - started,
-                "job_seconds": described["TransformEndTime"] - described["TransformStartTime"],
-            }
-        if status != "InProgress":
-            raise RuntimeError(f"transform job {name} is {status}: {described.get('FailureReason')}")
-        if time.perf_counter() - started > DEADLINE:
-            raise RuntimeError(f"transform job {name} not Completed within {DEADLINE} s")
-        time.sleep(POLL)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+    try:
+        conn.connect()
+        started = time.perf_counter()
+        call(conn, "CreateTransformJob", request)
+        while True:
+            described = call(conn, "DescribeTransformJob", {"TransformJobName": name})
+            status = described["TransformJobStatus"]
+            if status == "Completed":
+                return {
+                    "seconds": time.perf_counter() - started,
+                    "job_seconds": described["TransformEndTime"] - described["TransformStartTime"],
+                }
+            if status != "InProgress":
+                raise RuntimeError(f"transform job {name} is {status}: {described.get('FailureReason')}")
+            if time.perf_counter() - started > DEADLINE:
+                raise RuntimeError(f"transform job {name} not Completed within {DEADLINE} s")
+            time.sleep(POLL)
+    finally:
+        conn.close()
 
 
 def answer(conn: http.client.HTTPConnection, body: bytes) -> bytes:
@@ -182,7 +189,6 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
         environment={**CREDENTIALS, "SAGEMAKER_EMULATOR_S3_ENDPOINT_URL": s3_server.url},
     )
     stack.callback(stop_process, emulator.proc)
-    conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=DEADLINE)
     connections = [http.client.HTTPConnection("127.0.0.1", model.port, timeout=DEADLINE) for _ in range(CONCURRENCY)]
     try:
         s3 = s3_client(s3_server.url)
@@ -193,11 +199,15 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
         total = sum(len(body) for body in objects.values())
         # What the job sends: each object's MultiRecord mini-batches of its Line split, in key order.
         cut = [[b.body for b in line_batches(objects[key], max_bytes=PAYLOAD_MB * MB)] for key in sorted(objects)]
-        call(conn, "CreateModel", {"ModelName": MODEL, "PrimaryContainer": {"Image": IMAGE}})
+        conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=DEADLINE)
+        try:
+            call(conn, "CreateModel", {"ModelName": MODEL, "PrimaryContainer": {"Image": IMAGE}})
+        finally:
+            conn.close()
         # A job of one line first, not measured: the emulator's first job loads its S3 client and opens its
         # connections (half a second here), which is no part of a job's throughput.
         s3.put_object(Bucket=BUCKET, Key="warm/one.csv", Body=LINE % 0)
-        first = through_emulator(conn, "bench-transform-warm-up", prefix="warm/")
+        first = through_emulator(emulator.port, "bench-transform-warm-up", prefix="warm/")
         direct_s: list[float] = []
         emulated_s: list[float] = []
         job_s: list[float] = []
@@ -205,7 +215,7 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
             direct = directly(cut, connections)
             expected = {key: assembled(a, "Line") for key, a in zip(sorted(objects), direct["answers"], strict=True)}
             name = f"bench-transform-{run}"
-            job = through_emulator(conn, name)
+            job = through_emulator(emulator.port, name)
             for key, output in expected.items():
                 written = s3.get_object(Bucket=BUCKET, Key=f"out/{name}/{key.removeprefix('in/')}.out")["Body"].read()
                 if written != output:
@@ -223,7 +233,6 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
         print(f"  transform skipped: {exc}", flush=True)
         return {"error": str(exc)}
     finally:
-        conn.close()
         for each in connections:
             each.close()
         for server in (emulator, model, s3_server):

@@ -570,6 +570,11 @@ def print_table(results: dict[str, Any]) -> None:
             f" directly {transformed['direct_mb_per_s']:.2f} MB/s: {transformed['ratio']:.3f} of direct"
             f" (medians of {transformed['runs']})"
         )
+        used = transformed["cpu_ms_per_mb"]
+        print(
+            f"transform  CPU ms per MB: the model server {used['model_direct']:.1f} directly, {used['model_job']:.1f}"
+            f" for the job; the emulator {used['emulator']:.1f}, the S3 server {used['s3']:.1f}"
+        )
     elif transformed:
         print(f"transform  skipped: {transformed['error']}")
     sync = results.get("fsync")

@@ -32,6 +32,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from bench.load import cpu_seconds
 from bench.seed import post
 from bench.servers import start, stop_process
 from emulator.transform.batching import MB, assembled, line_batches
@@ -211,11 +212,20 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
         direct_s: list[float] = []
         emulated_s: list[float] = []
         job_s: list[float] = []
+        # CPU seconds per run, of each process that works for it: the figures least disturbed by other load.
+        cpu: dict[str, list[float]] = {"model_direct": [], "model_job": [], "emulator": [], "s3": []}
+        processes = {"model": model.pid, "emulator": emulator.pid, "s3": s3_server.pid}
         for run in range(runs):
+            before = {kind: cpu_seconds(pid) for kind, pid in processes.items()}
             direct = directly(cut, connections)
+            between = {kind: cpu_seconds(pid) for kind, pid in processes.items()}
             expected = {key: assembled(a, "Line") for key, a in zip(sorted(objects), direct["answers"], strict=True)}
             name = f"bench-transform-{run}"
             job = through_emulator(emulator.port, name)
+            after = {kind: cpu_seconds(pid) for kind, pid in processes.items()}
+            cpu["model_direct"].append(between["model"] - before["model"])
+            for kind, used in (("model_job", "model"), ("emulator", "emulator"), ("s3", "s3")):
+                cpu[kind].append(after[used] - between[used])
             for key, output in expected.items():
                 written = s3.get_object(Bucket=BUCKET, Key=f"out/{name}/{key.removeprefix('in/')}.out")["Body"].read()
                 if written != output:
@@ -253,4 +263,7 @@ def measure(*, size_mb: float, runs: int, workdir: Path, stack: ExitStack) -> di
         "emulator_mb_per_s": round(total / MB / emulated_median, 3),
         "job_mb_per_s": round(total / MB / job_median, 3),
         "ratio": round(direct_median / emulated_median, 4),
+        # Median CPU ms per MB of input: the model server's for each side, the emulator's and the S3 server's for
+        # the job (the emulator's includes answering the bench's DescribeTransformJob every POLL seconds).
+        "cpu_ms_per_mb": {kind: round(statistics.median(used) * 1000 / (total / MB), 1) for kind, used in cpu.items()},
     }

@@ -86,6 +86,8 @@ def test_smoke_run_measures_floor_emulator_and_invocations_and_every_create_is_s
     assert transformed["direct_mb_per_s"] > 0 and transformed["emulator_mb_per_s"] > 0
     assert transformed["job_s"][0] <= transformed["emulator_s"][0]  # the job's own start to end, inside the wall time
     assert transformed["ratio"] == pytest.approx(transformed["direct_s"][0] / transformed["emulator_s"][0], rel=0.01)
+    assert set(transformed["cpu_ms_per_mb"]) == {"model_direct", "model_job", "emulator", "s3"}
+    assert min(transformed["cpu_ms_per_mb"].values()) >= 0
     assert "transform  2.0 MB in 4 objects through the emulator" in done.stdout
     statuses = {t["target"]: t["status"] for t in results["targets"]}
     assert statuses.keys() >= {"start-up to first answer", "RSS after mixed"}

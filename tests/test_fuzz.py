@@ -341,8 +341,9 @@ RUNTIME_CODES = {"ValidationError", "UnknownOperationException"}
 
 
 @pytest.fixture(scope="module")
-def runtime_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server of its own with one InService endpoint, `fuzz`, answered by the echo (no model server set)."""
+def runtime_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A client of a server of its own with one InService endpoint, `fuzz`, answered by the echo (no model server
+    set); one keep-alive client for all examples, as `live`'s: a client built per request cost most of the test."""
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz-runtime')) / 'fuzz.db'}"
     env = {**os.environ, "SAGEMAKER_EMULATOR_DATABASE_URL": url, "SAGEMAKER_EMULATOR_LOG_LEVEL": "critical"}
     with server_process(env=env) as (endpoint, _proc), httpx.Client(base_url=endpoint, timeout=30) as client:
@@ -362,13 +363,15 @@ def runtime_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ):
             headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"SageMaker.{operation}"}
             assert client.post("/", json=request, headers=headers).status_code == 200
-        yield endpoint
+        yield client
 
 
 @FUZZ
 @given(path=RUNTIME_PATHS, headers=RUNTIME_HEADERS, body=st.binary(max_size=256))
-def test_runtime_invocations_never_break(runtime_live: str, path: str, headers: dict[str, str], body: bytes) -> None:
-    response = httpx.post(runtime_live + path, content=body, headers=headers, timeout=30)
+def test_runtime_invocations_never_break(
+    runtime_live: httpx.Client, path: str, headers: dict[str, str], body: bytes
+) -> None:
+    response = runtime_live.post(path, content=body, headers=headers)
     assert response.status_code < 500, response.text
     if response.status_code == 200:
         event("answered")

@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
-from tests.support import free_port, stop_server, wait_ready
+from tests.support import free_port, http, stop_server, wait_ready
 
 # moto takes any key; the emulator finds these through the standard credential chain (env vars).
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -49,7 +48,7 @@ def _drain(proc: subprocess.Popen[bytes]) -> None:
 
 def reset(url: str) -> None:
     """Empties moto: every bucket gone."""
-    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+    http().post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
 
 
 def emptied(url: str, monkeypatch: pytest.MonkeyPatch) -> Any:

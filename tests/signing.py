@@ -13,6 +13,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from tests.support import http
+
 
 @dataclass
 class Signed:
@@ -27,7 +29,7 @@ class Signed:
         headers = dict(self.headers)
         headers.update(changes.pop("headers", {}))
         body = changes.pop("body", self.body)
-        return httpx.post(self.url, content=body, headers=headers, timeout=30, **changes)
+        return http().post(self.url, content=body, headers=headers, timeout=30, **changes)
 
     def canonical(self, *, headers: dict[str, str] | None = None, body: bytes | None = None) -> tuple[str, str]:
         """(canonical request, string to sign) botocore computes for the request as it would be received."""

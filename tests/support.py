@@ -95,7 +95,7 @@ def wait_ready(
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}: {out}")
         try:
-            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
+            if http().get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -19,7 +19,7 @@ from emulator.app import create_app
 from emulator.server import serving
 from emulator.settings import Settings
 from tests.scopes import account_map, secret_map
-from tests.support import running_server
+from tests.support import http, running_server
 from tests.test_limits import read_response
 
 TOKEN = "s3cret-admin-token"
@@ -42,7 +42,7 @@ OPEN = ["/_emulator/health", "/_emulator/ready", "/_emulator/version", "/_emulat
 
 
 def call(endpoint: str, method: str, path: str, body: Any, **headers: str) -> httpx.Response:
-    return httpx.request(method, endpoint + path, json=body, headers=headers, timeout=30)
+    return http().request(method, endpoint + path, json=body, headers=headers, timeout=30)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_token_mode_refuses_without_the_token(token_endpoint: str, method: str, 
 
 def test_health_readiness_and_version_need_no_token(token_endpoint: str) -> None:
     for path in OPEN:
-        assert httpx.get(token_endpoint + path).status_code == 200, path
+        assert http().get(token_endpoint + path).status_code == 200, path
 
 
 def test_a_wildcard_listener_without_a_token_keeps_the_data_closed(make_settings: Any) -> None:
@@ -118,16 +118,16 @@ def test_a_wildcard_listener_without_a_token_keeps_the_data_closed(make_settings
         for method, path, body in GUARDED:
             refused = call(endpoint, method, path, body)
             assert (refused.status_code, refused.json()["message"]) == (403, REFUSALS["off"]), path
-        assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
+        assert http().get(endpoint + "/_emulator/ready").status_code == 200
 
 
 def test_strict_mode_guards_the_admin_api_on_loopback_too(make_settings: Any) -> None:
     settings = make_settings(strict_auth=True, access_keys=account_map(), secret_keys=secret_map())
     with running_server(settings) as endpoint:
-        assert httpx.post(endpoint + "/_emulator/reset").status_code == 403
-        assert httpx.get(endpoint + "/_emulator/state").status_code == 403
+        assert http().post(endpoint + "/_emulator/reset").status_code == 403
+        assert http().get(endpoint + "/_emulator/state").status_code == 403
     with running_server(settings.model_copy(update={"admin_access": "loopback"})) as endpoint:
-        assert httpx.post(endpoint + "/_emulator/reset").status_code == 200
+        assert http().post(endpoint + "/_emulator/reset").status_code == 200
 
 
 def raw(endpoint: str, request: bytes, *, pause: float = 0) -> tuple[int, dict[str, str], Any]:
@@ -162,7 +162,7 @@ def test_admin_bodies_have_the_aws_size_limit(make_settings: Any) -> None:
         chunked += b"1000\r\n" + b" " * 4096 + b"\r\n1\r\n{\r\n0\r\n\r\n"
         status, _, body = raw(endpoint, chunked)
         assert (status, body["__type"]) == (413, "RequestEntityTooLargeException")
-        assert httpx.put(endpoint + "/_emulator/state", json=SNAPSHOT).status_code == 200
+        assert http().put(endpoint + "/_emulator/state", json=SNAPSHOT).status_code == 200
 
 
 def test_admin_bodies_have_the_aws_body_timeout(make_settings: Any) -> None:
@@ -174,7 +174,7 @@ def test_admin_bodies_have_the_aws_body_timeout(make_settings: Any) -> None:
             {"__type": "RequestTimeoutException", "message": "The request body was not received within 0.5 seconds."},
         )
         assert time.monotonic() - started < 5
-        assert httpx.get(endpoint + "/_emulator/health").status_code == 200
+        assert http().get(endpoint + "/_emulator/health").status_code == 200
 
 
 def test_an_internal_admin_failure_is_short_json(make_settings: Any) -> None:
@@ -186,7 +186,7 @@ def test_an_internal_admin_failure_is_short_json(make_settings: Any) -> None:
 
     app.service.deps.store.export = broken  # type: ignore[method-assign]
     with serving(app, settings.model_copy(update={"port": 0}), start_timeout=10) as endpoint:
-        response = httpx.get(endpoint + "/_emulator/state")
+        response = http().get(endpoint + "/_emulator/state")
     assert (response.status_code, response.json()) == (
         500,
         {"__type": "InternalFailure", "message": "We encountered an internal error. Please try again."},

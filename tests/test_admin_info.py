@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -17,11 +16,11 @@ from emulator.operations import HANDLERS
 from emulator.operations.context import Deps
 from emulator.settings import Limits, Settings
 from emulator.store.database import make_engine
-from tests.support import aws_post, running_server
+from tests.support import aws_post, http, running_server
 
 
 def test_ready_once_the_database_answers(endpoint: str) -> None:
-    response = httpx.get(f"{endpoint}/_emulator/ready")
+    response = http().get(f"{endpoint}/_emulator/ready")
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
@@ -31,8 +30,8 @@ def test_not_ready_when_the_database_lost_its_schema(make_settings: Any, databas
         with engine.begin() as db:
             db.exec_driver_sql("DROP TABLE resource_counts")
         engine.dispose()
-        response = httpx.get(f"{endpoint}/_emulator/ready")
-        health = httpx.get(f"{endpoint}/_emulator/health")
+        response = http().get(f"{endpoint}/_emulator/ready")
+        health = http().get(f"{endpoint}/_emulator/health")
     error = "OperationalError" if database_url.startswith("sqlite") else "UndefinedTable"
     assert (response.status_code, response.json()) == (
         503,
@@ -42,7 +41,7 @@ def test_not_ready_when_the_database_lost_its_schema(make_settings: Any, databas
 
 
 def test_version(endpoint: str) -> None:
-    assert httpx.get(f"{endpoint}/_emulator/version").json() == {
+    assert http().get(f"{endpoint}/_emulator/version").json() == {
         "version": __version__,
         # The pinned botocore's (tests/test_generated.py holds the generated model to it), so an upgrade needs no edit.
         "api_model": f"botocore {botocore.__version__}, sagemaker 2017-07-24",
@@ -60,7 +59,7 @@ def test_settings_in_force(make_settings: Any, database_url: str, tmp_path: Path
             limits_file=limits, region="eu-west-1", token_secret="tok-s3cret", secret_keys={"AKID": "key-s3cret"}
         )
     ) as endpoint:
-        response = httpx.get(f"{endpoint}/_emulator/settings")
+        response = http().get(f"{endpoint}/_emulator/settings")
     shown = response.json()
     assert set(shown) == set(Settings.model_fields) | {"limits"}
     expected = {
@@ -95,14 +94,14 @@ def test_settings_never_show_a_database_password() -> None:
 
 def test_unknown_admin_paths_are_a_plain_404(endpoint: str) -> None:
     # Not an AWS answer: nothing under /_emulator is an AWS operation, so no SDK parses these.
-    response = httpx.get(f"{endpoint}/_emulator/nothing-here")
+    response = http().get(f"{endpoint}/_emulator/nothing-here")
     assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
-    wrong_method = httpx.delete(f"{endpoint}/_emulator/state")
+    wrong_method = http().delete(f"{endpoint}/_emulator/state")
     assert (wrong_method.status_code, wrong_method.json()) == (405, {"detail": "Method Not Allowed"})
 
 
 def test_the_admin_api_publishes_its_openapi_schema(endpoint: str) -> None:
-    schema = httpx.get(f"{endpoint}/_emulator/openapi.json")
+    schema = http().get(f"{endpoint}/_emulator/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert {
@@ -118,12 +117,12 @@ def test_the_admin_api_publishes_its_openapi_schema(endpoint: str) -> None:
 
 def test_no_admin_page_needs_the_network(endpoint: str) -> None:
     """Swagger UI's page at /_emulator/docs loaded its scripts from a CDN: blank offline, so it is not served."""
-    docs = httpx.get(f"{endpoint}/_emulator/docs")
+    docs = http().get(f"{endpoint}/_emulator/docs")
     assert (docs.status_code, docs.json()) == (404, {"detail": "Not Found"})
 
 
 def test_a_bad_admin_request_is_one_line_without_internals(endpoint: str) -> None:
-    response = httpx.put(f"{endpoint}/_emulator/faults", json={"rules": [{"action": "explode"}]})
+    response = http().put(f"{endpoint}/_emulator/faults", json={"rules": [{"action": "explode"}]})
     assert response.status_code == 400
     body = response.json()
     assert body["__type"] == "ValidationException"
@@ -154,9 +153,9 @@ def test_admin_puts_take_json_whatever_its_content_type(
     endpoint: str, path: str, body: dict[str, Any], read_back: str, content_type: str | None
 ) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
-    response = httpx.put(endpoint + path, content=json.dumps(body), headers=headers)
+    response = http().put(endpoint + path, content=json.dumps(body), headers=headers)
     assert response.status_code == 200, response.text
-    stored = httpx.get(endpoint + read_back).json()
+    stored = http().get(endpoint + read_back).json()
     if path == "/_emulator/faults":
         assert stored["rules"][0]["action"] == "throttle"
     elif path == "/_emulator/answers":
@@ -176,6 +175,6 @@ BAD_BODIES = [
 @pytest.mark.parametrize(("body", "message"), [c[1:] for c in BAD_BODIES], ids=[c[0] for c in BAD_BODIES])
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "application/json"])
 def test_an_admin_body_that_is_not_json_says_so(endpoint: str, body: bytes, message: str, content_type: str) -> None:
-    response = httpx.put(f"{endpoint}/_emulator/faults", content=body, headers={"Content-Type": content_type})
+    response = http().put(f"{endpoint}/_emulator/faults", content=body, headers={"Content-Type": content_type})
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
-    assert httpx.get(f"{endpoint}/_emulator/faults").json() == {"rules": [], "counters": []}
+    assert http().get(f"{endpoint}/_emulator/faults").json() == {"rules": [], "counters": []}

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from emulator.operations import KINDS
 from emulator.settings import Settings
-from tests.support import as_described, counted, running_server, sagemaker_client
+from tests.support import as_described, counted, http, running_server, sagemaker_client
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
 SEED = Path(__file__).parent / "data" / "snapshot-v1.json"
@@ -24,7 +24,7 @@ def create(sm: Any, name: str, **extra: Any) -> None:
 
 
 def exported(endpoint: str) -> dict[str, Any]:
-    response = httpx.get(f"{endpoint}/_emulator/state")
+    response = http().get(f"{endpoint}/_emulator/state")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     return response.json()  # type: ignore[no-any-return]
@@ -32,7 +32,7 @@ def exported(endpoint: str) -> dict[str, Any]:
 
 def put_state(endpoint: str, document: Any) -> httpx.Response:
     content = document if isinstance(document, bytes) else json.dumps(document, ensure_ascii=False).encode()
-    return httpx.put(f"{endpoint}/_emulator/state", content=content)
+    return http().put(f"{endpoint}/_emulator/state", content=content)
 
 
 def names(document: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -81,7 +81,7 @@ def test_export_lists_every_model_with_definition_time_and_tags(endpoint: str, s
 def test_reset_of_everything_then_the_same_names_can_be_created_again(endpoint: str, sm: Any) -> None:
     create(sm, "one")
     create(sm, "two")
-    response = httpx.post(f"{endpoint}/_emulator/reset")
+    response = http().post(f"{endpoint}/_emulator/reset")
     assert (response.status_code, response.json()) == (200, counted("deleted", models=2))
     assert_not_found(sm, "one")
     assert exported(endpoint)["models"] == []
@@ -98,7 +98,7 @@ def test_reset_of_everything_then_the_same_names_can_be_created_again(endpoint: 
     ],
 )
 def test_a_reset_of_a_scope_no_request_can_have_is_a_400(endpoint: str, params: dict[str, str], message: str) -> None:
-    response = httpx.post(f"{endpoint}/_emulator/reset", params=params)
+    response = http().post(f"{endpoint}/_emulator/reset", params=params)
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
 
 
@@ -109,14 +109,14 @@ def test_reset_of_one_region_or_one_account_keeps_the_rest(make_settings: Any) -
         assert put_state(endpoint, document).json() == counted("imported", models=3)
         create(sagemaker_client(endpoint, region="eu-west-1"), "eu-model")
 
-        reset = httpx.post(f"{endpoint}/_emulator/reset", params={"region": "eu-west-1", "account_id": "123456789012"})
+        reset = http().post(f"{endpoint}/_emulator/reset", params={"region": "eu-west-1", "account_id": "123456789012"})
         assert reset.json() == counted("deleted", models=1)
         assert names(exported(endpoint)) == [
             ("111111111111", "eu-west-1", "pipeline"),
             ("123456789012", "us-east-1", "Seeded-Model"),
             ("123456789012", "us-east-1", "default-scope"),
         ]
-        reset = httpx.post(f"{endpoint}/_emulator/reset", params={"account_id": "111111111111"})
+        reset = http().post(f"{endpoint}/_emulator/reset", params={"account_id": "111111111111"})
         assert reset.json() == counted("deleted", models=1)
         assert names(exported(endpoint)) == [
             ("123456789012", "us-east-1", "Seeded-Model"),
@@ -170,7 +170,7 @@ def test_import_replaces_the_state_and_keeps_the_model_limit_counting(make_setti
             create(sm, "third")
         assert error.value.response["Error"]["Code"] == "ResourceLimitExceeded"
         assert "current utilization of 2 Models" in error.value.response["Error"]["Message"]
-        httpx.post(f"{endpoint}/_emulator/reset", params={"region": "us-east-1"})
+        http().post(f"{endpoint}/_emulator/reset", params={"region": "us-east-1"})
         create(sm, "after-reset-1")
         create(sm, "after-reset-2")
         with pytest.raises(ClientError) as error:

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 import yaml
 
-from tests.support import free_port, sagemaker_client, wait_ready
+from tests.support import free_port, http, sagemaker_client, wait_ready
 
 ROOT = Path(__file__).parent.parent
 
@@ -109,7 +108,7 @@ def test_the_image_start_command_serves(started: str, tmp_path: Path) -> None:
     )
     assert sm.describe_model(ModelName="in-a-box")["ModelName"] == "in-a-box"
     assert (tmp_path / "sagemaker-emulator.db").is_file()  # the data is in the volume
-    assert httpx.get(f"{started}/_emulator/settings").json()["admin_access"] == "loopback"  # here, not in Docker
+    assert http().get(f"{started}/_emulator/settings").json()["admin_access"] == "loopback"  # here, not in Docker
 
 
 def test_the_image_healthcheck_passes_while_serving_and_fails_when_not(

@@ -7,11 +7,10 @@ import datetime
 import json
 from typing import Any
 
-import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import as_described, aws_post, running_server, sagemaker_client
+from tests.support import as_described, aws_post, http, running_server, sagemaker_client
 
 S3_SOURCE = {
     "S3Uri": "s3://bucket/prefix/",
@@ -158,7 +157,7 @@ def test_describe_fills_in_what_aws_fills_in(sm: Any) -> None:
     described = sm.describe_model(ModelName="serial")
     assert described["InferenceExecutionConfig"] == {"Mode": "Serial"}
     assert [(c["Mode"], c["Environment"]) for c in described["Containers"]] == [("SingleModel", {}), ("MultiModel", {})]
-    state = httpx.get(f"{sm.meta.endpoint_url}/_emulator/state").json()
+    state = http().get(f"{sm.meta.endpoint_url}/_emulator/state").json()
     assert state["models"][0]["definition"] == {
         "PrimaryContainer": {"Image": "img", "ModelDataUrl": "s3://b/model.tar.gz"}
     }

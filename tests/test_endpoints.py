@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
@@ -20,7 +19,7 @@ from emulator.pytest_plugin import reset_emulator
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from tests.profiles import full_only
 from tests.scopes import account_map, four_scopes, secret_map
-from tests.support import aws_cli, aws_post, error_of, running_server, sagemaker_client
+from tests.support import aws_cli, aws_post, error_of, http, running_server, sagemaker_client
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:1.0"
@@ -337,7 +336,7 @@ def test_a_fault_rule_makes_a_create_or_an_update_fail(make_settings: Any) -> No
         assert sm.describe_endpoint(EndpointName="doomed-1")["EndpointStatus"] == "InService"
         assert "FailureReason" not in sm.describe_endpoint(EndpointName="doomed-1")
         assert sm.describe_endpoint(EndpointName="fine")["EndpointStatus"] == "InService"
-        counters = httpx.get(f"{url}/_emulator/faults").json()["counters"]
+        counters = http().get(f"{url}/_emulator/faults").json()["counters"]
         assert counters == [{"matched": 3, "injected": 2}]
         sm.delete_endpoint(EndpointName="doomed-2")  # a Failed endpoint can be deleted
 
@@ -582,10 +581,10 @@ def test_aws_texts(
     sm: Any, setup: Callable[[Any], None], method: str, request_: dict[str, Any], code: str, message: str
 ) -> None:
     setup(sm)
-    before = httpx.get(f"{sm.meta.endpoint_url}/_emulator/state").json()
+    before = http().get(f"{sm.meta.endpoint_url}/_emulator/state").json()
     assert error_of(getattr(sm, method), **request_) == (code, message)
     # A request that failed changed nothing.
-    assert httpx.get(f"{sm.meta.endpoint_url}/_emulator/state").json() == before
+    assert http().get(f"{sm.meta.endpoint_url}/_emulator/state").json() == before
 
 
 def test_deleting_the_model_and_config_in_use_leaves_the_endpoint_serving(sm: Any) -> None:
@@ -698,7 +697,7 @@ def live_and_new(endpoint: str) -> tuple[Any, dict[str, Any]]:
     sm.create_endpoint(EndpointName="live", EndpointConfigName="c")
     sm.describe_endpoint(EndpointName="live")
     sm.create_endpoint(EndpointName="new", EndpointConfigName="c")
-    document = httpx.get(f"{endpoint}/_emulator/state").json()
+    document = http().get(f"{endpoint}/_emulator/state").json()
     return sm, document
 
 
@@ -708,27 +707,27 @@ def test_export_import_and_reset_keep_the_lifecycle(endpoint: str) -> None:
         ("live", "InService"),
         ("new", "Creating"),
     ]
-    reset = httpx.post(f"{endpoint}/_emulator/reset").json()
+    reset = http().post(f"{endpoint}/_emulator/reset").json()
     assert reset == {f"deleted_{kind.snake}s": 0 for kind in KINDS} | {
         "deleted_models": 1,
         "deleted_endpoint_configs": 1,
         "deleted_endpoints": 2,
     }
     assert sm.list_endpoints()["Endpoints"] == []
-    imported = httpx.put(f"{endpoint}/_emulator/state", json=document).json()
+    imported = http().put(f"{endpoint}/_emulator/state", json=document).json()
     assert imported == {f"imported_{kind.snake}s": 0 for kind in KINDS} | {
         "imported_models": 1,
         "imported_endpoint_configs": 1,
         "imported_endpoints": 2,
     }
-    assert httpx.get(f"{endpoint}/_emulator/state").json() == document
+    assert http().get(f"{endpoint}/_emulator/state").json() == document
     assert sm.describe_endpoint(EndpointName="live")["ProductionVariants"][0]["DeployedImages"][0]["ResolvedImage"] == (
         RESOLVED
     )
     assert sm.describe_endpoint(EndpointName="new")["EndpointStatus"] == "InService"
     broken = json.loads(json.dumps(document))
     broken["endpoints"][0]["state"] = {"config": 1}
-    response = httpx.put(f"{endpoint}/_emulator/state", json=broken)
+    response = http().put(f"{endpoint}/_emulator/state", json=broken)
     assert (response.status_code, response.json()) == (
         400,
         {"__type": "ValidationException", "message": "endpoints[0]: state must be an endpoint's state as exported."},
@@ -762,8 +761,8 @@ def test_snapshot_import_refuses_states_no_api_call_can_make(
     index = 0 if status == "InService" else 1
     assert document["endpoints"][index]["status"] == status
     break_it(document["endpoints"][index]["state"])
-    before = httpx.get(f"{endpoint}/_emulator/state").json()
-    response = httpx.put(f"{endpoint}/_emulator/state", json=document)
+    before = http().get(f"{endpoint}/_emulator/state").json()
+    response = http().put(f"{endpoint}/_emulator/state", json=document)
     assert (response.status_code, response.json()) == (
         400,
         {
@@ -771,7 +770,7 @@ def test_snapshot_import_refuses_states_no_api_call_can_make(
             "message": f"endpoints[{index}]: state is not one the API can make for an endpoint that is {status}.",
         },
     )
-    assert httpx.get(f"{endpoint}/_emulator/state").json() == before
+    assert http().get(f"{endpoint}/_emulator/state").json() == before
 
 
 @full_only
@@ -855,7 +854,7 @@ def test_the_pytest_plugins_reset_leaves_nothing_behind(make_settings: Any) -> N
         _updating(sm)  # an endpoint mid-update, its config and model, tags on the endpoint
         sm.add_tags(ResourceArn=f"{ARN}:endpoint/e", Tags=[{"Key": "k", "Value": "v"}])
         reset_emulator(url)
-        state = httpx.get(f"{url}/_emulator/state").json()
+        state = http().get(f"{url}/_emulator/state").json()
         assert [state[f"{kind.snake}s"] for kind in KINDS] == [[] for _ in KINDS]
         # Names and limit slots are free again.
         _creating(sm)
@@ -924,7 +923,7 @@ def test_constraints_of_the_api_model(endpoint: str, operation: str, body: dict[
         400,
         {"__type": "ValidationException", "message": f"1 validation error detected: {message}"},
     )
-    assert httpx.get(f"{endpoint}/_emulator/state").json()["endpoints"] == []
+    assert http().get(f"{endpoint}/_emulator/state").json()["endpoints"] == []
 
 
 def test_the_generated_rows_cover_every_operation() -> None:

@@ -18,7 +18,7 @@ from emulator.admin.poller import POLL_SECONDS
 from emulator.app import create_app
 from emulator.server import serving
 from tests.profiles import full_only
-from tests.support import record_calls, server_process
+from tests.support import http, record_calls, server_process
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeModel"}
 
@@ -46,7 +46,7 @@ def servers(database_url: str, *args: str, count: int = 1) -> Iterator[list[str]
 def test_rules_set_in_one_worker_apply_in_all_and_count_together(database_url: str) -> None:
     with servers(database_url, "--workers", "4") as [endpoint]:
         rule = {"action": "throttle", "operations": ["DescribeModel"], "every": 2}
-        assert httpx.put(endpoint + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
+        assert http().put(endpoint + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
         codes = [describe(endpoint) for _ in range(40)]
         assert codes.count("ThrottlingException") == 20
         assert codes[1::2] == ["ThrottlingException"] * 20  # every second call across all workers
@@ -54,18 +54,18 @@ def test_rules_set_in_one_worker_apply_in_all_and_count_together(database_url: s
             seen = faults_seen(endpoint)
             assert (seen["rules"][0]["every"], seen["counters"]) == (2, [{"matched": 40, "injected": 20}])
 
-        assert httpx.put(endpoint + "/_emulator/faults", json={"rules": [{"action": "throttle", "times": 3}]})
+        assert http().put(endpoint + "/_emulator/faults", json={"rules": [{"action": "throttle", "times": 3}]})
         codes = [describe(endpoint) for _ in range(20)]
         assert codes == ["ThrottlingException"] * 3 + ["ValidationException"] * 17
 
-        assert httpx.delete(endpoint + "/_emulator/faults").json() == {"rules": [], "counters": []}
+        assert http().delete(endpoint + "/_emulator/faults").json() == {"rules": [], "counters": []}
         assert {describe(endpoint) for _ in range(12)} == {"ValidationException"}
 
 
 def test_replicas_on_one_database_share_the_rules(database_url: str) -> None:
     with servers(database_url, count=2) as [first, second]:
         rule = {"action": "unavailable", "operations": ["DescribeModel"], "times": 2}
-        assert httpx.put(first + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
+        assert http().put(first + "/_emulator/faults", json={"rules": [rule]}).status_code == 200
         assert [describe(second), describe(first), describe(second)] == [
             "ServiceUnavailable",
             "ServiceUnavailable",
@@ -124,7 +124,7 @@ def test_start_up_rules_are_shared_and_a_restart_adopts_the_stored_ones(database
 def test_one_process_applies_a_change_at_once(database_url: str) -> None:
     with servers(database_url) as [endpoint]:
         rule = {"action": "throttle", "operations": ["DescribeModel"]}
-        httpx.put(endpoint + "/_emulator/faults", json={"rules": [rule]})
+        http().put(endpoint + "/_emulator/faults", json={"rules": [rule]})
         assert describe(endpoint) == "ThrottlingException"  # no poll to wait for
 
 

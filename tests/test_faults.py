@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from emulator.faults.rules import FaultConfig, FaultRule
 from emulator.shapes.generated import OPERATIONS
-from tests.support import aws_post, running_server, sagemaker_client, server_process
+from tests.support import aws_post, http, running_server, sagemaker_client, server_process
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
 
@@ -25,7 +25,7 @@ def no_retries(endpoint: str) -> Any:
 
 
 def put_faults(endpoint: str, config: dict[str, Any]) -> httpx.Response:
-    return httpx.put(f"{endpoint}/_emulator/faults", json=config, timeout=10)
+    return http().put(f"{endpoint}/_emulator/faults", json=config, timeout=10)
 
 
 def create(sm: Any, name: str) -> Any:
@@ -46,7 +46,7 @@ def test_standard_retries_absorb_injected_throttles(make_settings: Any) -> None:
         created = create(sm, "survives-throttling")
         assert created["ResponseMetadata"]["RetryAttempts"] == 2
         assert sm.describe_model(ModelName="survives-throttling")["ModelName"] == "survives-throttling"
-        counters = httpx.get(f"{endpoint}/_emulator/faults").json()["counters"]
+        counters = http().get(f"{endpoint}/_emulator/faults").json()["counters"]
         assert counters == [{"matched": 3, "injected": 2}]
 
 
@@ -84,7 +84,7 @@ def test_admin_changes_take_effect_without_restart(endpoint: str) -> None:
     }
     assert error_of(lambda: sm.describe_model(ModelName="before")) == (400, "ThrottlingException", "Slow down")
     create(sm, "during")  # CreateModel is not in the rule
-    cleared = httpx.delete(f"{endpoint}/_emulator/faults").json()
+    cleared = http().delete(f"{endpoint}/_emulator/faults").json()
     assert cleared == {"rules": [], "counters": []}
     assert sm.describe_model(ModelName="before")["ModelName"] == "before"
 
@@ -109,7 +109,7 @@ def test_every_nth_and_filters(endpoint: str) -> None:
         ("flaky-4", "ThrottlingException"),
         ("flaky-6", "ThrottlingException"),
     ]
-    assert httpx.get(f"{endpoint}/_emulator/faults").json()["counters"] == [
+    assert http().get(f"{endpoint}/_emulator/faults").json()["counters"] == [
         {"matched": 0, "injected": 0},
         {"matched": 6, "injected": 3},
     ]
@@ -155,7 +155,7 @@ def test_bad_rules_are_rejected_and_change_nothing(endpoint: str, config: dict[s
     assert response.status_code == 400
     assert response.json()["__type"] == "ValidationException"
     assert message in response.json()["message"]
-    assert httpx.get(f"{endpoint}/_emulator/faults").json()["rules"][0]["operations"] == ["ListModels"]
+    assert http().get(f"{endpoint}/_emulator/faults").json()["rules"][0]["operations"] == ["ListModels"]
 
 
 def test_faults_from_a_file_and_the_environment(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_faults_from_a_file_and_the_environment(tmp_path: Path) -> None:
         sm = no_retries(endpoint)
         assert error_of(lambda: create(sm, "m")) == (400, "ThrottlingException", "Rate exceeded")
         assert error_of(lambda: sm.describe_model(ModelName="m")) == (503, "ServiceUnavailable", "Service Unavailable")
-        assert httpx.get(f"{endpoint}/_emulator/faults").json()["seed"] == 3
+        assert http().get(f"{endpoint}/_emulator/faults").json()["seed"] == 3
 
 
 # SageMaker Runtime: retry handling around a throttled or failing InvokeEndpoint is what faults are mostly for.
@@ -218,7 +218,7 @@ def test_faults_reach_invoke_endpoint_with_the_runtimes_errors(
     assert error_of(lambda: runtime.invoke_endpoint(EndpointName="served", Body=b"x")) == (status, code, message)
     with pytest.raises(getattr(runtime.exceptions, code, ClientError)):  # the runtime's own exception classes
         runtime.invoke_endpoint(EndpointName="served", Body=b"x")
-    raw = httpx.post(f"{endpoint}/endpoints/served/invocations", content=b"x", timeout=10)
+    raw = http().post(f"{endpoint}/endpoints/served/invocations", content=b"x", timeout=10)
     assert (raw.status_code, raw.headers["x-amzn-errortype"], raw.json()) == (
         status,
         code,
@@ -237,7 +237,7 @@ def test_faults_reach_the_response_stream(endpoint: str) -> None:
     assert events == [{"PayloadPart": {"Bytes": b"x"}}]
     # InvokeEndpoint is another operation: never matched.
     assert runtime.invoke_endpoint(EndpointName="served", Body=b"y")["Body"].read() == b"y"
-    assert httpx.get(f"{endpoint}/_emulator/faults").json()["counters"] == [{"matched": 2, "injected": 1}]
+    assert http().get(f"{endpoint}/_emulator/faults").json()["counters"] == [{"matched": 2, "injected": 1}]
 
 
 def test_standard_retries_absorb_a_throttled_invocation(endpoint: str) -> None:
@@ -287,7 +287,7 @@ def test_rules_naming_operations_that_cannot_match_are_refused(
 ) -> None:
     response = put_faults(endpoint, config)
     assert (response.status_code, response.json()) == (400, {"__type": "ValidationException", "message": message})
-    assert httpx.get(f"{endpoint}/_emulator/faults").json()["rules"] == []
+    assert http().get(f"{endpoint}/_emulator/faults").json()["rules"] == []
 
 
 def test_an_unknown_operation_in_a_faults_file_stops_the_start(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import aws_cli, error_of
+from tests.support import aws_cli, error_of, http
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package"
 GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package-group"
@@ -484,7 +484,6 @@ def test_an_endpoint_of_a_package_model_is_answered_by_the_packages_model_server
 
 
 def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp_path: Path) -> None:
-    import httpx
 
     from emulator.settings import Settings
     from tests.support import running_server, sagemaker_client
@@ -498,13 +497,13 @@ def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp
         sm.add_tags(ResourceArn=versioned, Tags=[{"Key": "stage", "Value": "prod"}])
         sm.create_model_package(ModelPackageName="Solo", Tags=[{"Key": "k", "Value": "v"}])
         originals = [sm.describe_model_package(ModelPackageName=n) for n in ("G/1", "G/2", "Solo")]
-        snapshot = httpx.get(f"{first}/_emulator/state").json()
+        snapshot = http().get(f"{first}/_emulator/state").json()
         assert [p["model_package_name"] for p in snapshot["model_packages"]] == ["G/1", "G/2", "Solo"]
         # An unversioned package exported before its instance types were required still imports.
         snapshot["model_packages"][2]["definition"]["InferenceSpecification"] = SPEC
         originals[2]["InferenceSpecification"] = SPEC
     with running_server(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}")) as second:
-        imported = httpx.put(f"{second}/_emulator/state", content=json.dumps(snapshot).encode())
+        imported = http().put(f"{second}/_emulator/state", content=json.dumps(snapshot).encode())
         assert imported.status_code == 200, imported.text
         assert (imported.json()["imported_model_packages"], imported.json()["imported_model_package_groups"]) == (3, 1)
         sm = sagemaker_client(second)
@@ -518,6 +517,6 @@ def test_export_then_import_restores_groups_and_packages(make_settings: Any, tmp
         assert sm.create_model_package(ModelPackageGroupName="g")["ModelPackageArn"] == f"{ARN}/g/3"
         assert sm.list_tags(ResourceArn=versioned)["Tags"] == [{"Key": "stage", "Value": "prod"}]
         bad = {**snapshot, "model_packages": [{"model_package_name": "G/x"}]}
-        refused = httpx.put(f"{second}/_emulator/state", content=json.dumps(bad).encode())
+        refused = http().put(f"{second}/_emulator/state", content=json.dumps(bad).encode())
         assert refused.status_code == 400
         assert refused.json()["message"].startswith("model_packages[0]: ")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -19,7 +18,7 @@ from emulator.server import serving
 from emulator.settings import Limits
 from emulator.shapes.generated import OPERATIONS, SHAPES
 from emulator.shapes.validate import RequestValidator
-from tests.support import aws_post, running_server, sagemaker_client
+from tests.support import aws_post, http, running_server, sagemaker_client
 
 
 def widget_rules(request: dict[str, Any], limits: Limits) -> None:
@@ -194,17 +193,17 @@ def test_tags_work_on_a_kind_declared_in_a_test(endpoint: str) -> None:
 
 def test_the_admin_snapshot_and_reset_cover_a_kind_declared_in_a_test(endpoint: str) -> None:
     call(endpoint, "CreateWidget", {"WidgetName": "kept", "Color": "green", "Tags": [{"Key": "k", "Value": "v"}]})
-    document = httpx.get(f"{endpoint}/_emulator/state").json()
+    document = http().get(f"{endpoint}/_emulator/state").json()
     assert [(w["widget_name"], w["definition"], w["tags"]) for w in document["widgets"]] == [
         ("kept", {"Color": "green"}, [{"Key": "k", "Value": "v"}])
     ]
     others = {kind.snake: 0 for kind in KINDS}
-    assert httpx.post(f"{endpoint}/_emulator/reset").json() == {
+    assert http().post(f"{endpoint}/_emulator/reset").json() == {
         **{f"deleted_{k}s": n for k, n in others.items()},
         "deleted_widgets": 1,
     }
     assert call(endpoint, "ListWidgets", {}) == (200, {"Widgets": []})
-    assert httpx.put(f"{endpoint}/_emulator/state", json=document).json() == {
+    assert http().put(f"{endpoint}/_emulator/state", json=document).json() == {
         **{f"imported_{k}s": n for k, n in others.items()},
         "imported_widgets": 1,
     }
@@ -263,10 +262,10 @@ def test_a_release_that_does_not_serve_a_kind_refuses_to_export_reset_or_replace
     with running_server(make_settings()) as older:
         seed = {"format": "sagemaker-emulator-snapshot", "version": 2, "kinds": ["model"], "models": []}
         for response, action in (
-            (httpx.get(f"{older}/_emulator/state"), "export"),
-            (httpx.post(f"{older}/_emulator/reset"), "reset"),
-            (httpx.post(f"{older}/_emulator/reset", params={"region": "us-east-1"}), "reset"),
-            (httpx.put(f"{older}/_emulator/state", json=seed), "replace"),
+            (http().get(f"{older}/_emulator/state"), "export"),
+            (http().post(f"{older}/_emulator/reset"), "reset"),
+            (http().post(f"{older}/_emulator/reset", params={"region": "us-east-1"}), "reset"),
+            (http().put(f"{older}/_emulator/state", json=seed), "replace"),
         ):
             assert (response.status_code, response.json()) == (
                 400,
@@ -274,7 +273,7 @@ def test_a_release_that_does_not_serve_a_kind_refuses_to_export_reset_or_replace
             )
         assert sagemaker_client(older).describe_model(ModelName="m")["ModelName"] == "m"
         # A scope without widgets resets as before.
-        assert httpx.post(f"{older}/_emulator/reset", params={"region": "eu-west-1"}).json() == {
+        assert http().post(f"{older}/_emulator/reset", params={"region": "eu-west-1"}).json() == {
             f"deleted_{kind.snake}s": int(kind.arn_type == "model") for kind in KINDS
         }
     status, listed = call(endpoint, "ListWidgets", {"SortBy": "Name", "SortOrder": "Ascending"})

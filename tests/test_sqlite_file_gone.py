@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from emulator.settings import Settings
-from tests.support import aws_post, open_descriptors, running_server
+from tests.support import aws_post, http, open_descriptors, running_server
 
 IMAGE = {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}
 GONE = {
@@ -30,7 +30,7 @@ def test_writes_answer_503_and_readiness_fails_once_the_file_is_gone(tmp_path: P
     database = tmp_path / "emulator.db"
     with running_server(Settings(database_url=f"sqlite:///{database}")) as endpoint:
         assert create(endpoint, "before").status_code == 200
-        assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
+        assert http().get(endpoint + "/_emulator/ready").status_code == 200
         if how == "deleted":
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -40,17 +40,17 @@ def test_writes_answer_503_and_readiness_fails_once_the_file_is_gone(tmp_path: P
         for name in ("after-1", "after-2"):
             refused = create(endpoint, name)
             assert (refused.status_code, refused.json()) == (503, GONE)
-        reset = httpx.post(endpoint + "/_emulator/reset")
+        reset = http().post(endpoint + "/_emulator/reset")
         assert (reset.status_code, reset.json()) == (503, GONE)
-        ready = httpx.get(endpoint + "/_emulator/ready")
+        ready = http().get(endpoint + "/_emulator/ready")
         assert (ready.status_code, ready.json()) == (
             503,
             {"__type": "ServiceUnavailable", "message": "The database is not available: DatabaseFileGone."},
         )
-        assert httpx.get(endpoint + "/_emulator/health").status_code == 200
+        assert http().get(endpoint + "/_emulator/health").status_code == 200
     # A restart opens the file now at the path and serves again.
     with running_server(Settings(database_url=f"sqlite:///{database}")) as endpoint:
-        assert httpx.get(endpoint + "/_emulator/ready").status_code == 200
+        assert http().get(endpoint + "/_emulator/ready").status_code == 200
         assert create(endpoint, "after-restart").status_code == 200
         assert aws_post(endpoint, "DescribeModel", {"ModelName": "after-restart"}).status_code == 200
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -25,7 +24,7 @@ from emulator.store.database import make_engine
 from emulator.store.migrate import HEAD, current_revision, upgrade
 from emulator.store.tables import KIND_LENGTH, NAME_LENGTH, metadata, resource_counts, resources
 from tests.databases import BACKENDS, fresh_database
-from tests.support import aws_post, running_server, sagemaker_client
+from tests.support import aws_post, http, running_server, sagemaker_client
 
 SERVICE = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -161,13 +160,13 @@ def test_the_longest_kind_and_name_are_stored_and_read_back(long_endpoint: str) 
     too_long = aws_post(long_endpoint, "CreateLongThing", {"LongThingName": name + "x", "Color": "c"})
     assert (too_long.status_code, too_long.json()["__type"]) == (400, "ValidationException")
     assert "Member must have length less than or equal to 256" in too_long.json()["message"]
-    snapshot = httpx.get(f"{long_endpoint}/_emulator/state").json()
+    snapshot = http().get(f"{long_endpoint}/_emulator/state").json()
     # Tags by ARN stop at ResourceArn's 256 characters, as on AWS; the snapshot shows them.
     assert [(t[f"{LONG.snake}_name"], t["tags"]) for t in snapshot[f"{LONG.snake}s"]] == [
         (name, [{"Key": "k", "Value": "v"}])
     ]
-    assert httpx.post(f"{long_endpoint}/_emulator/reset").json()[f"deleted_{LONG.snake}s"] == 1
-    assert httpx.put(f"{long_endpoint}/_emulator/state", json=snapshot).json()[f"imported_{LONG.snake}s"] == 1
+    assert http().post(f"{long_endpoint}/_emulator/reset").json()[f"deleted_{LONG.snake}s"] == 1
+    assert http().put(f"{long_endpoint}/_emulator/state", json=snapshot).json()[f"imported_{LONG.snake}s"] == 1
     assert aws_post(long_endpoint, "DescribeLongThing", {"LongThingName": name}).json()["LongThingArn"] == arn
 
 

@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from botocore.exceptions import ClientError
 
 from emulator import __version__
-from tests.support import sagemaker_client
+from tests.support import http, sagemaker_client
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -64,6 +63,6 @@ def test_the_aws_cli_prints_the_message_after_the_colon(endpoint: str, tmp_path:
 
 
 def test_the_readme_lists_the_operations_the_version_endpoint_serves(endpoint: str) -> None:
-    served = httpx.get(f"{endpoint}/_emulator/version").json()["operations"]
+    served = http().get(f"{endpoint}/_emulator/version").json()["operations"]
     section = README.read_text().split("## Supported operations", 1)[1].split("\n## ", 1)[0]
     assert sorted(re.findall(r"^\| ([A-Z]\w+) \|", section, flags=re.MULTILINE)) == served

@@ -3,9 +3,12 @@ not what the lock file pins, skipped only when node or npm is absent (.ci/run in
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,15 @@ import pytest
 
 @functools.cache
 def _install(directory: Path) -> None:
+    # pytest-xdist's workers are processes of their own: the first to get here installs, the other waits for it
+    # instead of running a second `npm ci` in the same directory.
+    lock = Path(tempfile.gettempdir()) / f"sagemaker-emulator-npm-{hashlib.sha256(bytes(directory)).hexdigest()[:16]}"
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        _install_unlocked(directory)
+
+
+def _install_unlocked(directory: Path) -> None:
     # package.json pins exact versions, so `npm ls` fails unless what the lock file names is what is installed.
     if subprocess.run(["npm", "ls", "--depth=0"], cwd=directory, capture_output=True, timeout=120).returncode == 0:
         return

@@ -46,7 +46,7 @@ def test_version(endpoint: str) -> None:
         # The pinned botocore's (tests/test_generated.py holds the generated model to it), so an upgrade needs no edit.
         "api_model": f"botocore {botocore.__version__}, sagemaker 2017-07-24",
         "operations": sorted(HANDLERS),
-        "runtime_operations": ["InvokeEndpoint", "InvokeEndpointWithResponseStream"],
+        "runtime_operations": ["InvokeEndpoint", "InvokeEndpointAsync", "InvokeEndpointWithResponseStream"],
         "snapshot_version": 2,
     }
 

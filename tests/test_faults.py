@@ -263,8 +263,8 @@ def test_a_model_not_ready_rule_matches_invoke_endpoint_only(endpoint: str) -> N
     assert events == [{"PayloadPart": {"Bytes": b"s"}}]
 
 
-# Every SageMaker operation served and the runtime's two, as the message lists them.
-SERVED = ", ".join(sorted([*OPERATIONS, "InvokeEndpoint", "InvokeEndpointWithResponseStream"]))
+# Every SageMaker operation served and the runtime's three, as the message lists them.
+SERVED = ", ".join(sorted([*OPERATIONS, "InvokeEndpoint", "InvokeEndpointAsync", "InvokeEndpointWithResponseStream"]))
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,10 @@ from tests.fuzz_strategies import ANY_JSON, JSON_SCALARS, ModelStrategies
 from tests.profiles import FULL
 from tests.support import server_process
 
+# Under pytest-xdist (CI's -n 2), the module runs whole on one worker: its tests share one server and its store in
+# the order a single process runs them, so an example that fails reproduces with `pytest tests/test_fuzz.py`.
+pytestmark = pytest.mark.xdist_group("fuzz")
+
 OPERATIONS_SERVED = sorted(HANDLERS)
 DEFAULT_EXAMPLES = 10_000 if FULL else 600
 TOTAL_EXAMPLES = int(os.environ.get("SAGEMAKER_EMULATOR_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))

@@ -38,7 +38,11 @@ TOY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/toy:1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/registry:1.0"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
-pytestmark = pytest.mark.skipif(not FULL, reason=f"installs from the package registry: {PROFILE_ENV}=full runs it")
+pytestmark = [
+    pytest.mark.skipif(not FULL, reason=f"installs from the package registry: {PROFILE_ENV}=full runs it"),
+    # Under pytest-xdist (CI's -n 2) on one worker: the SDK's venv (a minute to install) is made once, not per worker.
+    pytest.mark.xdist_group("sagemaker-sdk"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,12 @@ class ContainerDirectory:
         self.urls: dict[str, str] = {}  # replaced whole by the supervisor's thread, read by the loop
         self.wake: Callable[[], None] = lambda: None  # the supervisor looks at the rows again at once
 
-    async def url(self, key: str, *, store: SharedConfig) -> str | None:
+    async def url(self, key: str, *, store: SharedConfig) -> tuple[str | None, bool]:
+        """Where the container answers (None while it does not), and whether it has a row at all."""
         found = self.urls.get(key)
         if found is not None:
-            return found
+            return found, True
         row = await store.container_row(key)
-        return row.url if row is not None and row.status in ANSWERING else None
+        if row is None:
+            return None, False
+        return (row.url if row.status in ANSWERING else None), True

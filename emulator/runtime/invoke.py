@@ -288,8 +288,8 @@ async def answering(
     spec = runs.get(position)
     if spec is None:
         return Container(image, name, deps.model_servers.url_for(image))
-    url = await deps.containers.url(spec["key"], store=deps.shared)
-    if url is None and await deps.shared.container_row(spec["key"]) is None:
+    url, has_row = await deps.containers.url(spec["key"], store=deps.shared)
+    if not has_row:
         # Deployed without a row (an endpoint from a snapshot, or a process that died before writing it): started now.
         await restore(
             [spec],
